@@ -1,0 +1,83 @@
+import type {
+  ConnectInstanceBody,
+  Conversation,
+  ConversationStatus,
+  EventsPage,
+  Instance,
+  LoginBody,
+  Me,
+  Message,
+  PatchConversationBody,
+  Role,
+  SignupBody,
+} from '@atende/shared';
+import { HttpClient } from './http';
+import type { AuthResult, InviteBody, InviteResult, Overview, SandboxMessageBody, SandboxState, TeamUser } from './types';
+
+export { ApiError, HttpClient, toFieldIssues, type FieldIssue } from './http';
+export type * from './types';
+
+const enc = encodeURIComponent;
+
+/**
+ * The typed Motor API (CONTRACT.md). One method per route; every method throws `ApiError`.
+ *
+ * @example
+ * const api = createApi();
+ * const page = await api.conversations.list({ status: 'open', limit: 50 });
+ */
+export function createApi(http = new HttpClient()) {
+  return {
+    http,
+    auth: {
+      signup: (body: SignupBody) => http.post<AuthResult>('/api/auth/signup', body),
+      login: (body: LoginBody) => http.post<AuthResult>('/api/auth/login', body),
+      logout: () => http.post<void>('/api/auth/logout'),
+      me: () => http.get<Me>('/api/me'),
+    },
+    conversations: {
+      list: (q: { status?: ConversationStatus; q?: string; before?: string | null; limit?: number }, signal?: AbortSignal) =>
+        http.get<Conversation[]>('/api/conversations', { query: q, signal }),
+      get: (id: string) => http.get<Conversation>(`/api/conversations/${enc(id)}`),
+      messages: (id: string, q: { before?: string | null; limit?: number } = {}) =>
+        http.get<Message[]>(`/api/conversations/${enc(id)}/messages`, { query: q }),
+      send: (id: string, body: { text: string; clientId: string }) =>
+        http.post<{ success: true; message: Message }>(`/api/conversations/${enc(id)}/messages`, body),
+      read: (id: string) => http.post<void>(`/api/conversations/${enc(id)}/read`),
+      patch: (id: string, body: PatchConversationBody) =>
+        http.patch<Conversation>(`/api/conversations/${enc(id)}`, body),
+    },
+    instances: {
+      list: () => http.get<Instance[]>('/api/instances'),
+      connect: (body: ConnectInstanceBody) =>
+        http.post<{ status: 'initializing'; instanceId: string; instanceName: string }>('/api/instance/connect', body),
+      status: (instanceName: string) =>
+        http.get<{ status: Instance['status']; qrCode: string | null; phoneNumber: string | null }>(
+          '/api/instance/status',
+          { query: { instanceName } },
+        ),
+      disconnect: (instanceName: string) =>
+        http.delete<{ success: true }>('/api/instance/disconnect', { query: { instanceName } }),
+    },
+    users: {
+      list: () => http.get<TeamUser[]>('/api/users'),
+      invite: (body: InviteBody) => http.post<InviteResult>('/api/users', body),
+      setRole: (id: string, role: Role) => http.patch<TeamUser>(`/api/users/${enc(id)}`, { role }),
+      remove: (id: string) => http.delete<void>(`/api/users/${enc(id)}`),
+    },
+    events: {
+      after: (after: number, limit = 500) => http.get<EventsPage>('/api/events', { query: { after, limit } }),
+    },
+    overview: () => http.get<Overview>('/api/overview'),
+    sandbox: {
+      state: () => http.get<SandboxState>('/api/sandbox'),
+      scan: (instanceName: string) => http.post<unknown>('/api/sandbox/scan', { instanceName }),
+      sendAsCustomer: (body: SandboxMessageBody) => http.post<unknown>('/api/sandbox/messages', body),
+    },
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+/** The app's API client (same origin, session cookie). */
+export const api = createApi();

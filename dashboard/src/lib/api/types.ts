@@ -1,0 +1,45 @@
+/**
+ * Shapes the dashboard needs that `@atende/shared` does not (yet) export.
+ * Candidates to move into shared/ (see the dashboard's report).
+ */
+import type { Account, Instance, Role, User } from '@atende/shared';
+
+export type TeamUser = User;
+
+/** POST /api/users answer. */
+export interface InviteResult {
+  user: TeamUser;
+  inviteUrl?: string | null;
+}
+
+/** GET /api/overview answer. */
+export interface Overview {
+  instances: Instance[];
+  openConversations: number;
+  messagesToday: number;
+}
+
+/** GET /api/sandbox answer. */
+export interface SandboxState {
+  enabled: boolean;
+}
+
+/** POST /api/sandbox/messages body. */
+export interface SandboxMessageBody {
+  instanceName: string;
+  phone: string;
+  name: string;
+  text: string;
+}
+
+export interface AuthResult {
+  user: User;
+  account: Account;
+}
+
+export interface InviteBody {
+  email: string;
+  name: string;
+  role: Exclude<Role, 'owner'>;
+  password?: string;
+}

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+/**
+ * The Motor's configuration: the only module that reads `process.env`.
+ * A wrong value stops start-up with a message naming the variable.
+ *
+ * @example
+ *   const config = loadConfig(process.env);
+ */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const url = (protocols: string[]) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL (${protocols.join(' or ')})` },
+  );
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: url(['http:', 'https:']),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  SUPABASE_URL: url(['http:', 'https:']),
+  SUPABASE_SERVICE_ROLE_KEY: optionalString,
+  SUPABASE_ANON_KEY: optionalString,
+  SUPABASE_JWT_SECRET: optionalString,
+  REDIS_URL: url(['redis:', 'rediss:']),
+  EVOLUTION_API_URL: url(['http:', 'https:']),
+  EVOLUTION_API_KEY: optionalString,
+  SIMULATOR_PORT: port(8081),
+  WEBHOOK_TOKEN: optionalString,
+  GROQ_API_KEY: optionalString,
+  GROQ_MODEL: z.string().default('llama-3.3-70b-versatile'),
+  GROQ_BASE_URL: url(['http:', 'https:']),
+  SESSION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters',
+  }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).default(72),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export type DatabaseConfig =
+  | { driver: 'pglite'; dataDir: string }
+  | { driver: 'postgres'; url: string }
+  | { driver: 'supabase'; url: string; serviceRoleKey: string };
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  supabase: { url: string; serviceRoleKey: string; anonKey?: string; jwtSecret?: string } | null;
+  redisUrl?: string;
+  evolution: { mode: 'real'; url: string; apiKey: string } | { mode: 'simulator'; port: number };
+  webhookToken?: string;
+  groq: { apiKey: string; model: string; baseUrl?: string } | null;
+  sessionSecret?: string;
+  logLevel: Env['LOG_LEVEL'];
+  eventRetentionHours: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment into the Motor's typed config, or throws a ConfigError naming the variable. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const need = (name: keyof Env, when: string) => {
+    throw new ConfigError(`Invalid configuration:\n  ${name}: required when ${when}`);
+  };
+
+  let database: DatabaseConfig = { driver: 'pglite', dataDir: e.DATA_DIR };
+  let supabase: Config['supabase'] = null;
+  if (e.SUPABASE_URL) {
+    if (!e.SUPABASE_SERVICE_ROLE_KEY) need('SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_URL is set');
+    supabase = {
+      url: e.SUPABASE_URL,
+      serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY!,
+      anonKey: e.SUPABASE_ANON_KEY,
+      jwtSecret: e.SUPABASE_JWT_SECRET,
+    };
+  }
+  // DATABASE_URL wins for data when both are set (a direct connection is faster than PostgREST);
+  // Supabase Auth still applies.
+  if (e.DATABASE_URL) database = { driver: 'postgres', url: e.DATABASE_URL };
+  else if (supabase) database = { driver: 'supabase', url: supabase.url, serviceRoleKey: supabase.serviceRoleKey };
+
+  let evolution: Config['evolution'] = { mode: 'simulator', port: e.SIMULATOR_PORT };
+  if (e.EVOLUTION_API_URL) {
+    if (!e.EVOLUTION_API_KEY) need('EVOLUTION_API_KEY', 'EVOLUTION_API_URL is set');
+    evolution = { mode: 'real', url: e.EVOLUTION_API_URL.replace(/\/+$/, ''), apiKey: e.EVOLUTION_API_KEY! };
+  }
+
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
+    dataDir: e.DATA_DIR,
+    database,
+    supabase,
+    redisUrl: e.REDIS_URL,
+    evolution,
+    webhookToken: e.WEBHOOK_TOKEN,
+    groq: e.GROQ_API_KEY ? { apiKey: e.GROQ_API_KEY, model: e.GROQ_MODEL, baseUrl: e.GROQ_BASE_URL } : null,
+    sessionSecret: e.SESSION_SECRET,
+    logLevel: e.LOG_LEVEL,
+    eventRetentionHours: e.EVENT_RETENTION_HOURS,
+  };
+}

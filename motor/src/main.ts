@@ -1,0 +1,43 @@
+import http from 'node:http';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createDb } from './adapters/db/create-db.js';
+import { createLogger } from './logger.js';
+import type { RealtimePublisher } from './ports/realtime.port.js';
+
+// Composition root: config → adapters → app → listen. The only module with side effects at start.
+async function main() {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG: a restart loop would not help
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const db = await createDb(config.database);
+  logger.info({ driver: db.driver }, 'database ready');
+
+  const realtime: RealtimePublisher = { publish() {}, publishQr() {}, publishTyping() {} };
+  const app = createApp({ config, logger, db, realtime });
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  logger.info(`Atende is running at http://localhost:${config.port}`);
+
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    server.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(`Atende failed to start: ${(err as Error).message}`);
+  process.exit(1);
+});

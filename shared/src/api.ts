@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { CONVERSATION_STATUSES, ROLES, conversationSchema, messageSchema } from './domain.js';
+
+const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
+
+/** POST /api/auth/signup */
+export const signupBodySchema = z.object({
+  email,
+  password: z.string().min(8).max(200),
+  name: z.string().trim().min(1).max(120),
+  accountName: z.string().trim().min(1).max(120),
+});
+export type SignupBody = z.infer<typeof signupBodySchema>;
+
+/** POST /api/auth/login */
+export const loginBodySchema = z.object({
+  email,
+  password: z.string().min(1).max(200),
+});
+export type LoginBody = z.infer<typeof loginBodySchema>;
+
+/** POST /api/users (team invite: a one-time link, or an initial password) */
+export const inviteUserBodySchema = z.object({
+  email,
+  name: z.string().trim().min(1).max(120),
+  role: z.enum(ROLES).exclude(['owner']).default('agent'),
+  password: z.string().min(8).max(200).optional(),
+});
+export type InviteUserBody = z.infer<typeof inviteUserBodySchema>;
+
+/** PATCH /api/users/:id */
+export const updateUserBodySchema = z.object({ role: z.enum(ROLES) });
+
+/** POST /api/instance/connect */
+export const connectInstanceBodySchema = z.object({
+  instanceName: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "-", "_" and "." only')
+    .optional(),
+});
+export type ConnectInstanceBody = z.infer<typeof connectInstanceBodySchema>;
+
+export const instanceNameQuerySchema = z.object({ instanceName: z.string().trim().min(1).max(64) });
+
+export const connectInstanceResultSchema = z.object({
+  status: z.literal('initializing'),
+  instanceId: z.uuid(),
+  instanceName: z.string(),
+});
+
+export const instanceStatusResultSchema = z.object({
+  status: z.enum(['connected', 'connecting', 'disconnected']),
+  qrCode: z.string().nullable(),
+  phoneNumber: z.string().nullable(),
+});
+
+/** GET /api/conversations */
+export const listConversationsQuerySchema = z.object({
+  status: z.enum(CONVERSATION_STATUSES).optional(),
+  q: z.string().trim().max(200).optional(),
+  before: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type ListConversationsQuery = z.infer<typeof listConversationsQuerySchema>;
+
+/** GET /api/conversations/:id/messages */
+export const listMessagesQuerySchema = z.object({
+  before: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type ListMessagesQuery = z.infer<typeof listMessagesQuerySchema>;
+
+/** POST /api/conversations/:id/messages */
+export const sendMessageBodySchema = z.object({
+  text: z.string().trim().min(1).max(4096),
+  clientId: z.uuid().optional(),
+});
+export type SendMessageBody = z.infer<typeof sendMessageBodySchema>;
+export const sendMessageResultSchema = z.object({ success: z.literal(true), message: messageSchema });
+
+/** PATCH /api/conversations/:id */
+export const patchConversationBodySchema = z
+  .object({
+    status: z.enum(CONVERSATION_STATUSES).optional(),
+    assigneeId: z.uuid().nullable().optional(),
+    aiEnabled: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
+export type PatchConversationBody = z.infer<typeof patchConversationBodySchema>;
+
+export const idParamSchema = z.object({ id: z.uuid() });
+
+/** GET /api/events */
+export const eventsQuerySchema = z.object({
+  after: z.coerce.number().int().min(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});
+
+export const conversationListSchema = z.array(conversationSchema);

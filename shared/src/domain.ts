@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+export const ROLES = ['owner', 'admin', 'agent'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
+export const userSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: roleSchema,
+});
+export type User = z.infer<typeof userSchema>;
+
+export const accountSchema = z.object({ id: z.uuid(), name: z.string() });
+export type Account = z.infer<typeof accountSchema>;
+
+export const meSchema = z.object({ user: userSchema, account: accountSchema });
+export type Me = z.infer<typeof meSchema>;
+
+export const INSTANCE_STATUSES = ['connected', 'connecting', 'disconnected'] as const;
+export const instanceStatusSchema = z.enum(INSTANCE_STATUSES);
+export type InstanceStatus = z.infer<typeof instanceStatusSchema>;
+
+/** Why an instance is disconnected (Evolution close/refused/logout mapped). */
+export const DISCONNECT_REASONS = ['qr_limit_reached', 'logged_out', 'closed'] as const;
+export const disconnectReasonSchema = z.enum(DISCONNECT_REASONS);
+export type DisconnectReason = z.infer<typeof disconnectReasonSchema>;
+
+export const instanceSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  status: instanceStatusSchema,
+  phoneNumber: z.string().nullable(),
+  profileName: z.string().nullable(),
+  reason: disconnectReasonSchema.nullable().optional(),
+  updatedAt: z.string(),
+});
+export type Instance = z.infer<typeof instanceSchema>;
+
+export const CONVERSATION_STATUSES = ['open', 'pending', 'resolved'] as const;
+export const conversationStatusSchema = z.enum(CONVERSATION_STATUSES);
+export type ConversationStatus = z.infer<typeof conversationStatusSchema>;
+
+export const conversationSchema = z.object({
+  id: z.uuid(),
+  instanceId: z.uuid(),
+  contact: z
+    .object({ id: z.uuid(), name: z.string().nullable(), phone: z.string().nullable(), avatarUrl: z.string().nullable() })
+    .nullable(),
+  group: z.object({ id: z.uuid(), subject: z.string().nullable() }).nullable(),
+  status: conversationStatusSchema,
+  assigneeId: z.uuid().nullable(),
+  aiEnabled: z.boolean(),
+  unreadCount: z.number().int(),
+  lastMessageAt: z.string().nullable(),
+  lastMessagePreview: z.string().nullable(),
+});
+export type Conversation = z.infer<typeof conversationSchema>;
+
+export const MESSAGE_TYPES = [
+  'text',
+  'image',
+  'audio',
+  'video',
+  'document',
+  'sticker',
+  'location',
+  'reaction',
+  'other',
+] as const;
+export const MESSAGE_STATUSES = ['received', 'pending', 'sent', 'delivered', 'read', 'failed'] as const;
+export const MESSAGE_SENDERS = ['contact', 'agent', 'ai', 'campaign', 'system'] as const;
+
+export const messageSchema = z.object({
+  id: z.uuid(),
+  conversationId: z.uuid(),
+  waMessageId: z.string().nullable(),
+  clientId: z.string().nullable().optional(),
+  direction: z.enum(['in', 'out']),
+  sender: z.enum(MESSAGE_SENDERS),
+  authorId: z.uuid().nullable(),
+  /** Display name of the author: the agent's name, the contact's pushName, or the group participant's. */
+  authorName: z.string().nullable().optional(),
+  participant: z.string().nullable(),
+  type: z.enum(MESSAGE_TYPES),
+  text: z.string().nullable(),
+  media: z
+    .object({
+      mimetype: z.string().nullable(),
+      caption: z.string().nullable(),
+      fileName: z.string().nullable(),
+      /** Seconds, for audio and video. */
+      seconds: z.number().nullable().optional(),
+      /** For locations. */
+      latitude: z.number().nullable().optional(),
+      longitude: z.number().nullable().optional(),
+    })
+    .nullable(),
+  quotedWaMessageId: z.string().nullable(),
+  /** Reactions to this message: emoji → count (set by reaction messages). */
+  reactions: z.record(z.string(), z.number()).nullable().optional(),
+  status: z.enum(MESSAGE_STATUSES),
+  error: z.string().nullable(),
+  sentAt: z.string().nullable(),
+  createdAt: z.string(),
+  editedAt: z.string().nullable().optional(),
+  deletedAt: z.string().nullable().optional(),
+});
+export type Message = z.infer<typeof messageSchema>;
+export type MessageStatus = Message['status'];
+export type MessageType = Message['type'];

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { conversationSchema, disconnectReasonSchema, instanceStatusSchema, messageSchema } from './domain.js';
+import type { ErrorCode } from './errors.js';
+
+/** Durable events: appended to the account's log with a gap-free `seq`, emitted after commit. */
+export const eventDataSchemas = {
+  'message.created': z.object({ message: messageSchema, conversation: conversationSchema }),
+  'message.updated': z.object({ message: messageSchema }),
+  'conversation.updated': z.object({ conversation: conversationSchema }),
+  'instance.updated': z.object({
+    instance: z.object({
+      id: z.uuid(),
+      name: z.string(),
+      status: instanceStatusSchema,
+      phoneNumber: z.string().nullable(),
+      profileName: z.string().nullable(),
+      reason: disconnectReasonSchema.nullable(),
+    }),
+  }),
+  'campaign.updated': z.object({
+    campaign: z.object({
+      id: z.uuid(),
+      status: z.string(),
+      total: z.number().int(),
+      sent: z.number().int(),
+      failed: z.number().int(),
+    }),
+  }),
+} as const;
+
+export type DurableEventType = keyof typeof eventDataSchemas;
+export const DURABLE_EVENT_TYPES = Object.keys(eventDataSchemas) as DurableEventType[];
+
+export type EventData<T extends DurableEventType> = z.infer<(typeof eventDataSchemas)[T]>;
+
+/** `{seq, type, at, data}`: the envelope of every durable event. */
+export type DurableEvent<T extends DurableEventType = DurableEventType> = {
+  [K in T]: { seq: number; type: K; at: string; data: EventData<K> };
+}[T];
+
+export const durableEventSchema = z.object({
+  seq: z.number().int().positive(),
+  type: z.enum(DURABLE_EVENT_TYPES as [DurableEventType, ...DurableEventType[]]),
+  at: z.string(),
+  data: z.unknown(),
+});
+
+/** GET /api/events answer. */
+export type EventsPage = { events: DurableEvent[]; seq: number } | { reset: true; seq: number };
+
+/** Ephemeral events: no envelope, no seq; their latest state is readable over REST. */
+export interface InstanceQrPayload {
+  instanceId: string;
+  instanceName: string;
+  qrCode: string;
+  pairingCode: string | null;
+}
+export interface TypingPayload {
+  conversationId: string;
+  userId: string;
+  name: string;
+}
+export interface ReadyPayload {
+  accountId: string;
+  userId: string;
+  seq: number;
+}
+
+export type Ack<T = unknown> = { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string } };
+
+export interface ServerToClientEvents {
+  ready: (p: ReadyPayload) => void;
+  'message.created': (e: DurableEvent<'message.created'>) => void;
+  'message.updated': (e: DurableEvent<'message.updated'>) => void;
+  'conversation.updated': (e: DurableEvent<'conversation.updated'>) => void;
+  'instance.updated': (e: DurableEvent<'instance.updated'>) => void;
+  'campaign.updated': (e: DurableEvent<'campaign.updated'>) => void;
+  'instance.qr': (p: InstanceQrPayload) => void;
+  'conversation.typing': (p: TypingPayload) => void;
+}
+
+export const conversationCommandSchema = z.object({ conversationId: z.uuid() });
+
+export interface ClientToServerEvents {
+  'conversation:read': (p: { conversationId: string }, ack: (a: Ack<null>) => void) => void;
+  'conversation:typing': (p: { conversationId: string }, ack: (a: Ack<null>) => void) => void;
+}

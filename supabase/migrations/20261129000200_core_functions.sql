@@ -1,0 +1,128 @@
+-- Core functions shared by every use case: JSON shapes of the contract, the event log, health.
+-- All functions return jsonb in the contract's camelCase shapes, so the Motor passes them on as-is.
+
+-- Conversation as the contract's `Conversation`.
+create or replace function app.conversation_json(p_id uuid) returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'id', c.id,
+    'instanceId', c.instance_id,
+    'contact', case when ct.id is null then null else jsonb_build_object(
+      'id', ct.id, 'name', coalesce(ct.name, ct.push_name), 'phone', ct.phone, 'avatarUrl', ct.avatar_url) end,
+    'group', case when g.id is null then null else jsonb_build_object('id', g.id, 'subject', g.subject) end,
+    'status', c.status,
+    'assigneeId', c.assignee_id,
+    'aiEnabled', c.ai_enabled,
+    'unreadCount', c.unread_count,
+    'lastMessageAt', to_char(c.last_message_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'lastMessagePreview', c.last_message_preview)
+  from public.conversations c
+  left join public.contacts ct on ct.id = c.contact_id
+  left join public.groups g on g.id = c.group_id
+  where c.id = p_id
+$$;
+
+-- ISO 8601 UTC with milliseconds, as the contract wants.
+create or replace function app.iso(p_ts timestamptz) returns text
+language sql immutable as $$
+  select to_char(p_ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+$$;
+
+-- Message as the contract's `Message`.
+create or replace function app.message_json(m public.messages) returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'id', m.id,
+    'conversationId', m.conversation_id,
+    'waMessageId', m.wa_message_id,
+    'clientId', m.client_id,
+    'direction', m.direction,
+    'sender', m.sender,
+    'authorId', m.author_id,
+    'authorName', m.author_name,
+    'participant', m.participant,
+    'type', m.type,
+    'text', m.text,
+    'media', m.media,
+    'quotedWaMessageId', m.quoted_wa_message_id,
+    'reactions', m.reactions,
+    'status', m.status,
+    'error', m.error,
+    'sentAt', app.iso(m.sent_at),
+    'createdAt', app.iso(m.created_at),
+    'editedAt', app.iso(m.edited_at),
+    'deletedAt', app.iso(m.deleted_at))
+$$;
+
+-- Instance as `instance.updated` carries it.
+create or replace function app.instance_json(i public.instances) returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'id', i.id, 'name', i.name, 'status', i.status, 'phoneNumber', i.phone_number,
+    'profileName', i.profile_name, 'reason', i.reason, 'updatedAt', app.iso(i.updated_at))
+$$;
+
+-- Appends one durable event to the account's log with the next gap-free seq. The UPDATE takes
+-- the account row's lock, so concurrent transactions of one account number their events in
+-- commit order without holes. Returns the event as it is broadcast, plus `accountId` (the room).
+create or replace function app.append_event(p_account_id uuid, p_type text, p_data jsonb) returns jsonb
+language plpgsql as $$
+declare
+  v_seq bigint;
+  v_at timestamptz := clock_timestamp();
+begin
+  update public.accounts set last_seq = last_seq + 1 where id = p_account_id returning last_seq into v_seq;
+  if v_seq is null then
+    raise exception 'account % not found', p_account_id using errcode = 'AT404';
+  end if;
+  insert into public.events (account_id, seq, type, data, at) values (p_account_id, v_seq, p_type, p_data, v_at);
+  return jsonb_build_object('accountId', p_account_id, 'seq', v_seq, 'type', p_type, 'at', app.iso(v_at), 'data', p_data);
+end $$;
+
+-- Catch-up: the caller's events after `p_after`, ascending, at most `p_limit`; `{reset:true}` when
+-- `p_after` is older than what the log still retains (see app.prune_events).
+create or replace function app.events_after(p_account_id uuid, p_after bigint, p_limit integer default 500)
+returns jsonb
+language plpgsql stable as $$
+declare
+  v_head bigint;
+  v_oldest bigint;
+begin
+  select last_seq into v_head from public.accounts where id = p_account_id;
+  if v_head is null then
+    raise exception 'account not found' using errcode = 'AT404';
+  end if;
+  select min(seq) into v_oldest from public.events where account_id = p_account_id;
+  -- Pruned past the client's position: it must reload its state instead of replaying.
+  if p_after < v_head and (v_oldest is null or v_oldest > p_after + 1) then
+    return jsonb_build_object('reset', true, 'seq', v_head);
+  end if;
+  return jsonb_build_object(
+    'seq', v_head,
+    'events', coalesce((
+      select jsonb_agg(jsonb_build_object('seq', e.seq, 'type', e.type, 'at', app.iso(e.at), 'data', e.data) order by e.seq)
+      from (select * from public.events
+            where account_id = p_account_id and seq > p_after
+            order by seq limit least(greatest(p_limit, 1), 1000)) e), '[]'::jsonb));
+end $$;
+
+-- Retention of the event log: events older than `p_keep_hours` are deleted, but each account
+-- keeps at least its newest `p_keep_min` events. Returns how many rows went.
+create or replace function app.prune_events(p_keep_hours integer default 72, p_keep_min integer default 1000)
+returns jsonb
+language plpgsql as $$
+declare
+  v_deleted integer;
+begin
+  delete from public.events e
+  using public.accounts a
+  where e.account_id = a.id
+    and e.at < now() - make_interval(hours => p_keep_hours)
+    and e.seq <= a.last_seq - p_keep_min;
+  get diagnostics v_deleted = row_count;
+  return jsonb_build_object('deleted', v_deleted);
+end $$;
+
+-- Readiness probe: one round trip through the same path every call takes.
+create or replace function app.ping() returns jsonb
+language sql stable as $$ select jsonb_build_object('ok', true, 'at', app.iso(now())) $$;
