@@ -25,3 +25,28 @@ describe('core SQL functions (PGlite)', () => {
     });
   });
 });
+
+describe('signup (PGlite)', () => {
+  let db: PgliteDb;
+  beforeAll(async () => {
+    db = await createTestDb();
+  });
+  afterAll(() => db.close());
+
+  it('creates an account and its owner, and refuses the same email twice', async () => {
+    const r = await db.call<{ user: { role: string; email: string } }>('signup', {
+      email: 'Ana@Example.com',
+      name: 'Ana',
+      accountName: 'Loja',
+    });
+    expect(r.user).toMatchObject({ role: 'owner', email: 'ana@example.com' });
+    await expect(db.call('signup', { email: 'ana@example.com', name: 'x', accountName: 'y' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+  });
+
+  it('starts every account at seq 0 with an empty log', async () => {
+    const r = await db.call<{ account: { id: string } }>('signup', { email: 'b@example.com', name: 'B', accountName: 'B' });
+    await expect(db.call('events_after', { accountId: r.account.id, after: 0 })).resolves.toEqual({ seq: 0, events: [] });
+  });
+});
