@@ -1,0 +1,207 @@
+/**
+ * Pure inbox rules (no Svelte, no I/O): how a conversation list and a thread change when an event
+ * or a REST page arrives. The rune store in `inbox.svelte.ts` holds the state and calls these.
+ */
+import type { Conversation, ConversationStatus, Message, MessageStatus } from '@atende/shared';
+
+export interface ConversationFilter {
+  status: ConversationStatus;
+  q: string;
+}
+
+export interface ListState {
+  /** Newest activity first. */
+  items: Conversation[];
+  /** More pages exist on the server (keyset cursor: the last item's lastMessageAt). */
+  hasMore: boolean;
+}
+
+export interface ThreadState {
+  /** Oldest first. */
+  messages: Message[];
+  hasMore: boolean;
+}
+
+/** Where a message version came from: events are ordered; REST answers may be stale. */
+export type Source = 'event' | 'rest';
+
+const time = (iso: string | null | undefined): number => (iso ? Date.parse(iso) || 0 : 0);
+
+/** Orders conversations newest activity first (no activity last, then by id for stability). */
+export function compareActivity(a: Conversation, b: Conversation): number {
+  const d = time(b.lastMessageAt) - time(a.lastMessageAt);
+  return d !== 0 ? d : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Lower-cases and strips accents, so "joão" matches "Joao". */
+export function fold(s: string): string {
+  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+}
+
+/** Whether a conversation belongs in the list under this filter (best effort for `q`: name, phone, preview). */
+export function matchesFilter(c: Conversation, filter: ConversationFilter): boolean {
+  if (c.status !== filter.status) return false;
+  const q = fold(filter.q.trim());
+  if (!q) return true;
+  const digits = q.replace(/\D/g, '');
+  const hay = fold(
+    [c.contact?.name, c.group?.subject, c.lastMessagePreview].filter((v): v is string => !!v).join(' \u0000 '),
+  );
+  return hay.includes(q) || (digits.length >= 3 && !!c.contact?.phone?.includes(digits));
+}
+
+/**
+ * Puts a new version of a conversation where it belongs: removed when it left the filter,
+ * moved to its activity position otherwise. A conversation already listed stays listed while its
+ * status matches even if `q` no longer matches client-side (the server also searches message text).
+ * A conversation older than the last loaded one is left for pagination to bring in.
+ */
+export function upsertConversation(list: ListState, conv: Conversation, filter: ConversationFilter): ListState {
+  const at = list.items.findIndex((c) => c.id === conv.id);
+  const listed = at !== -1;
+  const rest = listed ? list.items.filter((_, i) => i !== at) : list.items;
+  const keep = listed ? conv.status === filter.status : matchesFilter(conv, filter);
+  if (!keep) return listed ? { ...list, items: rest } : list;
+  const last = rest[rest.length - 1];
+  if (!listed && list.hasMore && last && compareActivity(conv, last) > 0) return list;
+  let pos = rest.findIndex((c) => compareActivity(conv, c) < 0);
+  if (pos === -1) pos = rest.length;
+  const items = rest.slice();
+  items.splice(pos, 0, conv);
+  return { ...list, items };
+}
+
+/** Appends a REST page (deduped by id); fewer than `limit` items means the end. */
+export function appendPage(list: ListState, page: Conversation[], limit: number): ListState {
+  const seen = new Set(list.items.map((c) => c.id));
+  const fresh = page.filter((c) => !seen.has(c.id));
+  return { items: [...list.items, ...fresh], hasMore: page.length >= limit };
+}
+
+/** The keyset cursor for the next page. */
+export function nextCursor(list: ListState): string | null {
+  return list.items[list.items.length - 1]?.lastMessageAt ?? null;
+}
+
+const RANK: Partial<Record<MessageStatus, number>> = { pending: 0, sent: 1, delivered: 2, read: 3 };
+
+/** Statuses only move forward (pending → sent → delivered → read); `failed` may be retried. */
+export function mergeStatus(prev: MessageStatus, next: MessageStatus, source: Source): MessageStatus {
+  if (prev === next) return next;
+  const a = RANK[prev];
+  const b = RANK[next];
+  if (a !== undefined && b !== undefined) return b > a ? next : prev;
+  if (next === 'failed') return a !== undefined && a >= 2 ? prev : 'failed';
+  if (prev === 'failed') return source === 'event' ? next : prev;
+  return next;
+}
+
+/** Merges two versions of one message, keeping the more advanced status. */
+export function mergeMessage(prev: Message, next: Message, source: Source): Message {
+  const status = mergeStatus(prev.status, next.status, source);
+  return {
+    ...prev,
+    ...next,
+    clientId: next.clientId ?? prev.clientId ?? null,
+    status,
+    error: status === 'failed' ? (next.error ?? prev.error) : status === prev.status ? prev.error : next.error,
+  };
+}
+
+function compareMessages(a: Message, b: Message): number {
+  const d = time(a.createdAt) - time(b.createdAt);
+  return d !== 0 ? d : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * Adds or updates a message in an oldest-first list. Matches on `id`, or on `clientId` (an
+ * optimistic message is replaced by the server's version); if both an optimistic copy and a
+ * server copy are present they collapse into one.
+ */
+export function upsertMessage(messages: Message[], msg: Message, source: Source): Message[] {
+  const byId = messages.findIndex((m) => m.id === msg.id);
+  const byClient = msg.clientId ? messages.findIndex((m) => m.clientId === msg.clientId) : -1;
+  let merged = msg;
+  let rest = messages;
+  const hits = [byId, byClient].filter((i, k, all) => i !== -1 && all.indexOf(i) === k);
+  if (hits.length > 0) {
+    for (const i of hits) merged = mergeMessage(messages[i]!, merged, source);
+    rest = messages.filter((_, i) => !hits.includes(i));
+  }
+  // Almost always the newest: search from the end.
+  let pos = rest.length;
+  while (pos > 0 && compareMessages(merged, rest[pos - 1]!) < 0) pos--;
+  const out = rest.slice();
+  out.splice(pos, 0, merged);
+  return out;
+}
+
+/** Prepends an older page (deduped), keeping order. */
+export function prependPage(thread: ThreadState, page: Message[], limit: number): ThreadState {
+  let messages = thread.messages;
+  for (const m of page) messages = upsertMessage(messages, m, 'rest');
+  return { messages, hasMore: page.length >= limit };
+}
+
+/** A local, not yet sent message shown at once (replaced when the server's version arrives). */
+export function optimisticMessage(opts: {
+  conversationId: string;
+  clientId: string;
+  text: string;
+  author: { id: string; name: string };
+  now?: Date;
+}): Message {
+  return {
+    id: opts.clientId,
+    clientId: opts.clientId,
+    conversationId: opts.conversationId,
+    waMessageId: null,
+    direction: 'out',
+    sender: 'agent',
+    authorId: opts.author.id,
+    authorName: opts.author.name,
+    participant: null,
+    type: 'text',
+    text: opts.text,
+    media: null,
+    quotedWaMessageId: null,
+    reactions: null,
+    status: 'pending',
+    error: null,
+    sentAt: null,
+    createdAt: (opts.now ?? new Date()).toISOString(),
+  };
+}
+
+export interface DayGroup {
+  /** Local calendar day, YYYY-MM-DD. */
+  day: string;
+  messages: Message[];
+}
+
+/** Local YYYY-MM-DD of an ISO timestamp. */
+export function localDay(iso: string): string {
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+/** Groups an oldest-first list by local day; reactions are shown on their target, not as bubbles. */
+export function groupByDay(messages: Message[]): DayGroup[] {
+  const groups: DayGroup[] = [];
+  for (const m of messages) {
+    if (m.type === 'reaction') continue;
+    const day = localDay(m.createdAt);
+    const last = groups[groups.length - 1];
+    if (last && last.day === day) last.messages.push(m);
+    else groups.push({ day, messages: [m] });
+  }
+  return groups;
+}
+
+/** Number of conversations with unread messages (the tab title badge). */
+export function unreadConversations(unread: Record<string, number>): number {
+  let n = 0;
+  for (const k in unread) if ((unread[k] ?? 0) > 0) n++;
+  return n;
+}

@@ -1,0 +1,372 @@
+import type { Conversation, DurableEvent, EventData, Message, PatchConversationBody, TypingPayload } from '@atende/shared';
+import { SvelteSet } from 'svelte/reactivity';
+import type { Api } from '$lib/api';
+import {
+  appendPage,
+  nextCursor,
+  optimisticMessage,
+  prependPage,
+  upsertConversation,
+  upsertMessage,
+  type ConversationFilter,
+  type ListState,
+  type Source,
+  type ThreadState,
+} from './inbox-logic';
+
+export const PAGE_SIZE = 50;
+const MAX_CACHED_THREADS = 8;
+const TYPING_MS = 6000;
+
+export interface Thread extends ThreadState {
+  loading: boolean;
+  loaded: boolean;
+  error: unknown;
+}
+
+export interface InboxDeps {
+  api: Pick<Api, 'conversations'>;
+  /** Who is typing in the composer (author of optimistic messages). */
+  me: () => { id: string; name: string } | null;
+  /** Whether the agent is looking at the page (marks the open conversation read). */
+  isViewing?: () => boolean;
+  /** Called for every new incoming message (sound, notifications). */
+  onIncoming?: (message: Message, conversation: Conversation) => void;
+  newId?: () => string;
+  /** Reports a failed background call (mark read, etc.). */
+  onError?: (error: unknown) => void;
+}
+
+const emptyThread = (): Thread => ({ messages: [], hasMore: true, loading: false, loaded: false, error: null });
+
+/**
+ * The live inbox: the conversation list under the current filter, the threads that were opened,
+ * unread counts for the tab title, and who is typing. REST pages fill it; socket events keep it
+ * current through `apply` (one event-name → handler map). Events that arrive while a page is in
+ * flight are re-applied after it lands, so a slow answer never rolls the state back.
+ *
+ * @example
+ * const inbox = new InboxStore({ api, me: () => session.user });
+ * realtime.client.on('event', (e) => inbox.apply(e));
+ * await inbox.loadList();
+ */
+export class InboxStore {
+  filter = $state.raw<ConversationFilter>({ status: 'open', q: '' });
+  list = $state.raw<ListState>({ items: [], hasMore: true });
+  listLoading = $state(false);
+  listLoaded = $state(false);
+  listError = $state.raw<unknown>(null);
+  threads = $state.raw<Record<string, Thread>>({});
+  /** The conversation shown in the thread pane (may be outside the list's filter). */
+  current = $state.raw<Conversation | null>(null);
+  openId = $state<string | null>(null);
+  typing = $state.raw<Record<string, { name: string; until: number }>>({});
+  /** Ids of conversations with unread messages (the tab title count). */
+  readonly unreadIds = new SvelteSet<string>();
+
+  readonly #deps: InboxDeps;
+  #listToken = 0;
+  readonly #captures = new Set<DurableEvent[]>();
+  #threadOrder: string[] = [];
+  #readTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(deps: InboxDeps) {
+    this.#deps = deps;
+  }
+
+  get unreadCount(): number {
+    return this.unreadIds.size;
+  }
+
+  thread(id: string): Thread {
+    return this.threads[id] ?? emptyThread();
+  }
+
+  /** Applies one durable socket event (already de-duplicated and ordered by the realtime client). */
+  apply(e: DurableEvent): void {
+    for (const c of this.#captures) c.push(e);
+    const handler = this.#handlers[e.type] as ((d: unknown) => void) | undefined;
+    handler?.(e.data);
+  }
+
+  readonly #handlers: { [K in DurableEvent['type']]?: (d: EventData<K>) => void } = {
+    'message.created': ({ message, conversation }) => {
+      const isNew = !this.threads[message.conversationId]?.messages.some((m) => m.id === message.id);
+      this.#putConversation(conversation, 'event');
+      this.#putMessage(message, 'event');
+      if (isNew && message.direction === 'in') this.#deps.onIncoming?.(message, conversation);
+    },
+    'message.updated': ({ message }) => this.#putMessage(message, 'event'),
+    'conversation.updated': ({ conversation }) => this.#putConversation(conversation, 'event'),
+  };
+
+  /** Ephemeral `conversation.typing` from another agent. */
+  applyTyping(p: TypingPayload, now = Date.now()): void {
+    if (p.userId === this.#deps.me()?.id) return;
+    this.typing = { ...this.typing, [p.conversationId]: { name: p.name, until: now + TYPING_MS } };
+    setTimeout(() => {
+      const t = this.typing[p.conversationId];
+      if (t && t.until <= Date.now()) {
+        const { [p.conversationId]: _, ...rest } = this.typing;
+        this.typing = rest;
+      }
+    }, TYPING_MS + 50);
+  }
+
+  /** Changes the filter (tab or search) and reloads the first page. */
+  setFilter(patch: Partial<ConversationFilter>): Promise<void> {
+    this.filter = { ...this.filter, ...patch };
+    return this.loadList();
+  }
+
+  /** Loads the first page under the current filter (also after a `reset`). */
+  async loadList(): Promise<void> {
+    const token = ++this.#listToken;
+    this.listLoading = true;
+    this.listError = null;
+    const captured = this.#capture();
+    try {
+      const { status, q } = this.filter;
+      const page = await this.#deps.api.conversations.list({ status, q: q.trim() || undefined, limit: PAGE_SIZE });
+      if (token !== this.#listToken) return;
+      this.list = appendPage({ items: [], hasMore: true }, page, PAGE_SIZE);
+      for (const c of page) this.#trackUnread(c);
+      this.#replay(captured);
+      this.listLoaded = true;
+    } catch (error) {
+      if (token === this.#listToken) this.listError = error;
+    } finally {
+      this.#captures.delete(captured);
+      if (token === this.#listToken) this.listLoading = false;
+    }
+  }
+
+  /** Loads the next page (infinite scroll). */
+  async loadMore(): Promise<void> {
+    if (this.listLoading || !this.list.hasMore || !this.listLoaded) return;
+    const token = this.#listToken;
+    this.listLoading = true;
+    const captured = this.#capture();
+    try {
+      const { status, q } = this.filter;
+      const before = nextCursor(this.list);
+      const page = await this.#deps.api.conversations.list({ status, q: q.trim() || undefined, before, limit: PAGE_SIZE });
+      if (token !== this.#listToken) return;
+      this.list = appendPage(this.list, page, PAGE_SIZE);
+      for (const c of page) this.#trackUnread(c);
+      this.#replay(captured);
+    } catch (error) {
+      if (token === this.#listToken) this.listError = error;
+    } finally {
+      this.#captures.delete(captured);
+      if (token === this.#listToken) this.listLoading = false;
+    }
+  }
+
+  /** Shows a conversation: loads its latest messages (once) and marks it read. */
+  async open(id: string): Promise<void> {
+    this.openId = id;
+    this.current = this.list.items.find((c) => c.id === id) ?? (this.current?.id === id ? this.current : null);
+    this.#touchThread(id);
+    const jobs: Promise<unknown>[] = [];
+    if (!this.current) jobs.push(this.#fetchConversation(id));
+    if (!this.thread(id).loaded) jobs.push(this.#loadThread(id));
+    this.markRead(id);
+    await Promise.all(jobs);
+  }
+
+  close(): void {
+    this.openId = null;
+  }
+
+  /** Loads older messages of a thread (scroll-up). */
+  async loadOlder(id: string): Promise<void> {
+    const t = this.thread(id);
+    if (t.loading || !t.hasMore || !t.loaded) return;
+    const before = t.messages[0]?.createdAt;
+    if (!before) return;
+    this.#setThread(id, { ...t, loading: true });
+    const captured = this.#capture();
+    try {
+      const page = await this.#deps.api.conversations.messages(id, { before, limit: PAGE_SIZE });
+      const cur = this.thread(id);
+      this.#setThread(id, { ...cur, ...prependPage(cur, page, PAGE_SIZE), loading: false });
+      this.#replay(captured);
+    } catch (error) {
+      this.#setThread(id, { ...this.thread(id), loading: false, error });
+    } finally {
+      this.#captures.delete(captured);
+    }
+  }
+
+  /**
+   * Sends a text: shows it at once with a fresh clientId, then lets the server's version (from
+   * the answer or the socket, whichever comes first) replace it. A failure marks it `failed`.
+   */
+  async send(conversationId: string, text: string): Promise<void> {
+    const me = this.#deps.me();
+    const body = text.trim();
+    if (!me || !body) return;
+    const clientId = this.#deps.newId?.() ?? crypto.randomUUID();
+    this.#putMessage(optimisticMessage({ conversationId, clientId, text: body, author: me }), 'rest');
+    await this.#post(conversationId, body, clientId);
+  }
+
+  /** Re-sends a failed message with its own clientId (the server re-sends that same message). */
+  async retry(message: Message): Promise<void> {
+    if (message.status !== 'failed' || !message.text) return;
+    const clientId = message.clientId ?? this.#deps.newId?.() ?? crypto.randomUUID();
+    const t = this.thread(message.conversationId);
+    this.#setThread(message.conversationId, {
+      ...t,
+      messages: t.messages.map((m) => (m.id === message.id ? { ...m, clientId, status: 'pending', error: null } : m)),
+    });
+    await this.#post(message.conversationId, message.text, clientId);
+  }
+
+  /** PATCH status / assignee / AI; the answer (and the socket event) updates list and header. */
+  async update(id: string, body: PatchConversationBody): Promise<void> {
+    const conv = await this.#deps.api.conversations.patch(id, body);
+    this.#putConversation(conv, 'rest');
+  }
+
+  /** Marks a conversation read now (optimistically) and on the server. */
+  markRead(id: string): void {
+    const c = this.list.items.find((x) => x.id === id) ?? (this.current?.id === id ? this.current : null);
+    if (c && c.unreadCount > 0) this.#putConversation({ ...c, unreadCount: 0 }, 'rest');
+    this.unreadIds.delete(id);
+    this.#deps.api.conversations.read(id).catch((e) => this.#deps.onError?.(e));
+  }
+
+  /** Drops everything (logout, or a `reset` before reloading). */
+  clear(): void {
+    this.#listToken++;
+    this.list = { items: [], hasMore: true };
+    this.listLoaded = false;
+    this.threads = {};
+    this.#threadOrder = [];
+    this.current = null;
+    this.unreadIds.clear();
+  }
+
+  /** After a `reset` from the realtime client: reload the list and the open thread. */
+  async reload(): Promise<void> {
+    const open = this.openId;
+    this.threads = {};
+    this.#threadOrder = [];
+    const jobs = [this.loadList()];
+    if (open) jobs.push(this.#loadThread(open), this.#fetchConversation(open));
+    await Promise.all(jobs);
+  }
+
+  async #post(conversationId: string, text: string, clientId: string): Promise<void> {
+    try {
+      const res = await this.#deps.api.conversations.send(conversationId, { text, clientId });
+      this.#putMessage({ ...res.message, clientId: res.message.clientId ?? clientId }, 'rest');
+    } catch (error) {
+      const t = this.thread(conversationId);
+      const reason = (error as { code?: string; message?: string })?.code ?? 'network_error';
+      this.#setThread(conversationId, {
+        ...t,
+        messages: t.messages.map((m) =>
+          m.clientId === clientId && m.status === 'pending' ? { ...m, status: 'failed', error: reason } : m,
+        ),
+      });
+    }
+  }
+
+  #putConversation(conv: Conversation, source: Source): void {
+    let c = conv;
+    const prev = this.list.items.find((x) => x.id === conv.id) ?? (this.current?.id === conv.id ? this.current : null);
+    // A REST answer older than what the socket already told us keeps the newer activity fields.
+    if (source === 'rest' && prev && (prev.lastMessageAt ?? '') > (conv.lastMessageAt ?? '')) {
+      c = { ...conv, lastMessageAt: prev.lastMessageAt, lastMessagePreview: prev.lastMessagePreview };
+    }
+    if (c.id === this.openId && c.unreadCount > 0 && source === 'event' && (this.#deps.isViewing?.() ?? true)) {
+      c = { ...c, unreadCount: 0 };
+      this.#scheduleRead(c.id);
+    }
+    this.list = upsertConversation(this.list, c, this.filter);
+    if (this.current?.id === c.id || this.openId === c.id) this.current = c;
+    this.#trackUnread(c);
+  }
+
+  #putMessage(message: Message, source: Source): void {
+    const t = this.threads[message.conversationId];
+    if (!t) return; // not opened: the list preview is enough
+    this.#setThread(message.conversationId, { ...t, messages: upsertMessage(t.messages, message, source) });
+  }
+
+  #trackUnread(c: Conversation): void {
+    if (c.unreadCount > 0) this.unreadIds.add(c.id);
+    else this.unreadIds.delete(c.id);
+  }
+
+  #scheduleRead(id: string): void {
+    if (this.#readTimer) clearTimeout(this.#readTimer);
+    this.#readTimer = setTimeout(() => {
+      this.#readTimer = null;
+      this.#deps.api.conversations.read(id).catch((e) => this.#deps.onError?.(e));
+    }, 400);
+  }
+
+  async #loadThread(id: string): Promise<void> {
+    this.#setThread(id, { ...this.thread(id), loading: true, error: null });
+    const captured = this.#capture();
+    try {
+      const page = await this.#deps.api.conversations.messages(id, { limit: PAGE_SIZE });
+      let messages: Message[] = [];
+      for (const m of page) messages = upsertMessage(messages, m, 'rest');
+      // Keep optimistic messages typed while loading.
+      for (const m of this.thread(id).messages) if (m.status === 'pending') messages = upsertMessage(messages, m, 'rest');
+      this.#setThread(id, { messages, hasMore: page.length >= PAGE_SIZE, loading: false, loaded: true, error: null });
+      this.#replay(captured);
+    } catch (error) {
+      this.#setThread(id, { ...this.thread(id), loading: false, error });
+    } finally {
+      this.#captures.delete(captured);
+    }
+  }
+
+  async #fetchConversation(id: string): Promise<void> {
+    try {
+      const c = await this.#deps.api.conversations.get(id);
+      if (this.openId === id) this.current = c;
+    } catch (error) {
+      this.#deps.onError?.(error);
+    }
+  }
+
+  #setThread(id: string, t: Thread): void {
+    this.threads = { ...this.threads, [id]: t };
+  }
+
+  #touchThread(id: string): void {
+    this.#threadOrder = [id, ...this.#threadOrder.filter((x) => x !== id)];
+    if (!this.threads[id]) this.#setThread(id, emptyThread());
+    if (this.#threadOrder.length > MAX_CACHED_THREADS) {
+      const drop = this.#threadOrder.slice(MAX_CACHED_THREADS);
+      this.#threadOrder = this.#threadOrder.slice(0, MAX_CACHED_THREADS);
+      const next = { ...this.threads };
+      for (const d of drop) delete next[d];
+      this.threads = next;
+    }
+  }
+
+  #capture(): DurableEvent[] {
+    const list: DurableEvent[] = [];
+    this.#captures.add(list);
+    return list;
+  }
+
+  #replay(events: DurableEvent[]): void {
+    for (const e of events.splice(0)) {
+      const handler = this.#handlers[e.type] as ((d: unknown) => void) | undefined;
+      if (e.type === 'message.created') {
+        const { message, conversation } = e.data as EventData<'message.created'>;
+        this.#putConversation(conversation, 'event');
+        this.#putMessage(message, 'event');
+      } else handler?.(e.data);
+    }
+  }
+}
