@@ -1,0 +1,77 @@
+/**
+ * The WhatsApp gateway port: what services need from Evolution API (adapters/evolution/ is the
+ * only implementation; the simulator speaks the same REST protocol, so it is reached through the
+ * very same adapter). Every failure is an AppError `upstream_failed` carrying Evolution's
+ * status and message (or `unavailable`-like network failures also as `upstream_failed`).
+ */
+
+export type EvolutionState = 'open' | 'connecting' | 'close' | 'refused';
+
+export interface QrCode {
+  /** PNG data URL. */
+  base64: string | null;
+  /** The raw string encoded in the QR. */
+  code: string | null;
+  pairingCode: string | null;
+}
+
+export interface WebhookSettings {
+  url: string;
+  /** Sent verbatim by Evolution as HTTP headers of every webhook (e.g. x-motor-token). */
+  headers: Record<string, string>;
+  /** Subscription names, e.g. MESSAGES_UPSERT. */
+  events: string[];
+  byEvents?: boolean;
+}
+
+export interface CreatedInstance {
+  instanceName: string;
+  /** Evolution's own id for the instance. */
+  evolutionId: string | null;
+  /** Evolution's per-instance token (`hash`). */
+  token: string | null;
+  status: EvolutionState | string;
+  qr: QrCode | null;
+}
+
+export interface SentMessage {
+  /** Evolution/WhatsApp message id (`key.id`). */
+  waMessageId: string;
+  remoteJid: string;
+  /** Evolution's status word, e.g. PENDING. */
+  status: string | null;
+  /** Epoch seconds. */
+  messageTimestamp: number | null;
+}
+
+export interface EvolutionInstanceInfo {
+  name: string;
+  connectionStatus: string;
+  ownerJid: string | null;
+  profileName: string | null;
+}
+
+export interface WhatsAppGateway {
+  /** `GET /` → the server version (e.g. "2.3.6"). */
+  version(): Promise<string>;
+  createInstance(input: { instanceName: string; webhook: WebhookSettings; qrcode?: boolean; number?: string }): Promise<CreatedInstance>;
+  /** `GET /instance/connect/{name}`: the current QR (state close/connecting) or null when already open. */
+  connect(instanceName: string, opts?: { number?: string }): Promise<{ state: EvolutionState | null; qr: QrCode | null }>;
+  connectionState(instanceName: string): Promise<EvolutionState>;
+  /** Null when Evolution does not know the instance (e.g. its container was recreated). */
+  fetchInstance(instanceName: string): Promise<EvolutionInstanceInfo | null>;
+  logout(instanceName: string): Promise<void>;
+  deleteInstance(instanceName: string): Promise<void>;
+  setWebhook(instanceName: string, webhook: WebhookSettings): Promise<void>;
+  findWebhook(instanceName: string): Promise<(WebhookSettings & { enabled: boolean }) | null>;
+  /** `number`: digits, or a …@s.whatsapp.net / …@g.us / …@lid JID. */
+  sendText(instanceName: string, input: { number: string; text: string; quotedWaMessageId?: string }): Promise<SentMessage>;
+  sendMedia(
+    instanceName: string,
+    input: { number: string; mediatype: 'image' | 'video' | 'document' | 'audio'; media: string; mimetype?: string; caption?: string; fileName?: string },
+  ): Promise<SentMessage>;
+  /** `POST /chat/findMessages`: raw records, newest first. */
+  findMessages(instanceName: string, input: { remoteJid: string; page?: number; pageSize?: number }): Promise<{ total: number; records: unknown[] }>;
+  /** `GET /group/fetchAllGroups?getParticipants=…`: raw group metadata. */
+  fetchAllGroups(instanceName: string, opts?: { getParticipants?: boolean }): Promise<unknown[]>;
+}
