@@ -1,0 +1,180 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitUntil } from './load.js';
+
+/**
+ * The Motor as a real child process (`node motor/dist/main.js`), for benchmarks and for the
+ * reliability tests that kill it: spawn with an env, wait for /healthz, kill -9, restart on the
+ * same database, sample its RSS. The compiled entry point is what `npm start` runs, so the
+ * process under test is the product, not a test double.
+ */
+
+const motorDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const repoDir = path.resolve(motorDir, '..');
+export const MOTOR_ENTRY = path.join(motorDir, 'dist/main.js');
+
+const newestMtime = (dir: string): number => {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+};
+
+/**
+ * Builds shared/ and motor/ (`tsc`) when motor/dist is missing or older than any source file, so a
+ * test never runs a stale Motor. Throws with tsc's output when the build fails.
+ *
+ * @example
+ *   ensureMotorBuilt(); // in beforeAll, before startMotor()
+ */
+export function ensureMotorBuilt(): void {
+  const src = Math.max(newestMtime(path.join(motorDir, 'src')), newestMtime(path.join(repoDir, 'shared/src')));
+  if (existsSync(MOTOR_ENTRY) && existsSync(path.join(repoDir, 'shared/dist/index.js')) && statSync(MOTOR_ENTRY).mtimeMs >= src) {
+    return;
+  }
+  for (const ws of ['shared', 'motor']) {
+    const r = spawnSync('npm', ['run', 'build', '-w', ws], { cwd: repoDir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`npm run build -w ${ws} failed:\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (bound then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface MotorProcessOptions {
+  /** Extra environment (DATABASE_URL, DATA_DIR, REDIS_URL, WEBHOOK_TOKEN, …). PORT is chosen unless given. */
+  env?: Record<string, string | undefined>;
+  /** How long to wait for /healthz (PGlite needs 3–4 s and more on a busy machine). */
+  startTimeoutMs?: number;
+  /** Also wait for /readyz (the database answers) before resolving. Default true. */
+  waitReady?: boolean;
+}
+
+export interface MotorProcess {
+  readonly url: string;
+  readonly port: number;
+  /** The pid of the current incarnation. */
+  readonly pid: number;
+  /** Everything the process wrote (stdout + stderr, all incarnations), for diagnostics. */
+  output(): string;
+  /** Resident set size of the process in bytes (Linux /proc), or NaN when unknown. */
+  rss(): number;
+  /** Whether the current incarnation has exited, and how. */
+  exited(): { code: number | null; signal: NodeJS.Signals | null } | null;
+  /** SIGKILL, no shutdown hooks: what a crash or an OOM kill does. Resolves once it is gone. */
+  kill9(): Promise<void>;
+  /** Starts a new incarnation on the same port and environment (same database). */
+  restart(): Promise<void>;
+  /** SIGTERM then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Spawns the compiled Motor and waits until it answers /healthz (and /readyz).
+ *
+ * @example
+ *   ensureMotorBuilt();
+ *   const motor = await startMotor({ env: { DATABASE_URL: url, WEBHOOK_TOKEN: 't' } });
+ *   await motor.kill9();
+ *   await motor.restart();
+ */
+export async function startMotor(opts: MotorProcessOptions = {}): Promise<MotorProcess> {
+  const port = opts.env?.PORT ? Number(opts.env.PORT) : await freePort();
+  const simulatorPort = opts.env?.SIMULATOR_PORT ?? String(await freePort());
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    SIMULATOR_PORT: simulatorPort,
+    ...opts.env,
+    PORT: String(port),
+  })) {
+    if (v !== undefined) env[k] = v;
+  }
+  const url = `http://127.0.0.1:${port}`;
+  let out = '';
+  let child: ChildProcess;
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  let exitedPromise: Promise<void>;
+
+  const spawnOne = async () => {
+    exit = null;
+    child = spawn(process.execPath, [MOTOR_ENTRY], { cwd: repoDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const append = (b: Buffer) => {
+      out += b.toString('utf8');
+      if (out.length > 200_000) out = out.slice(-100_000);
+    };
+    child.stdout!.on('data', append);
+    child.stderr!.on('data', append);
+    exitedPromise = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        exit = { code, signal };
+        resolve();
+      }),
+    );
+    const probe = async (p: string) => {
+      if (exit) throw new Error(`the Motor exited (${JSON.stringify(exit)}) while starting:\n${out.slice(-4000)}`);
+      return fetch(url + p).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+    };
+    const timeoutMs = opts.startTimeoutMs ?? 60_000;
+    await waitUntil(() => probe('/healthz'), { timeoutMs, everyMs: 50, what: `${url}/healthz` });
+    if (opts.waitReady !== false) await waitUntil(() => probe('/readyz'), { timeoutMs, everyMs: 50, what: `${url}/readyz` });
+  };
+
+  await spawnOne();
+
+  const proc: MotorProcess = {
+    url,
+    port,
+    get pid() {
+      return child.pid ?? -1;
+    },
+    output: () => out,
+    rss() {
+      try {
+        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        return m ? Number(m[1]) * 1024 : NaN;
+      } catch {
+        return NaN;
+      }
+    },
+    exited: () => exit,
+    async kill9() {
+      if (exit) return;
+      child.kill('SIGKILL');
+      await exitedPromise;
+    },
+    async restart() {
+      if (!exit) await proc.stop();
+      await spawnOne();
+    },
+    async stop(graceMs = 5000) {
+      if (exit) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exitedPromise;
+      clearTimeout(t);
+    },
+  };
+  return proc;
+}
