@@ -1,0 +1,119 @@
+import postgres from 'postgres';
+import { AppError } from '../../../errors.js';
+import type { Db } from '../../../ports/db.port.js';
+import { DatabaseStartError, redactUrl } from '../database-start.error.js';
+import { mapDbError } from '../db-errors.js';
+import { applyMigrations, loadMigrations, type MigrationExecutor } from '../migrations.js';
+import { buildCall } from '../sql-call.js';
+
+export interface PostgresDbOptions {
+  /** A `postgres://` connection string (DATABASE_URL). */
+  url: string;
+  /** Pool size per process. */
+  max?: number;
+  /** Seconds to wait for a connection before failing (start-up and every reconnect). */
+  connectTimeoutSeconds?: number;
+  /**
+   * Prepared statements per connection. Must be false behind a transaction-mode pooler
+   * (PgBouncer, Supabase's pooler on port 6543), which cannot keep them.
+   */
+  prepare?: boolean;
+  migrationsDir?: string;
+  /** false = do not migrate at start-up (the schema is managed elsewhere, e.g. `supabase db push`). */
+  migrate?: boolean;
+}
+
+export interface PostgresDb extends Db {
+  readonly driver: 'postgres';
+  /** Names of the migrations this process applied at start-up (empty when another did). */
+  readonly applied: string[];
+}
+
+/**
+ * The Postgres driver: a pool from the `postgres` package; every `call` is one
+ * `select app.fn(p_a := $1, …)` (one statement = its own transaction). Migrations are applied at
+ * start-up under an advisory lock, so several Motor processes can start at once.
+ *
+ * @example
+ *   const db = await createPostgresDb({ url: 'postgres://127.0.0.1:5432/atende' });
+ *   await db.call('ping');
+ */
+export async function createPostgresDb(opts: PostgresDbOptions): Promise<PostgresDb> {
+  const migrations = opts.migrate === false ? [] : await loadMigrations(opts.migrationsDir);
+  const sql = postgres(opts.url, {
+    max: opts.max ?? 10,
+    connect_timeout: opts.connectTimeoutSeconds ?? 5,
+    idle_timeout: 60,
+    max_lifetime: 30 * 60,
+    prepare: opts.prepare ?? true,
+    onnotice: () => {}, // "relation … already exists, skipping" and friends
+    connection: { application_name: 'atende-motor' },
+  });
+
+  let applied: string[] = [];
+  try {
+    applied = opts.migrate === false ? [] : await migrate(sql, migrations);
+  } catch (err) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    throw startError(opts.url, err);
+  }
+
+  const db: PostgresDb = {
+    driver: 'postgres',
+    applied,
+    async call<T>(fn: string, args?: Record<string, unknown>): Promise<T> {
+      let stmt;
+      try {
+        stmt = buildCall(fn, args);
+      } catch (err) {
+        throw new AppError('internal', (err as Error).message);
+      }
+      try {
+        const rows = await sql.unsafe(stmt.sql, stmt.params as postgres.ParameterOrJSON<never>[], { prepare: opts.prepare ?? true });
+        return ((rows[0] as { r?: T } | undefined)?.r ?? null) as T;
+      } catch (err) {
+        throw mapDbError(err);
+      }
+    },
+    async ping() {
+      await db.call('ping');
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+  return db;
+}
+
+/** Runs the migration runner on one reserved connection (the advisory lock is per session). */
+async function migrate(sql: postgres.Sql, migrations: Awaited<ReturnType<typeof loadMigrations>>) {
+  const conn = await sql.reserve();
+  try {
+    const ex: MigrationExecutor = {
+      async exec(text) {
+        await conn.unsafe(text);
+      },
+      async query<T>(text: string, params: unknown[] = []) {
+        return (await conn.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[];
+      },
+    };
+    return await applyMigrations(ex, migrations, { lock: true });
+  } finally {
+    conn.release();
+  }
+}
+
+/** A start-up failure with the target (password hidden) and the reason, for the console. */
+function startError(url: string, err: unknown): Error {
+  if (err instanceof Error && err.name === 'MigrationError') return err;
+  const e = err as { code?: string; message?: string };
+  const reason =
+    e.code === 'CONNECT_TIMEOUT'
+      ? 'connection timed out'
+      : e.code === '3D000'
+        ? `${e.message} (create it first, e.g. createdb)`
+        : (e.message ?? String(err));
+  return new DatabaseStartError(`cannot use DATABASE_URL ${redactUrl(url)}: ${reason}${e.code ? ` [${e.code}]` : ''}`, {
+    cause: err,
+  });
+}
