@@ -31,9 +31,12 @@ export interface RealtimeSocket {
   io?: { on(event: string, listener: (...args: any[]) => void): unknown };
 }
 
-export type RealtimeEvents = {
-  [K in DurableEventType]: (e: DurableEvent<K>) => void;
-} & {
+export interface RealtimeEvents {
+  'message.created': (e: DurableEvent<'message.created'>) => void;
+  'message.updated': (e: DurableEvent<'message.updated'>) => void;
+  'conversation.updated': (e: DurableEvent<'conversation.updated'>) => void;
+  'instance.updated': (e: DurableEvent<'instance.updated'>) => void;
+  'campaign.updated': (e: DurableEvent<'campaign.updated'>) => void;
   /** Any durable event, after its typed listeners ran. */
   event: (e: DurableEvent) => void;
   'instance.qr': (p: InstanceQrPayload) => void;
@@ -44,7 +47,7 @@ export type RealtimeEvents = {
   state: (s: ConnectionState) => void;
   /** The session is gone (handshake refused or /api/events answered 401). */
   unauthenticated: () => void;
-};
+}
 
 export interface RealtimeClientOptions {
   /** Makes the (not yet connected) socket: `() => io({ autoConnect: false, ... })`. */

@@ -1,0 +1,68 @@
+import type { Conversation, Message } from '@atende/shared';
+import { formatPhone, t, type MessageKey } from '$lib/i18n/index.svelte';
+
+/** The name to show for a conversation: contact name, group subject, or the phone. */
+export function conversationName(c: Conversation): string {
+  if (c.group) return c.group.subject || t('inbox.group');
+  return c.contact?.name?.trim() || formatPhone(c.contact?.phone) || t('inbox.unknown');
+}
+
+/** Who wrote a message, or null when no label is needed (the contact in a 1:1 chat). */
+export function senderLabel(m: Message, opts: { group: boolean; teamName: (id: string) => string | null }): string | null {
+  if (m.direction === 'in') {
+    if (!opts.group) return null;
+    return m.authorName?.trim() || formatPhone(m.participant?.replace(/@.*/, '')) || null;
+  }
+  switch (m.sender) {
+    case 'ai':
+      return t('sender.ai');
+    case 'campaign':
+      return t('sender.campaign');
+    case 'system':
+      return t('sender.system');
+    default:
+      if (!m.authorId) return t('sender.phone');
+      return m.authorName?.trim() || opts.teamName(m.authorId) || t('sender.agent');
+  }
+}
+
+const TYPE_KEYS: Partial<Record<Message['type'], MessageKey>> = {
+  image: 'msg.image',
+  video: 'msg.video',
+  audio: 'msg.audio',
+  document: 'msg.document',
+  sticker: 'msg.sticker',
+  location: 'msg.location',
+  other: 'msg.other',
+};
+
+/** A one-line summary (quotes, previews). */
+export function messageSnippet(m: Message): string {
+  if (m.deletedAt) return t('msg.deleted');
+  const text = m.text?.trim() || m.media?.caption?.trim();
+  if (m.type === 'text' || !TYPE_KEYS[m.type]) return text || '';
+  const kind = m.type === 'document' && m.media?.fileName ? m.media.fileName : t(TYPE_KEYS[m.type]!);
+  return text ? `${kind}: ${text}` : kind;
+}
+
+/** A failure reason for people: a known error code is translated, anything else shown as is. */
+export function failureReason(error: string | null | undefined): string {
+  if (!error) return t('error.generic');
+  const key = `error.${error}` as MessageKey;
+  const translated = t(key);
+  return translated === key ? error : translated;
+}
+
+/** Splits text into plain and link parts (http/https only) for safe rendering. */
+export function linkify(text: string): { text: string; href?: string }[] {
+  const parts: { text: string; href?: string }[] = [];
+  const re = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi;
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    if (m.index > last) parts.push({ text: text.slice(last, m.index) });
+    parts.push({ text: m[0], href: m[0] });
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) parts.push({ text: text.slice(last) });
+  return parts;
+}

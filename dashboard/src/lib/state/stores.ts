@@ -1,0 +1,21 @@
+/** The app's store instances, wired to the one API client. */
+import { api } from '$lib/api';
+import { playChime } from '$lib/services/sound';
+import { InboxStore } from './inbox.svelte';
+import { InstancesStore } from './instances.svelte';
+import { prefs } from './prefs.svelte';
+import { session } from './session.svelte';
+import { TeamStore } from './team.svelte';
+
+export const inbox = new InboxStore({
+  api,
+  me: () => session.user,
+  isViewing: () => typeof document === 'undefined' || document.visibilityState === 'visible',
+  onIncoming: () => {
+    if (prefs.sound) playChime();
+  },
+  onError: (e) => console.warn('[inbox]', e),
+});
+
+export const instances = new InstancesStore(api);
+export const team = new TeamStore(api);

@@ -1,0 +1,14 @@
+import { redirect } from '@sveltejs/kit';
+import { api } from '$lib/api';
+
+/** Already logged in? Go straight to the app. */
+export async function load() {
+  let loggedIn = false;
+  try {
+    await api.auth.me();
+    loggedIn = true;
+  } catch {
+    // not logged in (or the Motor is unreachable): show the form
+  }
+  if (loggedIn) redirect(307, '/');
+}
