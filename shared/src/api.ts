@@ -100,3 +100,32 @@ export const eventsQuerySchema = z.object({
 });
 
 export const conversationListSchema = z.array(conversationSchema);
+
+/** POST /api/auth/password (revokes every other session of the user) */
+export const changePasswordBodySchema = z.object({
+  currentPassword: z.string().min(1).max(200),
+  newPassword: z.string().min(8).max(200),
+});
+export type ChangePasswordBody = z.infer<typeof changePasswordBodySchema>;
+
+/** POST /api/auth/invite/accept (the token of `${PUBLIC_URL}/invite/<token>`) */
+export const acceptInviteBodySchema = z.object({
+  token: z.string().min(16).max(200),
+  password: z.string().min(8).max(200),
+});
+export type AcceptInviteBody = z.infer<typeof acceptInviteBodySchema>;
+
+/** GET /api/users items; `pending` = invited by link, not accepted yet. */
+export const teamMemberSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  createdAt: z.string(),
+  pending: z.boolean().optional(),
+});
+export type TeamMember = z.infer<typeof teamMemberSchema>;
+
+/** POST /api/users answer: `inviteUrl` only when no password was given (shown once). */
+export const inviteUserResultSchema = z.object({ user: teamMemberSchema, inviteUrl: z.string().optional() });
+export type InviteUserResult = z.infer<typeof inviteUserResultSchema>;

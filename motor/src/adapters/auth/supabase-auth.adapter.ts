@@ -1,0 +1,118 @@
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { jwtVerify } from 'jose';
+import { AppError, upstreamFailed } from '../../errors.js';
+
+export interface SupabaseAuthOptions {
+  url: string;
+  serviceRoleKey: string;
+  anonKey?: string;
+  /** When set, access tokens are verified locally (HS256) instead of asking `/auth/v1/user`. */
+  jwtSecret?: string;
+  /** Injected transport (tests, proxies). */
+  fetch?: typeof fetch;
+}
+
+/** A Supabase Auth session as the Motor keeps it: the access token goes into our cookie. */
+export interface SupabaseSession {
+  authUserId: string;
+  accessToken: string;
+  expiresIn: number;
+}
+
+const CLIENT_OPTS = { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false } };
+
+/**
+ * The one module that talks to Supabase Auth (GoTrue) through supabase-js. Every failure that is
+ * not "wrong credentials" / "already registered" becomes `upstream_failed` naming Supabase Auth.
+ *
+ * @example
+ *   const auth = new SupabaseAuth({ url, serviceRoleKey, jwtSecret });
+ *   const s = await auth.signIn({ email, password }); // null on wrong credentials
+ */
+export class SupabaseAuth {
+  private readonly admin: SupabaseClient;
+  private readonly secret?: Uint8Array;
+
+  constructor(private readonly opts: SupabaseAuthOptions) {
+    this.admin = this.client(opts.serviceRoleKey);
+    if (opts.jwtSecret) this.secret = new TextEncoder().encode(opts.jwtSecret);
+  }
+
+  private client(key: string): SupabaseClient {
+    return createClient(this.opts.url, key, { ...CLIENT_OPTS, global: opts(this.opts.fetch) });
+  }
+
+  /** Signs in with email + password; null when Supabase says the credentials are wrong. */
+  async signIn(input: { email: string; password: string }): Promise<SupabaseSession | null> {
+    // A fresh client per sign-in: supabase-js keeps the signed-in session in the client, and
+    // the shared admin client must keep acting with the service key.
+    const c = this.client(this.opts.anonKey ?? this.opts.serviceRoleKey);
+    const { data, error } = await c.auth.signInWithPassword(input);
+    if (error) {
+      if (isWrongCredentials(error)) return null;
+      throw fail('sign-in', error);
+    }
+    if (!data.session || !data.user) throw upstreamFailed('Supabase Auth sign-in answered without a session');
+    return { authUserId: data.user.id, accessToken: data.session.access_token, expiresIn: data.session.expires_in };
+  }
+
+  /** Creates a confirmed user; `conflict` when the email is taken. */
+  async createUser(input: { email: string; password: string; name?: string }): Promise<string> {
+    const { data, error } = await this.admin.auth.admin.createUser({
+      email: input.email,
+      password: input.password,
+      email_confirm: true,
+      user_metadata: input.name ? { name: input.name } : undefined,
+    });
+    if (error) {
+      if (error.code === 'email_exists' || error.code === 'user_already_exists' || error.status === 422) {
+        throw new AppError('conflict', 'email already registered');
+      }
+      throw fail('create user', error);
+    }
+    return data.user.id;
+  }
+
+  async updatePassword(authUserId: string, password: string): Promise<void> {
+    const { error } = await this.admin.auth.admin.updateUserById(authUserId, { password });
+    if (error) throw fail('update user', error);
+  }
+
+  /** Best effort: used to undo a createUser whose database half failed. */
+  async deleteUser(authUserId: string): Promise<void> {
+    const { error } = await this.admin.auth.admin.deleteUser(authUserId);
+    if (error) throw fail('delete user', error);
+  }
+
+  /**
+   * The auth user id (`sub`) of a valid access token, or null when it is not valid. Verified
+   * locally with the JWT secret when configured, else by asking Supabase (`GET /auth/v1/user`).
+   */
+  async verify(token: string): Promise<string | null> {
+    if (this.secret) {
+      try {
+        const { payload } = await jwtVerify(token, this.secret, { algorithms: ['HS256'] });
+        return typeof payload.sub === 'string' ? payload.sub : null;
+      } catch {
+        return null;
+      }
+    }
+    const { data, error } = await this.admin.auth.getUser(token);
+    if (error) {
+      if (error.status && error.status < 500) return null;
+      throw fail('get user', error);
+    }
+    return data.user?.id ?? null;
+  }
+}
+
+const opts = (f?: typeof fetch) => (f ? { fetch: f } : {});
+
+function isWrongCredentials(error: { code?: string; status?: number }) {
+  if (error.code) return error.code === 'invalid_credentials' || error.code === 'email_not_confirmed';
+  return error.status === 400; // GoTrue before error codes: {error:"invalid_grant"}
+}
+
+function fail(what: string, error: { message: string; status?: number; code?: string }) {
+  return upstreamFailed(`Supabase Auth ${what} failed with status ${error.status ?? 'none'}`, { code: error.code }, error);
+}

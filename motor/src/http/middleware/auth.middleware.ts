@@ -1,0 +1,50 @@
+import type { Middleware, ParameterizedContext } from 'koa';
+import type { Role } from '@atende/shared';
+import { forbidden, unauthenticated } from '../../errors.js';
+import type { AuthService } from '../../services/auth.service.js';
+import type { AuthContext } from '../../services/auth.types.js';
+
+/** The bearer token of an `Authorization: Bearer …` header, if any. */
+export function bearerOf(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  return m?.[1]?.trim() || undefined;
+}
+
+/**
+ * Requires a valid session (cookie) or bearer token and puts the caller on `ctx.state.auth`;
+ * otherwise 401 `unauthenticated`.
+ *
+ * @example
+ *   router.get('/api/conversations', requireAuth(deps.auth), handler); // ctx.state.auth.accountId
+ */
+export function requireAuth(auth: Pick<AuthService, 'authenticate'>): Middleware {
+  return async function requireAuthMiddleware(ctx, next) {
+    ctx.state.auth = await auth.authenticate({
+      cookieHeader: ctx.get('cookie') || undefined,
+      bearerToken: bearerOf(ctx.get('authorization')),
+    });
+    return next();
+  };
+}
+
+/**
+ * After `requireAuth`: only the given roles pass, others get 403 `forbidden`.
+ *
+ * @example
+ *   router.patch('/api/users/:id', requireAuth(auth), requireRole('owner', 'admin'), handler);
+ */
+export function requireRole(...roles: Role[]): Middleware {
+  return async function requireRoleMiddleware(ctx, next) {
+    const a = ctx.state.auth as AuthContext | undefined;
+    if (!a) throw unauthenticated();
+    if (!roles.includes(a.role)) throw forbidden();
+    return next();
+  };
+}
+
+/** The caller set by `requireAuth`. @example const { accountId } = authOf(ctx); */
+export function authOf(ctx: ParameterizedContext): AuthContext {
+  const a = ctx.state.auth as AuthContext | undefined;
+  if (!a) throw unauthenticated();
+  return a;
+}

@@ -1,0 +1,69 @@
+import Router from '@koa/router';
+import type { ParameterizedContext } from 'koa';
+import {
+  acceptInviteBodySchema,
+  changePasswordBodySchema,
+  loginBodySchema,
+  signupBodySchema,
+} from '@atende/shared';
+import type { AuthService } from '../../services/auth.service.js';
+import type { AuthResult } from '../../services/auth.types.js';
+import { AppError } from '../../errors.js';
+import { authOf, bearerOf, requireAuth } from '../middleware/auth.middleware.js';
+import { input, validate } from '../middleware/validate.middleware.js';
+import { clearSessionCookie, setSessionCookie } from '../session-cookie.js';
+
+/**
+ * `POST /api/auth/signup|login|logout|password|invite/accept` and `GET /api/me`
+ * (CONTRACT.md "Auth").
+ *
+ * @example
+ *   authRoutes({ auth, config })
+ */
+export function authRoutes(deps: { auth: AuthService; config: { publicUrl: string } }) {
+  const router = new Router({ prefix: '/api' });
+  const { auth } = deps;
+  const publicUrl = deps.config.publicUrl;
+  const answer = (ctx: ParameterizedContext, r: AuthResult, status: number) => {
+    setSessionCookie(ctx, r.session, publicUrl);
+    ctx.status = status;
+    ctx.body = { user: r.user, account: r.account };
+  };
+
+  router.post('/auth/signup', validate({ body: signupBodySchema }), async (ctx) => {
+    answer(ctx, await auth.signup(input(ctx, 'body', signupBodySchema)), 201);
+  });
+
+  router.post('/auth/login', validate({ body: loginBodySchema }), async (ctx) => {
+    answer(ctx, await auth.login(input(ctx, 'body', loginBodySchema), { ip: ctx.ip }), 200);
+  });
+
+  // Logout always clears the cookie, even when the session was already gone.
+  router.post('/auth/logout', async (ctx) => {
+    const caller = await auth
+      .authenticate({ cookieHeader: ctx.get('cookie') || undefined, bearerToken: bearerOf(ctx.get('authorization')) })
+      .catch((err: unknown) => {
+        if (err instanceof AppError && err.code === 'unauthenticated') return undefined;
+        throw err;
+      });
+    await auth.logout(caller);
+    clearSessionCookie(ctx, publicUrl);
+    ctx.status = 204;
+  });
+
+  router.post('/auth/password', requireAuth(auth), validate({ body: changePasswordBodySchema }), async (ctx) => {
+    const session = await auth.changePassword(authOf(ctx), input(ctx, 'body', changePasswordBodySchema));
+    setSessionCookie(ctx, session, publicUrl);
+    ctx.status = 204;
+  });
+
+  router.post('/auth/invite/accept', validate({ body: acceptInviteBodySchema }), async (ctx) => {
+    answer(ctx, await auth.acceptInvite(input(ctx, 'body', acceptInviteBodySchema)), 200);
+  });
+
+  router.get('/me', requireAuth(auth), async (ctx) => {
+    ctx.body = await auth.me(authOf(ctx));
+  });
+
+  return router;
+}

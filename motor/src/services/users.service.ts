@@ -1,0 +1,69 @@
+import type { InviteUserBody, InviteUserResult, Role, TeamMember } from '@atende/shared';
+import { hashPassword } from '../adapters/auth/password.hasher.js';
+import type { SupabaseAuth } from '../adapters/auth/supabase-auth.adapter.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Db } from '../ports/db.port.js';
+import { newInviteToken } from './auth.service.js';
+import type { AuthContext } from './auth.types.js';
+
+export interface UsersServiceDeps {
+  db: Db;
+  logger: Logger;
+  publicUrl: string;
+  supabase?: SupabaseAuth | null;
+}
+
+/**
+ * The team of an account: list (everyone), invite / change role / remove (owners and admins;
+ * the rules themselves are enforced in SQL, against the caller's current role in the database).
+ *
+ * @example
+ *   const team = new UsersService({ db, logger, publicUrl });
+ *   await team.invite(auth, { email, name, role: 'agent' }); // → { user, inviteUrl }
+ */
+export class UsersService {
+  constructor(private readonly deps: UsersServiceDeps) {}
+
+  list(auth: AuthContext): Promise<TeamMember[]> {
+    return this.deps.db.call<TeamMember[]>('users_list', { accountId: auth.accountId });
+  }
+
+  /** With a password the member can log in at once; without, a one-time link valid 7 days. */
+  async invite(auth: AuthContext, body: InviteUserBody): Promise<InviteUserResult> {
+    const base = { accountId: auth.accountId, actorId: auth.userId, email: body.email, name: body.name, role: body.role };
+    const sb = this.deps.supabase;
+    if (sb) {
+      if (!body.password) throw new AppError('validation_failed', 'with Supabase Auth an initial password is required', [{ path: 'body.password', message: 'required' }]);
+      const authUserId = await sb.createUser({ email: body.email, password: body.password, name: body.name });
+      try {
+        return { user: await this.deps.db.call<TeamMember>('user_invite', { ...base, authUserId }) };
+      } catch (err) {
+        await sb.deleteUser(authUserId).catch((e) => this.deps.logger.warn({ err: e }, 'could not undo Supabase user'));
+        throw err;
+      }
+    }
+    if (body.password) {
+      const user = await this.deps.db.call<TeamMember>('user_invite', { ...base, passwordHash: await hashPassword(body.password) });
+      return { user };
+    }
+    const invite = newInviteToken();
+    const user = await this.deps.db.call<TeamMember>('user_invite', { ...base, inviteTokenHash: invite.hash });
+    return { user, inviteUrl: `${this.deps.publicUrl}/invite/${invite.token}` };
+  }
+
+  setRole(auth: AuthContext, userId: string, role: Role): Promise<TeamMember> {
+    return this.deps.db.call<TeamMember>('user_set_role', { accountId: auth.accountId, actorId: auth.userId, userId, role });
+  }
+
+  async remove(auth: AuthContext, userId: string): Promise<void> {
+    const r = await this.deps.db.call<{ authUserId: string | null }>('user_remove', {
+      accountId: auth.accountId,
+      actorId: auth.userId,
+      userId,
+    });
+    if (r.authUserId && this.deps.supabase) {
+      await this.deps.supabase.deleteUser(r.authUserId).catch((e) => this.deps.logger.warn({ err: e }, 'could not delete Supabase user'));
+    }
+  }
+}
