@@ -1,0 +1,196 @@
+import type { z } from 'zod';
+import { isAppError } from '../../errors.js';
+import type {
+  CreatedInstance,
+  EvolutionInstanceInfo,
+  EvolutionState,
+  QrCode,
+  SentMessage,
+  WebhookSettings,
+  WhatsAppGateway,
+} from '../../ports/whatsapp.port.js';
+import { EvolutionHttp, type EvolutionFailure, type EvolutionHttpOptions } from './evolution.http.js';
+import * as s from './evolution.schemas.js';
+
+const enc = encodeURIComponent;
+
+/**
+ * The Evolution API 2.3.x adapter (real server or the built-in simulator: same protocol). Thin
+ * typed methods over {@link EvolutionHttp}; every failure is `upstream_failed` (502) with
+ * Evolution's status and message.
+ *
+ * @example
+ *   const wa = new EvolutionClient({ baseUrl: 'http://127.0.0.1:8081', apiKey: 'k', timeoutMs: 15_000 });
+ *   const { qr } = await wa.connect('loja-demo-4f2a');
+ */
+export class EvolutionClient implements WhatsAppGateway {
+  private readonly http: EvolutionHttp;
+
+  constructor(opts: EvolutionHttpOptions) {
+    this.http = new EvolutionHttp(opts);
+  }
+
+  get baseUrl(): string {
+    return this.http.baseUrl;
+  }
+
+  async version(): Promise<string> {
+    return (await this.http.request({ method: 'GET', path: '/', schema: s.rootSchema })).version;
+  }
+
+  async createInstance(input: { instanceName: string; webhook: WebhookSettings; qrcode?: boolean; number?: string }): Promise<CreatedInstance> {
+    const r = await this.http.request({
+      method: 'POST',
+      path: '/instance/create',
+      schema: s.createInstanceSchema,
+      body: {
+        instanceName: input.instanceName,
+        integration: 'WHATSAPP-BAILEYS',
+        qrcode: input.qrcode ?? true,
+        ...(input.number ? { number: input.number } : {}),
+        webhook: webhookBody(input.webhook),
+      },
+    });
+    const token = typeof r.hash === 'string' ? r.hash : (r.hash?.apikey ?? null);
+    return {
+      instanceName: r.instance.instanceName,
+      evolutionId: r.instance.instanceId ?? null,
+      token,
+      status: r.instance.status ?? 'close',
+      qr: toQr(r.qrcode),
+    };
+  }
+
+  async connect(instanceName: string, opts: { number?: string } = {}): Promise<{ state: EvolutionState | null; qr: QrCode | null }> {
+    const r = await this.http.request({
+      method: 'GET',
+      path: `/instance/connect/${enc(instanceName)}`,
+      query: { number: opts.number },
+      schema: s.connectSchema,
+    });
+    const open = s.connectOpenSchema.safeParse(r);
+    if (open.success) return { state: toState(open.data.instance.state), qr: null };
+    return { state: 'connecting', qr: toQr(r as z.infer<typeof s.qrSchema>) };
+  }
+
+  async connectionState(instanceName: string): Promise<EvolutionState> {
+    const r = await this.http.request({ method: 'GET', path: `/instance/connectionState/${enc(instanceName)}`, schema: s.connectionStateSchema });
+    return toState(r.instance.state) ?? 'close';
+  }
+
+  async fetchInstance(instanceName: string): Promise<EvolutionInstanceInfo | null> {
+    const rows = await ifFound(() =>
+      this.http.request({ method: 'GET', path: '/instance/fetchInstances', query: { instanceName }, schema: s.fetchInstancesSchema }),
+    );
+    const row = rows?.find((r) => r.name === instanceName);
+    if (!row) return null;
+    return { name: row.name, connectionStatus: row.connectionStatus, ownerJid: row.ownerJid ?? null, profileName: row.profileName ?? null };
+  }
+
+  async logout(instanceName: string): Promise<void> {
+    try {
+      await this.http.request({ method: 'DELETE', path: `/instance/logout/${enc(instanceName)}`, schema: s.anySchema });
+    } catch (err) {
+      // 2.3.x answers 400 "… is not connected" for a closed session; 2.4 made logout idempotent.
+      if (statusOf(err) === 400 && /not connected/i.test(messageOf(err))) return;
+      throw err;
+    }
+  }
+
+  async deleteInstance(instanceName: string): Promise<void> {
+    await ifFound(() => this.http.request({ method: 'DELETE', path: `/instance/delete/${enc(instanceName)}`, schema: s.anySchema }));
+  }
+
+  async setWebhook(instanceName: string, webhook: WebhookSettings): Promise<void> {
+    await this.http.request({
+      method: 'POST',
+      path: `/webhook/set/${enc(instanceName)}`,
+      body: { webhook: webhookBody(webhook) },
+      schema: s.anySchema,
+    });
+  }
+
+  async findWebhook(instanceName: string): Promise<(WebhookSettings & { enabled: boolean }) | null> {
+    const r = await this.http.request({ method: 'GET', path: `/webhook/find/${enc(instanceName)}`, schema: s.webhookRowSchema });
+    if (!r) return null;
+    const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, String(v)]));
+    return { url: r.url, enabled: r.enabled, headers, events: r.events ?? [], byEvents: r.webhookByEvents ?? false };
+  }
+
+  async sendText(instanceName: string, input: { number: string; text: string; quotedWaMessageId?: string }): Promise<SentMessage> {
+    const r = await this.http.request({
+      method: 'POST',
+      path: `/message/sendText/${enc(instanceName)}`,
+      body: {
+        number: input.number,
+        text: input.text,
+        ...(input.quotedWaMessageId ? { quoted: { key: { id: input.quotedWaMessageId } } } : {}),
+      },
+      schema: s.sentMessageSchema,
+    });
+    return toSent(r);
+  }
+
+  async sendMedia(
+    instanceName: string,
+    input: { number: string; mediatype: 'image' | 'video' | 'document' | 'audio'; media: string; mimetype?: string; caption?: string; fileName?: string },
+  ): Promise<SentMessage> {
+    const r = await this.http.request({ method: 'POST', path: `/message/sendMedia/${enc(instanceName)}`, body: input, schema: s.sentMessageSchema });
+    return toSent(r);
+  }
+
+  async findMessages(instanceName: string, input: { remoteJid: string; page?: number; pageSize?: number }): Promise<{ total: number; records: unknown[] }> {
+    const r = await this.http.request({
+      method: 'POST',
+      path: `/chat/findMessages/${enc(instanceName)}`,
+      body: { where: { key: { remoteJid: input.remoteJid } }, page: input.page ?? 1, offset: input.pageSize ?? 50 },
+      schema: s.findMessagesSchema,
+    });
+    return { total: r.messages.total, records: r.messages.records };
+  }
+
+  async fetchAllGroups(instanceName: string, opts: { getParticipants?: boolean } = {}): Promise<unknown[]> {
+    return this.http.request({
+      method: 'GET',
+      path: `/group/fetchAllGroups/${enc(instanceName)}`,
+      query: { getParticipants: String(opts.getParticipants ?? false) },
+      schema: s.groupsSchema,
+    });
+  }
+}
+
+function webhookBody(w: WebhookSettings) {
+  return { enabled: true, url: w.url, byEvents: w.byEvents ?? false, base64: false, headers: w.headers, events: w.events };
+}
+
+function toQr(q: z.infer<typeof s.qrSchema> | null | undefined): QrCode | null {
+  if (!q || (!q.base64 && !q.code && !q.pairingCode)) return null;
+  return { base64: q.base64 ?? null, code: q.code ?? null, pairingCode: q.pairingCode ?? null };
+}
+
+function toState(state: string): EvolutionState | null {
+  return state === 'open' || state === 'connecting' || state === 'close' || state === 'refused' ? state : null;
+}
+
+function toSent(r: z.infer<typeof s.sentMessageSchema>): SentMessage {
+  const ts = r.messageTimestamp === null || r.messageTimestamp === undefined ? null : Number(r.messageTimestamp);
+  return { waMessageId: r.key.id, remoteJid: r.key.remoteJid, status: r.status ?? null, messageTimestamp: Number.isFinite(ts) ? ts : null };
+}
+
+function statusOf(err: unknown): number | null {
+  return isAppError(err) ? ((err.details as EvolutionFailure | undefined)?.status ?? null) : null;
+}
+
+function messageOf(err: unknown): string {
+  return isAppError(err) ? ((err.details as EvolutionFailure | undefined)?.evolutionMessage ?? '') : '';
+}
+
+/** Runs an Evolution call whose 404 means "no such instance": resolves null instead. */
+async function ifFound<T>(call: () => Promise<T>): Promise<T | null> {
+  try {
+    return await call();
+  } catch (err) {
+    if (statusOf(err) === 404) return null;
+    throw err;
+  }
+}

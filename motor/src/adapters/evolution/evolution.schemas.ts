@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+// Evolution 2.3.x REST answers (EVOLUTION.md §3), as loose as the Motor can afford: only the
+// fields it reads are checked, everything else passes through untouched.
+
+const str = z.string().nullish();
+
+export const rootSchema = z.looseObject({ version: z.string() });
+
+export const qrSchema = z.looseObject({
+  pairingCode: str,
+  code: str,
+  base64: str,
+  count: z.number().optional(),
+});
+
+export const createInstanceSchema = z.looseObject({
+  instance: z.looseObject({ instanceName: z.string(), instanceId: str, status: str }),
+  hash: z.union([z.string(), z.looseObject({ apikey: z.string() })]).nullish(),
+  qrcode: qrSchema.nullish(),
+});
+
+export const connectOpenSchema = z.looseObject({ instance: z.looseObject({ instanceName: z.string(), state: z.string() }) });
+
+export const connectSchema = z.union([connectOpenSchema, qrSchema]);
+
+export const connectionStateSchema = z.looseObject({
+  instance: z.looseObject({ instanceName: z.string().optional(), state: z.string() }),
+});
+
+export const fetchInstancesSchema = z.array(
+  z.looseObject({
+    name: z.string(),
+    connectionStatus: z.string(),
+    ownerJid: str,
+    profileName: str,
+  }),
+);
+
+export const anySchema = z.unknown();
+
+export const webhookRowSchema = z
+  .looseObject({
+    url: z.string(),
+    enabled: z.boolean(),
+    headers: z.record(z.string(), z.unknown()).nullish(),
+    events: z.array(z.string()).nullish(),
+    webhookByEvents: z.boolean().nullish(),
+  })
+  .nullable();
+
+export const sentMessageSchema = z.looseObject({
+  key: z.looseObject({ id: z.string(), remoteJid: z.string() }),
+  status: str,
+  messageTimestamp: z.union([z.number(), z.string()]).nullish(),
+});
+
+export const findMessagesSchema = z.looseObject({
+  messages: z.looseObject({ total: z.number(), records: z.array(z.unknown()) }),
+});
+
+export const groupsSchema = z.array(z.unknown());

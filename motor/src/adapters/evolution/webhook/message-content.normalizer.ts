@@ -1,0 +1,109 @@
+import type { Message, MessageType } from '@atende/shared';
+
+/** What a WhatsApp message shows in the inbox. */
+export interface MessageContent {
+  type: MessageType;
+  text: string | null;
+  media: Message['media'];
+  /** The id of the message this one replies to (or, for a reaction, reacts to). */
+  quotedWaMessageId: string | null;
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : null);
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** Wrappers Evolution passes through without unwrapping (EVOLUTION.md §2.1). */
+const WRAPPERS = [
+  'ephemeralMessage',
+  'viewOnceMessage',
+  'viewOnceMessageV2',
+  'viewOnceMessageV2Extension',
+  'documentWithCaptionMessage',
+  'editedMessage',
+];
+
+/**
+ * Unwraps ephemeral / view-once / document-with-caption envelopes down to the real content.
+ *
+ * @example
+ *   unwrapMessage({ ephemeralMessage: { message: { conversation: 'oi' } } }) // → { conversation: 'oi' }
+ */
+export function unwrapMessage(message: unknown): Obj {
+  let m = obj(message) ?? {};
+  for (let depth = 0; depth < 6; depth++) {
+    const key = WRAPPERS.find((k) => obj(obj(m[k])?.message));
+    if (!key) break;
+    m = obj(obj(m[key])!.message)!;
+  }
+  return m;
+}
+
+const media = (c: Obj, extra: Partial<NonNullable<Message['media']>> = {}): NonNullable<Message['media']> => ({
+  mimetype: str(c.mimetype),
+  caption: str(c.caption),
+  fileName: str(c.fileName) ?? str(c.title),
+  ...extra,
+});
+
+/**
+ * Reads the type, text, media details and quoted id of a (possibly wrapped) message; unknown kinds
+ * become `other` with a short text summary where one exists.
+ *
+ * @example
+ *   messageContent({ imageMessage: { caption: 'Foto', mimetype: 'image/jpeg' } })
+ *   // → { type: 'image', text: 'Foto', media: { mimetype: 'image/jpeg', caption: 'Foto', fileName: null }, … }
+ */
+export function messageContent(message: unknown, contextInfo?: unknown): MessageContent {
+  const m = unwrapMessage(message);
+  const quotedOf = (c: Obj | null) => str(obj(contextInfo)?.stanzaId) ?? str(obj(c?.contextInfo)?.stanzaId);
+  const out = (type: MessageType, text: string | null, c: Obj | null, md: Message['media'] = null): MessageContent => ({
+    type,
+    text,
+    media: md,
+    quotedWaMessageId: quotedOf(c),
+  });
+
+  if (typeof m.conversation === 'string') return out('text', m.conversation, null);
+  let c = obj(m.extendedTextMessage);
+  if (c) return out('text', str(c.text), c);
+  if ((c = obj(m.imageMessage))) return out('image', str(c.caption), c, media(c));
+  if ((c = obj(m.videoMessage) ?? obj(m.ptvMessage))) return out('video', str(c.caption), c, media(c, { seconds: num(c.seconds) }));
+  if ((c = obj(m.audioMessage))) return out('audio', null, c, media(c, { seconds: num(c.seconds) }));
+  if ((c = obj(m.documentMessage))) return out('document', str(c.caption) ?? str(c.fileName), c, media(c));
+  if ((c = obj(m.stickerMessage))) return out('sticker', null, c, media(c));
+  if ((c = obj(m.locationMessage) ?? obj(m.liveLocationMessage))) {
+    const text = [str(c.name), str(c.address)].filter(Boolean).join(' · ') || null;
+    return out('location', text, c, {
+      mimetype: null,
+      caption: str(c.caption),
+      fileName: null,
+      latitude: num(c.degreesLatitude),
+      longitude: num(c.degreesLongitude),
+    });
+  }
+  if ((c = obj(m.reactionMessage))) {
+    return { type: 'reaction', text: typeof c.text === 'string' ? c.text : '', media: null, quotedWaMessageId: str(obj(c.key)?.id) };
+  }
+  if ((c = obj(m.contactMessage))) return out('other', `👤 ${str(c.displayName) ?? 'Contato'}`, c);
+  if ((c = obj(m.contactsArrayMessage))) {
+    const n = Array.isArray(c.contacts) ? c.contacts.length : 0;
+    return out('other', `👤 ${str(c.displayName) ?? `${n} contatos`}`, c);
+  }
+  c = obj(m.pollCreationMessage) ?? obj(m.pollCreationMessageV2) ?? obj(m.pollCreationMessageV3);
+  if (c) return out('other', `📊 ${str(c.name) ?? 'Enquete'}`, c);
+  return out('other', null, null);
+}
+
+/**
+ * The text of an edit (`messages.edited` → `editedMessage`), whatever form it takes.
+ *
+ * @example
+ *   editedText({ extendedTextMessage: { text: 'novo' } }) // → 'novo'
+ */
+export function editedText(editedMessage: unknown): string | null {
+  const m = unwrapMessage(editedMessage);
+  const inner = obj(obj(m.protocolMessage)?.editedMessage);
+  return messageContent(inner ?? m).text;
+}

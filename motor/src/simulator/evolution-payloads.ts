@@ -1,0 +1,143 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import QRCode from 'qrcode';
+
+// Builders for what Evolution 2.3.6 answers and sends, shaped after ../shared/EVOLUTION.md and the
+// samples in ../shared/evolution-samples/. Only the simulator uses them.
+
+/** `EventController.events` of 2.3.6: the subscription names webhook/set accepts (31). */
+export const WEBHOOK_EVENT_NAMES = [
+  'APPLICATION_STARTUP', 'QRCODE_UPDATED', 'MESSAGES_SET', 'MESSAGES_UPSERT', 'MESSAGES_EDITED',
+  'MESSAGES_UPDATE', 'MESSAGES_DELETE', 'SEND_MESSAGE', 'SEND_MESSAGE_UPDATE', 'CONTACTS_SET',
+  'CONTACTS_UPSERT', 'CONTACTS_UPDATE', 'PRESENCE_UPDATE', 'CHATS_SET', 'CHATS_UPSERT', 'CHATS_UPDATE',
+  'CHATS_DELETE', 'GROUPS_UPSERT', 'GROUP_UPDATE', 'GROUP_PARTICIPANTS_UPDATE', 'CONNECTION_UPDATE',
+  'LABELS_EDIT', 'LABELS_ASSOCIATION', 'CALL', 'TYPEBOT_START', 'TYPEBOT_CHANGE_STATUS',
+  'REMOVE_INSTANCE', 'LOGOUT_INSTANCE', 'INSTANCE_CREATE', 'INSTANCE_DELETE', 'STATUS_INSTANCE',
+] as const;
+
+/** `messages.upsert` → `MESSAGES_UPSERT` (WebhookController.emit). */
+export const subscriptionName = (event: string) => event.replace(/[.-]/g, '_').toUpperCase();
+/** `messages.upsert` → `messages-upsert` (the byEvents URL suffix). */
+export const byEventsSuffix = (event: string) => subscriptionName(event).replace(/_/g, '-').toLowerCase();
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase();
+const b64 = (bytes: number) => randomBytes(bytes).toString('base64');
+
+/** A 22-char Baileys 7 id, as messages sent through REST get (`source: "web"`). */
+export const outgoingMessageId = () => `3EB0${hex(9)}`;
+/** A 20-char id like the ones phones give (`source: "ios"`). */
+export const incomingMessageId = () => `3A${hex(9)}`;
+/** An Evolution DB id (Prisma cuid shape). */
+export const cuid = () => `c${Date.now().toString(36)}${randomBytes(9).toString('hex')}`.slice(0, 25);
+/** Evolution's generated instance token: an upper-case UUID. */
+export const instanceToken = () => randomUUID().toUpperCase();
+export const pairingCode = () => hex(4).slice(0, 8);
+
+/** `date_time`: the São Paulo wall clock passed off as UTC (3 h behind, with a Z), as 2.3.6 does. */
+export const evolutionDateTime = (now = Date.now()) => new Date(now - 3 * 3600_000).toISOString();
+
+/** Baileys' QR string `ref,noiseKey,identityKey,advSecret`, and its PNG data URL as Evolution renders it. */
+export async function renderQr(): Promise<{ code: string; base64: string }> {
+  const code = `2@${b64(48)},${b64(32)},${b64(32)},${b64(32)}`;
+  const base64 = await QRCode.toDataURL(code, { margin: 3, scale: 4, errorCorrectionLevel: 'H' });
+  return { code, base64 };
+}
+
+export interface WebhookRow {
+  id: string;
+  url: string;
+  headers: Record<string, string>;
+  enabled: boolean;
+  events: string[];
+  webhookByEvents: boolean;
+  webhookBase64: boolean;
+  createdAt: string;
+  updatedAt: string;
+  instanceId: string;
+}
+
+export const jidOf = (digits: string) => `${digits}@s.whatsapp.net`;
+
+/** `messages.upsert` data of a customer's text (messages-upsert-text.json). */
+export function incomingText(p: { instanceId: string; phone: string; lid: string; name: string; text: string; id?: string }) {
+  return {
+    key: { remoteJid: jidOf(p.phone), remoteJidAlt: p.lid, fromMe: false, id: p.id ?? incomingMessageId(), addressingMode: 'pn' },
+    pushName: p.name,
+    status: 'DELIVERY_ACK',
+    message: { conversation: p.text },
+    messageType: 'conversation',
+    messageTimestamp: Math.floor(Date.now() / 1000),
+    instanceId: p.instanceId,
+    source: 'ios',
+  };
+}
+
+/** The `send.message` object, which is also sendText's 201 answer (send-message.json). */
+export function sentText(p: { instanceId: string; remoteJid: string; text: string; quotedId?: string }) {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    key: { remoteJid: p.remoteJid, fromMe: true, id: outgoingMessageId() },
+    pushName: 'Você',
+    status: 'PENDING',
+    message: { conversation: p.text },
+    contextInfo: {
+      mentionedJid: [],
+      groupMentions: [],
+      ...(p.quotedId ? { stanzaId: p.quotedId } : {}),
+      ephemeralSettingTimestamp: { low: now - 173_280, high: 0, unsigned: false },
+      disappearingMode: { initiator: 0 },
+    },
+    messageType: 'conversation',
+    messageTimestamp: now,
+    instanceId: p.instanceId,
+    source: 'web',
+  };
+}
+
+const MEDIA_TYPE: Record<string, { key: string; mimetype: string }> = {
+  image: { key: 'imageMessage', mimetype: 'image/jpeg' },
+  video: { key: 'videoMessage', mimetype: 'video/mp4' },
+  document: { key: 'documentMessage', mimetype: 'application/pdf' },
+  audio: { key: 'audioMessage', mimetype: 'audio/mp4' },
+};
+
+/** sendMedia's answer: a prepared message with `message.<type>Message`. */
+export function sentMedia(p: { instanceId: string; remoteJid: string; mediatype: string; mimetype?: string; caption?: string; fileName?: string }) {
+  const t = MEDIA_TYPE[p.mediatype] ?? MEDIA_TYPE.document!;
+  const content: Record<string, unknown> = { url: 'https://mmg.whatsapp.net/simulated', mimetype: p.mimetype ?? t.mimetype };
+  if (p.caption) content.caption = p.caption;
+  if (p.fileName) content.fileName = p.fileName;
+  return {
+    key: { remoteJid: p.remoteJid, fromMe: true, id: outgoingMessageId() },
+    pushName: 'Você',
+    status: 'PENDING',
+    message: { [t.key]: content },
+    contextInfo: null,
+    messageType: t.key,
+    messageTimestamp: Math.floor(Date.now() / 1000),
+    instanceId: p.instanceId,
+    source: 'web',
+  };
+}
+
+/** `messages.update` data (messages-update-read.json). */
+export const messageUpdate = (p: { keyId: string; remoteJid: string; status: string; instanceId: string; messageId: string }) => ({
+  keyId: p.keyId,
+  remoteJid: p.remoteJid,
+  fromMe: true,
+  status: p.status,
+  instanceId: p.instanceId,
+  messageId: p.messageId,
+});
+
+/** `status.instance` data sent before a terminal close (status-instance.json). */
+export function statusInstanceClosed(instance: string, code: number) {
+  const at = new Date().toISOString();
+  const error = { statusCode: code, error: code === 401 ? 'Unauthorized' : 'Forbidden', message: 'Stream Errored (simulated)' };
+  return {
+    instance,
+    status: 'closed',
+    disconnectionAt: at,
+    disconnectionReasonCode: code,
+    disconnectionObject: JSON.stringify({ error: { isBoom: true, isServer: false, output: { statusCode: code, payload: error, headers: {} } }, date: at }),
+  };
+}
