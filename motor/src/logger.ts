@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -9,8 +9,8 @@ export type { Logger };
  * @example
  *   const log = createLogger({ level: 'info' });
  */
-export function createLogger(opts: { level: string; pretty?: boolean }): Logger {
-  return pino({
+export function createLogger(opts: { level: string; pretty?: boolean; destination?: DestinationStream }): Logger {
+  const options = {
     level: opts.level,
     redact: {
       paths: [
@@ -30,5 +30,7 @@ export function createLogger(opts: { level: string; pretty?: boolean }): Logger 
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  // `destination` lets tests capture the output (e.g. to prove no secret is ever written).
+  return opts.destination ? pino(options, opts.destination) : pino(options);
 }
