@@ -19,6 +19,11 @@ export interface PostgresDbOptions {
    */
   prepare?: boolean;
   migrationsDir?: string;
+  /**
+   * A call that has not answered after this long rejects with `unavailable` (the database or the
+   * network is stuck); the webhook then answers 503 and Evolution retries, which ingest tolerates.
+   */
+  callTimeoutMs?: number;
   /** false = do not migrate at start-up (the schema is managed elsewhere, e.g. `supabase db push`). */
   migrate?: boolean;
 }
@@ -50,8 +55,13 @@ export async function createPostgresDb(opts: PostgresDbOptions): Promise<Postgre
     connection: { application_name: 'atende-motor' },
   });
 
+  const callTimeoutMs = opts.callTimeoutMs ?? 15_000;
+  // connect_timeout only covers the TCP connect: a server that accepts and never speaks Postgres
+  // (a wrong port, a stuck proxy) would hang start-up without this bound.
+  const startTimeoutMs = ((opts.connectTimeoutSeconds ?? 5) + 3) * 1000;
   let applied: string[] = [];
   try {
+    await withTimeout(sql`select 1`, startTimeoutMs);
     applied = opts.migrate === false ? [] : await migrate(sql, migrations);
   } catch (err) {
     await sql.end({ timeout: 1 }).catch(() => {});
@@ -68,8 +78,11 @@ export async function createPostgresDb(opts: PostgresDbOptions): Promise<Postgre
       } catch (err) {
         throw new AppError('internal', (err as Error).message);
       }
+      // buildCall binds objects as JSON text (right for PGlite); postgres.js would JSON-encode that
+      // text once more for a jsonb parameter, so it gets the objects themselves.
+      const params = Object.values(args ?? {}).filter((v) => v !== undefined) as postgres.ParameterOrJSON<never>[];
       try {
-        const rows = await sql.unsafe(stmt.sql, stmt.params as postgres.ParameterOrJSON<never>[], { prepare: opts.prepare ?? true });
+        const rows = await withTimeout(sql.unsafe(stmt.sql, params, { prepare: opts.prepare ?? true }), callTimeoutMs);
         return ((rows[0] as { r?: T } | undefined)?.r ?? null) as T;
       } catch (err) {
         throw mapDbError(err);
@@ -103,13 +116,26 @@ async function migrate(sql: postgres.Sql, migrations: Awaited<ReturnType<typeof 
   }
 }
 
+class TimeoutError extends Error {
+  override name = 'TimeoutError';
+  readonly code = 'CONNECT_TIMEOUT';
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`no answer from the database within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** A start-up failure with the target (password hidden) and the reason, for the console. */
 function startError(url: string, err: unknown): Error {
   if (err instanceof Error && err.name === 'MigrationError') return err;
   const e = err as { code?: string; message?: string };
   const reason =
     e.code === 'CONNECT_TIMEOUT'
-      ? 'connection timed out'
+      ? `connection timed out (${e.message})`
       : e.code === '3D000'
         ? `${e.message} (create it first, e.g. createdb)`
         : (e.message ?? String(err));

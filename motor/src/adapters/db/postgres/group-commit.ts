@@ -1,0 +1,110 @@
+import type postgres from 'postgres';
+
+/**
+ * Group commit for the Postgres driver: calls that arrive while a batch is running queue up and
+ * run together as ONE transaction on one reserved connection, pipelined in a single round trip
+ * (`begin; call₁; …; callₙ; commit`). Each caller is answered only after that COMMIT, so
+ * "answered" still means "committed" (CONTRACT.md: 2xx means committed). One commit (one WAL
+ * flush) per batch instead of one per call is what lifts ingest past the one-call-per-transaction
+ * baseline; the PGlite worker does the same (pglite.worker.js).
+ *
+ * One batch runs at a time, so two batches of this process never wait on each other's row locks
+ * (no deadlock between them). When any call of a batch fails, Postgres has aborted the whole
+ * transaction (a pipelined COMMIT then only rolls back): every call of the batch is re-run on its
+ * own, so a bad call fails alone and the others commit, and a deadlock with another process's
+ * transaction becomes ordinary retries. Connection failures are not retried here: the callers get
+ * the error (the driver maps it to 503 `unavailable`; webhooks are redelivered and idempotent).
+ *
+ * @example
+ *   const gc = createGroupCommit({ sql, prepare: true });
+ *   const rows = await gc.run('select app.ingest_message(p_account_id := $1, …) as r', params);
+ */
+export interface GroupCommit {
+  run(text: string, params: unknown[]): Promise<postgres.Row[]>;
+  /** Batches run so far and calls they carried (for benchmarks and logs). */
+  stats(): { batches: number; calls: number; fallbacks: number };
+}
+
+interface Pending {
+  text: string;
+  params: unknown[];
+  resolve: (rows: postgres.Row[]) => void;
+  reject: (err: unknown) => void;
+}
+
+type Params = postgres.ParameterOrJSON<never>[];
+
+/** A server-side SQL error (it has a SQLSTATE), as opposed to a broken connection. */
+const isSqlError = (err: unknown) => typeof (err as { code?: unknown })?.code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
+
+export function createGroupCommit(o: { sql: postgres.Sql; prepare: boolean; maxBatch?: number }): GroupCommit {
+  const maxBatch = o.maxBatch ?? 200;
+  const queue: Pending[] = [];
+  let running = false;
+  const counts = { batches: 0, calls: 0, fallbacks: 0 };
+
+  const one = (c: Pending) =>
+    o.sql.unsafe(c.text, c.params as Params, { prepare: o.prepare }).then(
+      (rows) => c.resolve(rows),
+      (err) => c.reject(err),
+    );
+
+  async function runBatch(batch: Pending[]) {
+    counts.batches++;
+    counts.calls += batch.length;
+    if (batch.length === 1) return one(batch[0]!);
+    let conn: postgres.ReservedSql;
+    try {
+      conn = await o.sql.reserve();
+    } catch (err) {
+      for (const c of batch) c.reject(err);
+      return;
+    }
+    let failure: unknown = null;
+    let results: postgres.Row[][] = [];
+    try {
+      // Pipelined: all sent before the first answer comes back.
+      const begin = conn.unsafe('begin');
+      const calls = batch.map((c) => conn.unsafe(c.text, c.params as Params, { prepare: o.prepare }));
+      const commit = conn.unsafe('commit');
+      const settled = await Promise.allSettled([begin, ...calls, commit]);
+      const firstError = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
+      if (firstError) failure = firstError.reason;
+      else results = settled.slice(1, -1).map((s) => (s as PromiseFulfilledResult<postgres.Row[]>).value);
+    } finally {
+      conn.release();
+    }
+    if (!failure) {
+      batch.forEach((c, i) => c.resolve(results[i]!));
+      return;
+    }
+    if (!isSqlError(failure)) {
+      for (const c of batch) c.reject(failure);
+      return;
+    }
+    // The transaction rolled back as a whole: run each call alone.
+    counts.fallbacks++;
+    await Promise.all(batch.map(one));
+  }
+
+  async function drain() {
+    if (running) return;
+    running = true;
+    try {
+      while (queue.length > 0) await runBatch(queue.splice(0, maxBatch));
+    } finally {
+      running = false;
+    }
+  }
+
+  return {
+    run(text, params) {
+      return new Promise((resolve, reject) => {
+        queue.push({ text, params, resolve, reject });
+        // Let every call made in this tick join the first batch.
+        if (!running) queueMicrotask(() => void drain());
+      });
+    },
+    stats: () => ({ ...counts }),
+  };
+}
