@@ -1,0 +1,56 @@
+import type { ErrorCode } from '@atende/shared';
+import { isAppError } from '../errors.js';
+import { bearerOf } from '../http/middleware/auth.middleware.js';
+import { isAllowedOrigin } from '../http/middleware/origin.middleware.js';
+import type { Logger } from '../logger.js';
+import type { RealtimeSocket, SocketAuth } from './socket.types.js';
+
+/** What the handshake needs from the auth service (services/auth.service.ts). */
+export interface SocketAuthenticator {
+  authenticate(input: { cookieHeader?: string; bearerToken?: string }): Promise<SocketAuth>;
+}
+
+export interface SocketAuthOptions {
+  auth: SocketAuthenticator;
+  /** For CONTRACT.md's Origin rule (isAllowedOrigin): a foreign Origin is refused, none is allowed. */
+  publicUrl: string;
+  logger: Logger;
+}
+
+/**
+ * Socket.IO handshake middleware: checks the Origin, then authenticates the session cookie or
+ * `auth.token` (or an `Authorization: Bearer` header) and stores the result in `socket.data.auth`.
+ * Refusals reach the client as `connect_error` whose message is a known error code:
+ * `forbidden`, `unauthenticated`, or `unavailable` when the database does not answer (so the
+ * client retries instead of treating the session as gone).
+ *
+ * @example
+ *   io.use(socketAuth({ auth: authService, publicUrl: config.publicUrl, logger }));
+ */
+export function socketAuth(opts: SocketAuthOptions) {
+  return async function socketAuthMiddleware(socket: RealtimeSocket, next: (err?: Error) => void) {
+    const headers = socket.request.headers;
+    if (!isAllowedOrigin({ origin: headers.origin, host: headers.host, publicUrl: opts.publicUrl })) {
+      return next(new Error('forbidden'));
+    }
+
+    const cookieHeader = headers.cookie || undefined;
+    const bearerToken = tokenOf(socket.handshake.auth) ?? bearerOf(headers.authorization);
+    if (!cookieHeader && !bearerToken) return next(new Error('unauthenticated'));
+    try {
+      socket.data.auth = await opts.auth.authenticate({ cookieHeader, bearerToken });
+      next();
+    } catch (err) {
+      const code: ErrorCode = isAppError(err) && err.code === 'unavailable' ? 'unavailable' : 'unauthenticated';
+      if (!isAppError(err) || (err.code !== 'unauthenticated' && err.code !== 'unavailable')) {
+        opts.logger.error({ err }, 'socket handshake failed');
+      }
+      next(new Error(code));
+    }
+  };
+}
+
+function tokenOf(auth: unknown): string | undefined {
+  const token = (auth as { token?: unknown } | undefined)?.token;
+  return typeof token === 'string' && token.length > 0 && token.length <= 8192 ? token : undefined;
+}

@@ -1,0 +1,56 @@
+import type { Logger } from '../logger.js';
+import type { RealtimePublisher } from '../ports/realtime.port.js';
+import type { EventsService } from '../services/events.service.js';
+import { socketAuth, type SocketAuthenticator } from './socket-auth.middleware.js';
+import { guardBackpressure } from './socket-backpressure.js';
+import { registerSocketHandlers, type SocketConversations } from './socket.handlers.js';
+import { accountRoom, userRoom, type RealtimeServer, type RealtimeSocket } from './socket.types.js';
+
+export interface RealtimeGatewayDeps {
+  io: RealtimeServer;
+  auth: SocketAuthenticator;
+  publicUrl: string;
+  events: Pick<EventsService, 'head'>;
+  conversations: SocketConversations;
+  realtime: RealtimePublisher;
+  logger: Logger;
+  /** See socket-backpressure.ts. */
+  maxQueuedPackets?: number;
+  typingIntervalMs?: number;
+}
+
+/**
+ * Wires the Socket.IO server: handshake auth, the two server-chosen rooms, `ready` with the
+ * account's head `seq`, the backpressure guard, and the client commands.
+ *
+ * Order matters on connect: the socket joins its account's room *before* the head is read, so
+ * every event committed after that read is broadcast to it (events arriving before `ready` are
+ * newer than nothing the client may drop; clients buffer them until `ready`).
+ *
+ * @example
+ *   const io = createSocketServer({ logger });
+ *   attachRealtimeGateway({ io, auth, publicUrl, events, conversations, realtime, logger });
+ *   io.attach(httpServer);
+ */
+export function attachRealtimeGateway(deps: RealtimeGatewayDeps): void {
+  const { io, logger } = deps;
+  io.use(socketAuth({ auth: deps.auth, publicUrl: deps.publicUrl, logger }));
+  io.on('connection', (socket) => void onConnection(socket, deps));
+}
+
+async function onConnection(socket: RealtimeSocket, deps: RealtimeGatewayDeps): Promise<void> {
+  const { auth } = socket.data;
+  guardBackpressure(socket, { logger: deps.logger, maxQueuedPackets: deps.maxQueuedPackets });
+  registerSocketHandlers(socket, deps);
+  await socket.join([accountRoom(auth.accountId), userRoom(auth.userId)]);
+  let seq: number;
+  try {
+    seq = await deps.events.head({ accountId: auth.accountId });
+  } catch (err) {
+    // Without a head the client cannot place itself in the log; it retries on this disconnect.
+    deps.logger.warn({ err, userId: auth.userId }, 'could not read the event head; closing the socket');
+    socket.disconnect(true);
+    return;
+  }
+  if (socket.connected) socket.emit('ready', { accountId: auth.accountId, userId: auth.userId, seq });
+}

@@ -1,0 +1,51 @@
+import type { Logger } from '../logger.js';
+import type { AccountEvent, RealtimePublisher } from '../ports/realtime.port.js';
+import { accountRoom, userRoom, type RealtimeServer } from './socket.types.js';
+
+/**
+ * The RealtimePublisher over Socket.IO: each durable event goes to its account's room under its
+ * type, as `{seq, type, at, data}` (the room is not part of the payload). Fire-and-forget: it
+ * never throws into the service that committed, and never waits for a client (slow ones are
+ * cut by the backpressure guard, see socket-backpressure.ts). With the Redis adapter the same
+ * call reaches the account's sockets on every Motor process.
+ *
+ * @example
+ *   const realtime = createSocketPublisher({ io, logger });
+ *   const { events } = await db.call<{ events: AccountEvent[] }>('mark_read', args);
+ *   realtime.publish(events);
+ */
+export function createSocketPublisher(deps: { io: RealtimeServer; logger: Logger }): RealtimePublisher {
+  const { io, logger } = deps;
+  const safely = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      // A broadcast failure must not fail a committed change; clients catch up from the log.
+      logger.error({ err, what }, 'realtime publish failed');
+    }
+  };
+
+  return {
+    publish(events: readonly AccountEvent[]) {
+      if (!events?.length) return;
+      // Per account, seqs leave in ascending order even if a caller concatenated several results
+      // (sorting all by seq keeps each account's order; accounts are independent of each other).
+      const ordered = events.length === 1 ? events : [...events].sort((a, b) => a.seq - b.seq);
+      for (const e of ordered) {
+        safely(e.type, () => {
+          const envelope = { seq: Number(e.seq), type: e.type, at: e.at, data: e.data };
+          io.to(accountRoom(e.accountId)).emit(e.type, envelope as never);
+        });
+      }
+    },
+    publishQr(accountId, payload) {
+      safely('instance.qr', () => io.to(accountRoom(accountId)).emit('instance.qr', payload));
+    },
+    publishTyping(accountId, payload, exceptUserId) {
+      safely('conversation.typing', () => {
+        const to = io.to(accountRoom(accountId));
+        (exceptUserId ? to.except(userRoom(exceptUserId)) : to).emit('conversation.typing', payload);
+      });
+    },
+  };
+}
