@@ -5,6 +5,7 @@ import { DatabaseStartError, redactUrl } from '../database-start.error.js';
 import { mapDbError } from '../db-errors.js';
 import { applyMigrations, loadMigrations, type MigrationExecutor } from '../migrations.js';
 import { buildCall } from '../sql-call.js';
+import { createGroupCommit, type GroupCommit } from './group-commit.js';
 
 export interface PostgresDbOptions {
   /** A `postgres://` connection string (DATABASE_URL). */
@@ -24,6 +25,12 @@ export interface PostgresDbOptions {
    * network is stuck); the webhook then answers 503 and Evolution retries, which ingest tolerates.
    */
   callTimeoutMs?: number;
+  /**
+   * Group commit (see group-commit.ts): concurrent calls of volatile (writing) `app` functions share
+   * one pipelined transaction, each still answered after its COMMIT. Stable (read-only) functions
+   * always go straight to the pool. Default false.
+   */
+  groupCommit?: boolean;
   /** false = do not migrate at start-up (the schema is managed elsewhere, e.g. `supabase db push`). */
   migrate?: boolean;
 }
@@ -60,9 +67,17 @@ export async function createPostgresDb(opts: PostgresDbOptions): Promise<Postgre
   // (a wrong port, a stuck proxy) would hang start-up without this bound.
   const startTimeoutMs = ((opts.connectTimeoutSeconds ?? 5) + 3) * 1000;
   let applied: string[] = [];
+  let writes: { gc: GroupCommit; volatile: Set<string> } | null = null;
   try {
     await withTimeout(sql`select 1`, startTimeoutMs);
     applied = opts.migrate === false ? [] : await migrate(sql, migrations);
+    if (opts.groupCommit) {
+      // Only writing (volatile) functions need a commit; reads go straight to the pool.
+      const rows = await sql<{ proname: string }[]>`
+        select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = 'app' and p.provolatile = 'v'`;
+      writes = { gc: createGroupCommit({ sql, prepare: opts.prepare ?? true }), volatile: new Set(rows.map((r) => r.proname)) };
+    }
   } catch (err) {
     await sql.end({ timeout: 1 }).catch(() => {});
     throw startError(opts.url, err);
@@ -82,7 +97,10 @@ export async function createPostgresDb(opts: PostgresDbOptions): Promise<Postgre
       // text once more for a jsonb parameter, so it gets the objects themselves.
       const params = Object.values(args ?? {}).filter((v) => v !== undefined) as postgres.ParameterOrJSON<never>[];
       try {
-        const rows = await withTimeout(sql.unsafe(stmt.sql, params, { prepare: opts.prepare ?? true }), callTimeoutMs);
+        const run = writes?.volatile.has(fn)
+          ? writes.gc.run(stmt.sql, params)
+          : sql.unsafe(stmt.sql, params, { prepare: opts.prepare ?? true });
+        const rows = await withTimeout(run, callTimeoutMs);
         return ((rows[0] as { r?: T } | undefined)?.r ?? null) as T;
       } catch (err) {
         throw mapDbError(err);
