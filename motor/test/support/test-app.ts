@@ -9,6 +9,7 @@ import { UsersService } from '../../src/services/users.service.js';
 import type { SupabaseAuth } from '../../src/adapters/auth/supabase-auth.adapter.js';
 import { testLogger } from './silent-logger.js';
 import { createTestDb } from './test-db.js';
+import { fakeWhatsApp } from './fake-whatsapp.js';
 
 export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef0123456789';
 
@@ -60,7 +61,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const logger = testLogger;
   const auth = new AuthService({ db, logger, sessionSecret: config.sessionSecret ?? TEST_SESSION_SECRET, supabase: opts.supabase });
   const users = new UsersService({ db, logger, publicUrl: config.publicUrl, supabase: opts.supabase });
-  const base: AppDeps = { config, logger, db, realtime: recordingPublisher(), auth, users };
+  const base: AppDeps = { config, logger, db, realtime: recordingPublisher(), auth, users, whatsapp: fakeWhatsApp() };
   const extra = typeof opts.deps === 'function' ? opts.deps(base) : (opts.deps ?? {});
   const deps: AppDeps = { ...base, ...extra };
 

@@ -1,0 +1,64 @@
+import Router from '@koa/router';
+import {
+  idParamSchema,
+  listConversationsQuerySchema,
+  listMessagesQuerySchema,
+  patchConversationBodySchema,
+  sendMessageBodySchema,
+} from '@atende/shared';
+import type { AuthService } from '../../services/auth.service.js';
+import type { ConversationsService } from '../../services/conversations.service.js';
+import type { SendMessageService } from '../../services/send-message.service.js';
+import { authOf, requireAuth } from '../middleware/auth.middleware.js';
+import { input, validate } from '../middleware/validate.middleware.js';
+
+/**
+ * The inbox (CONTRACT.md "Conversations and messages") and `GET /api/overview`. The list's next
+ * page cursor is in the `x-next-cursor` header (pass it back as `?cursor=`).
+ *
+ * @example
+ *   const router = conversationsRoutes({ auth, conversations, sender });
+ */
+export function conversationsRoutes(deps: {
+  auth: Pick<AuthService, 'authenticate'>;
+  conversations: ConversationsService;
+  sender: SendMessageService;
+}) {
+  const { conversations, sender } = deps;
+  const router = new Router();
+  router.use(['/api/conversations', '/api/overview'], requireAuth(deps.auth));
+
+  router.get('/api/conversations', validate({ query: listConversationsQuerySchema }), async (ctx) => {
+    const page = await conversations.list(authOf(ctx), input(ctx, 'query', listConversationsQuerySchema));
+    if (page.nextCursor) ctx.set('x-next-cursor', page.nextCursor);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = page.items;
+  });
+
+  router.get('/api/conversations/:id', validate({ params: idParamSchema }), async (ctx) => {
+    ctx.body = await conversations.get(authOf(ctx), input(ctx, 'params', idParamSchema).id);
+  });
+
+  router.get('/api/conversations/:id/messages', validate({ params: idParamSchema, query: listMessagesQuerySchema }), async (ctx) => {
+    ctx.body = await conversations.messages(authOf(ctx), input(ctx, 'params', idParamSchema).id, input(ctx, 'query', listMessagesQuerySchema));
+  });
+
+  router.post('/api/conversations/:id/messages', validate({ params: idParamSchema, body: sendMessageBodySchema }), async (ctx) => {
+    const message = await sender.send(authOf(ctx), input(ctx, 'params', idParamSchema).id, input(ctx, 'body', sendMessageBodySchema));
+    ctx.body = { success: true, message };
+  });
+
+  router.post('/api/conversations/:id/read', validate({ params: idParamSchema }), async (ctx) => {
+    await conversations.markRead(authOf(ctx), input(ctx, 'params', idParamSchema).id);
+    ctx.status = 204;
+  });
+
+  router.patch('/api/conversations/:id', validate({ params: idParamSchema, body: patchConversationBodySchema }), async (ctx) => {
+    ctx.body = await conversations.patch(authOf(ctx), input(ctx, 'params', idParamSchema).id, input(ctx, 'body', patchConversationBodySchema));
+  });
+
+  router.get('/api/overview', async (ctx) => {
+    ctx.body = await conversations.overview(authOf(ctx));
+  });
+  return router;
+}
