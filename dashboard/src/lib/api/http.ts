@@ -4,6 +4,11 @@ import type { ErrorCode } from '@atende/shared';
 export interface FieldIssue {
   field: string;
   message: string;
+  /** zod issue code (too_small, invalid_format, invalid_type, …) when the server sent one. */
+  code?: string;
+  minimum?: number;
+  maximum?: number;
+  format?: string;
 }
 
 /**
@@ -51,9 +56,15 @@ export function toFieldIssues(details: unknown): FieldIssue[] {
   const out: FieldIssue[] = [];
   for (const item of list) {
     if (!item || typeof item !== 'object') continue;
-    const { path, field, message } = item as { path?: unknown; field?: unknown; message?: unknown };
+    const { path, field, message, code, minimum, maximum, format } = item as Record<string, unknown>;
     const name = Array.isArray(path) ? path.join('.') : typeof field === 'string' ? field : '';
-    if (typeof message === 'string') out.push({ field: name, message });
+    if (typeof message !== 'string') continue;
+    const issue: FieldIssue = { field: name, message };
+    if (typeof code === 'string') issue.code = code;
+    if (typeof minimum === 'number') issue.minimum = minimum;
+    if (typeof maximum === 'number') issue.maximum = maximum;
+    if (typeof format === 'string') issue.format = format;
+    out.push(issue);
   }
   return out;
 }

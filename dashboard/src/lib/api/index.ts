@@ -34,6 +34,8 @@ export function createApi(http = new HttpClient()) {
       login: (body: LoginBody) => http.post<AuthResult>('/api/auth/login', body),
       logout: () => http.post<void>('/api/auth/logout'),
       me: () => http.get<Me>('/api/me'),
+      acceptInvite: (body: { token: string; password: string }) =>
+        http.post<AuthResult>('/api/auth/invite/accept', body),
     },
     conversations: {
       list: (q: { status?: ConversationStatus; q?: string; before?: string | null; limit?: number }, signal?: AbortSignal) =>

@@ -4,7 +4,8 @@
  */
 import type { Account, Instance, Role, User } from '@atende/shared';
 
-export type TeamUser = User;
+/** GET /api/users item; `pending` = invited by link, not accepted yet. */
+export type TeamUser = User & { createdAt?: string; pending?: boolean };
 
 /** POST /api/users answer. */
 export interface InviteResult {

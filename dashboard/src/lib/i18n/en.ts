@@ -211,6 +211,11 @@ export const en: Record<MessageKey, string> = {
   'team.you': 'you',
   'team.onlyAdmins': 'Only owners and admins manage the team.',
   'team.invited': '{name} was invited.',
+  'team.pending': 'Invite pending',
+  'invite.title': 'Join the team',
+  'invite.subtitle': 'You were invited to Atende. Choose your password.',
+  'invite.submit': 'Accept invite',
+  'invite.invalid': 'This invite is no longer valid. Ask for a new link.',
   'team.actions': 'Actions',
 
   'soon.title': 'Coming in round two',
@@ -218,6 +223,9 @@ export const en: Record<MessageKey, string> = {
   'soon.products': 'Products: the catalogue the AI uses to answer prices and availability.',
   'soon.ai': 'AI: describe your business and choose the model that answers customers.',
 
+  'issue.email': 'Invalid email',
+  'issue.tooShort': 'At least {min} characters',
+  'issue.tooLong': 'At most {max} characters',
   'common.cancel': 'Cancel',
   'common.save': 'Save',
   'common.close': 'Close',

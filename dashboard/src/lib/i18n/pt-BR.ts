@@ -209,6 +209,11 @@ export const ptBR = {
   'team.you': 'você',
   'team.onlyAdmins': 'Somente proprietários e administradores gerenciam a equipe.',
   'team.invited': '{name} foi convidado(a).',
+  'team.pending': 'Convite pendente',
+  'invite.title': 'Entrar na equipe',
+  'invite.subtitle': 'Você foi convidado(a) para o Atende. Escolha sua senha.',
+  'invite.submit': 'Aceitar convite',
+  'invite.invalid': 'Este convite não vale mais. Peça um novo link.',
   'team.actions': 'Ações',
 
   'soon.title': 'Chega na segunda rodada',
@@ -216,6 +221,9 @@ export const ptBR = {
   'soon.products': 'Produtos: o catálogo que a IA usa para responder preços e disponibilidade.',
   'soon.ai': 'IA: descreva seu negócio e escolha o modelo que responde aos clientes.',
 
+  'issue.email': 'E-mail inválido',
+  'issue.tooShort': 'Pelo menos {min} caracteres',
+  'issue.tooLong': 'No máximo {max} caracteres',
   'common.cancel': 'Cancelar',
   'common.save': 'Salvar',
   'common.close': 'Fechar',

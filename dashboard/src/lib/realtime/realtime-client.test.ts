@@ -8,6 +8,7 @@ class FakeSocket implements RealtimeSocket {
   managerHandlers = new Map<string, ((...a: any[]) => void)[]>();
   sent: { event: string; args: unknown[] }[] = [];
   connectCalls = 0;
+  active: boolean | undefined = undefined;
   disconnected = false;
   io = {
     on: (event: string, fn: (...a: any[]) => void) => {
@@ -255,6 +256,15 @@ describe(RealtimeClient.name, () => {
     socket.serverEmit('connect_error', new Error('unauthenticated'));
     expect(states).toEqual(['online', 'reconnecting', 'offline']);
     expect(unauth).toHaveBeenCalledOnce();
+  });
+
+  it('retries by itself after a server refusal that is not about the session', async () => {
+    make([]);
+    socket.active = false;
+    socket.serverEmit('connect_error', new Error('unavailable'));
+    expect(socket.connectCalls).toBe(1);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(socket.connectCalls).toBe(2);
   });
 
   it('passes ephemeral events through without touching seq', () => {

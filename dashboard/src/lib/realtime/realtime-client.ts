@@ -24,6 +24,8 @@ export const DURABLE_TYPES: readonly DurableEventType[] = [
  * `io` is the Manager (reconnect attempts are reported there).
  */
 export interface RealtimeSocket {
+  /** socket.io-client: false after a refusal by the server's middleware (no automatic retry). */
+  active?: boolean;
   on(event: string, listener: (...args: any[]) => void): unknown;
   emit(event: string, ...args: any[]): unknown;
   connect(): unknown;
@@ -220,6 +222,15 @@ export class RealtimeClient {
       return;
     }
     this.#setState(this.#offlineOrReconnecting());
+    // Refused by the server (e.g. `unavailable` while its database is down): socket.io will not
+    // retry a middleware refusal by itself, so try again with backoff.
+    if (this.#socket && this.#socket.active === false && !this.#retryTimer) {
+      const delay = Math.min(this.#opts.retryDelayMs * 2 ** Math.min(this.#failedAttempts - 1, 5), 30_000);
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = null;
+        this.#socket?.connect();
+      }, delay);
+    }
   }
 
   #offlineOrReconnecting(): ConnectionState {

@@ -1,5 +1,5 @@
 import { goto } from '$app/navigation';
-import { ApiError } from '$lib/api';
+import { ApiError, type FieldIssue } from '$lib/api';
 import { t, type MessageKey } from '$lib/i18n/index.svelte';
 import { toasts } from '$lib/state/toasts.svelte';
 
@@ -28,4 +28,21 @@ export function handleError(error: unknown, message?: string): void {
   }
   const why = errorText(error);
   toasts.push('error', message ? `${message}: ${why}` : why);
+}
+
+/** A zod issue in the agent's language when its code is known, else the server's text. */
+export function issueText(issue: FieldIssue): string {
+  if (issue.format === 'email' || /email/i.test(issue.message)) return t('issue.email');
+  if (issue.code === 'too_small' && issue.minimum !== undefined)
+    return issue.minimum <= 1 ? t('common.required') : t('issue.tooShort', { min: issue.minimum });
+  if (issue.code === 'too_big' && issue.maximum !== undefined) return t('issue.tooLong', { max: issue.maximum });
+  if (issue.code === 'invalid_type' || /required/i.test(issue.message)) return t('common.required');
+  return issue.message;
+}
+
+/** Field → message map for a `validation_failed` error (first issue per field). */
+export function fieldErrors(error: ApiError): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const i of error.fieldIssues) out[i.field] ??= issueText(i);
+  return out;
 }

@@ -2,7 +2,8 @@ import { redirect } from '@sveltejs/kit';
 import { api } from '$lib/api';
 
 /** Already logged in? Go straight to the app. */
-export async function load() {
+export async function load({ url }) {
+  if (url.pathname.startsWith('/invite/')) return; // accepting an invite works while logged in too
   let loggedIn = false;
   try {
     await api.auth.me();

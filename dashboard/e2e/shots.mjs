@@ -1,0 +1,72 @@
+// Dev helper: screenshots of every screen against the mock Motor with seeded data.
+//   npm run build -w dashboard && node e2e/shots.mjs
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startMock } from './mock-motor.mjs';
+
+const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'output');
+mkdirSync(out, { recursive: true });
+const mock = await startMock({ seedConversations: 240 });
+const base = `http://127.0.0.1:${mock.port}`;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+const shot = (page, name) => page.screenshot({ path: path.join(out, `${name}.png`) });
+try {
+  const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1360, height: 860 } });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.log('page error', e.message));
+  await page.goto('/login');
+  await shot(page, 'login');
+  await page.goto('/signup');
+  await page.getByRole('button', { name: 'Criar conta' }).click();
+  await page.waitForTimeout(300);
+  await shot(page, 'signup-errors');
+  await page.getByLabel('Seu nome').fill('Ana Dona');
+  await page.getByLabel('Nome da empresa').fill('Pizzaria Bella');
+  await page.getByLabel('E-mail').fill('ana@example.com');
+  await page.getByLabel('Senha').fill('senha-forte-1');
+  await page.getByRole('button', { name: 'Criar conta' }).click();
+  await page.waitForURL((u) => u.pathname === '/');
+  await page.waitForTimeout(500);
+  await shot(page, 'overview');
+  await page.goto('/conversations');
+  await page.locator('a[data-conversation-id]').first().waitFor();
+  await shot(page, 'list');
+  const id = await page.locator('a[data-conversation-id]').nth(1).getAttribute('data-conversation-id');
+  await page.locator('a[data-conversation-id]').nth(1).click();
+  await page.getByLabel('Mensagem', { exact: true }).fill('Vai dar falha');
+  await page.getByLabel('Mensagem', { exact: true }).press('Enter');
+  await page.getByLabel('Mensagem', { exact: true }).fill('Olá! Posso ajudar?\nTemos pizza de calabresa hoje.');
+  await page.getByLabel('Mensagem', { exact: true }).press('Enter');
+  await page.waitForTimeout(1800);
+  await shot(page, 'thread-failed');
+  await page.goto('/settings/team');
+  await page.getByLabel('Nome', { exact: true }).fill('Bruno');
+  await page.getByLabel('E-mail').fill('bruno@example.com');
+  await page.getByRole('button', { name: 'Convidar', exact: true }).click();
+  await page.waitForTimeout(400);
+  await shot(page, 'team');
+  await page.goto('/campaigns');
+  await shot(page, 'campaigns');
+  const phone = await browser.newContext({ baseURL: base, viewport: { width: 390, height: 780 }, storageState: await ctx.storageState() });
+  const p2 = await phone.newPage();
+  await p2.goto('/conversations');
+  await p2.locator('a[data-conversation-id]').first().waitFor();
+  await shot(p2, 'phone-list');
+  await p2.goto(`/conversations/${id}`);
+  await p2.waitForTimeout(800);
+  await shot(p2, 'phone-thread');
+  await p2.goto('/settings/whatsapp');
+  await p2.waitForTimeout(500);
+  await shot(p2, 'phone-settings');
+  await page.goto('/');
+  await page.evaluate(() => localStorage.setItem('atende.locale', 'en'));
+  await page.goto('/conversations');
+  await page.waitForTimeout(600);
+  await shot(page, 'list-en');
+} finally {
+  await browser.close();
+  await mock.close();
+}
+console.log('shots written to', out);
