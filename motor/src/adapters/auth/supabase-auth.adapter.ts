@@ -19,7 +19,18 @@ export interface SupabaseSession {
   expiresIn: number;
 }
 
-const CLIENT_OPTS = { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false } };
+/** supabase-js builds a Realtime client eagerly and, on Node 20 (no global WebSocket), throws
+ * unless given a transport. Auth never opens it, so this one refuses to connect. */
+class NoRealtime {
+  constructor() {
+    throw new Error('Supabase Realtime is not used by the Motor');
+  }
+}
+
+const CLIENT_OPTS = {
+  auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+  realtime: { transport: NoRealtime as unknown as typeof WebSocket },
+};
 
 /**
  * The one module that talks to Supabase Auth (GoTrue) through supabase-js. Every failure that is
