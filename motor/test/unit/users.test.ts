@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsersService } from '../../src/services/users.service.js';
+import { addMember, api, login, sessionCookieOf, signup, type SignedUp } from '../support/http-client.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+describe(UsersService.name, () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { PUBLIC_URL: 'https://atende.example.com' } });
+  });
+  afterAll(() => app?.close());
+
+  const team = async () => {
+    const owner = await signup(app.baseUrl);
+    const admin = await addMember(app.baseUrl, owner.cookie, { role: 'admin' });
+    const agent = await addMember(app.baseUrl, owner.cookie, { role: 'agent' });
+    return { owner, admin, agent };
+  };
+
+  it('lists the team for every role, oldest first, without secrets', async () => {
+    const { owner, admin, agent } = await team();
+    for (const who of [owner, admin, agent]) {
+      const r = await api(app.baseUrl, who.cookie).get('/api/users');
+      expect(r.status).toBe(200);
+      expect(r.body.map((u: { role: string }) => u.role)).toEqual(['owner', 'admin', 'agent']);
+      expect(r.body[0]).toEqual({ id: owner.user.id, email: owner.email, name: 'Owner', role: 'owner', createdAt: expect.any(String), pending: false });
+      expect(JSON.stringify(r.body)).not.toMatch(/hash|password/i);
+    }
+    expect((await api(app.baseUrl).get('/api/users')).status).toBe(401);
+  });
+
+  it('invites with a password: 201 {user}, the member can log in at once', async () => {
+    const { owner } = await team();
+    const email = `new-${randomUUID()}@example.com`;
+    const r = await api(app.baseUrl, owner.cookie).post('/api/users', { email, name: 'Nova', role: 'agent', password: 'initial password' });
+    expect(r.status).toBe(201);
+    expect(r.body).toEqual({ user: expect.objectContaining({ email, name: 'Nova', role: 'agent', pending: false }) });
+    const l = await login(app.baseUrl, { email, password: 'initial password' });
+    expect(l.account.id).toBe(owner.account.id);
+  });
+
+  it('invites by one-time link: accepting it sets the password and logs in; a second use is 404', async () => {
+    const { admin } = await team();
+    const email = `link-${randomUUID()}@example.com`;
+    const r = await api(app.baseUrl, admin.cookie).post('/api/users', { email, name: 'Link', role: 'agent' });
+    expect(r.status).toBe(201);
+    expect(r.body.user.pending).toBe(true);
+    expect(r.body.inviteUrl).toMatch(/^https:\/\/atende\.example\.com\/invite\/[A-Za-z0-9_-]{40,}$/);
+    const token = r.body.inviteUrl.split('/').pop();
+    // Pending members cannot log in yet.
+    expect((await api(app.baseUrl).post('/api/auth/login', { email, password: 'whatever pw' })).status).toBe(401);
+    const accept = await api(app.baseUrl).post('/api/auth/invite/accept', { token, password: 'chosen password' });
+    expect(accept.status).toBe(200);
+    expect(accept.body.user).toMatchObject({ email, role: 'agent' });
+    expect((await api(app.baseUrl, sessionCookieOf(accept.headers)).get('/api/me')).status).toBe(200);
+    const again = await api(app.baseUrl).post('/api/auth/invite/accept', { token, password: 'another password' });
+    expect(again.status).toBe(404);
+    expect((await api(app.baseUrl).post('/api/auth/invite/accept', { token: 'x'.repeat(43), password: 'chosen password' })).status).toBe(404);
+    await login(app.baseUrl, { email, password: 'chosen password' });
+  });
+
+  it('refuses an email already in use (in any account) with 409', async () => {
+    const { owner } = await team();
+    const other = await signup(app.baseUrl);
+    const r = await api(app.baseUrl, owner.cookie).post('/api/users', { email: other.email, name: 'X', role: 'agent', password: 'whatever pw' });
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe('conflict');
+  });
+
+  it('gives agents 403 on invite, role change and removal', async () => {
+    const { owner, agent } = await team();
+    const a = api(app.baseUrl, agent.cookie);
+    expect((await a.post('/api/users', { email: `x-${randomUUID()}@example.com`, name: 'X', role: 'agent', password: 'whatever pw' })).body.error.code).toBe('forbidden');
+    expect((await a.patch(`/api/users/${owner.user.id}`, { role: 'agent' })).status).toBe(403);
+    expect((await a.delete(`/api/users/${owner.user.id}`)).status).toBe(403);
+  });
+
+  it('lets an admin manage agents and admins, but not owners', async () => {
+    const { owner, admin, agent } = await team();
+    const a = api(app.baseUrl, admin.cookie);
+    expect((await a.patch(`/api/users/${agent.user.id}`, { role: 'admin' })).body.role).toBe('admin');
+    expect((await a.patch(`/api/users/${agent.user.id}`, { role: 'agent' })).body.role).toBe('agent');
+    expect((await a.patch(`/api/users/${agent.user.id}`, { role: 'owner' })).status).toBe(403);
+    expect((await a.patch(`/api/users/${owner.user.id}`, { role: 'agent' })).status).toBe(403);
+    expect((await a.delete(`/api/users/${owner.user.id}`)).status).toBe(403);
+    // Owners are only made by owners; the invite schema has no owner role at all.
+    expect((await a.post('/api/users', { email: `o-${randomUUID()}@example.com`, name: 'O', role: 'owner', password: 'whatever pw' })).status).toBe(400);
+  });
+
+  it('keeps at least one owner and refuses removing yourself', async () => {
+    const { owner, admin } = await team();
+    const o = api(app.baseUrl, owner.cookie);
+    const demote = await o.patch(`/api/users/${owner.user.id}`, { role: 'admin' });
+    expect(demote.status).toBe(409);
+    expect((await o.delete(`/api/users/${owner.user.id}`)).status).toBe(409);
+    // With a second owner the first may step down.
+    expect((await o.patch(`/api/users/${admin.user.id}`, { role: 'owner' })).body.role).toBe('owner');
+    expect((await o.patch(`/api/users/${owner.user.id}`, { role: 'agent' })).body.role).toBe('agent');
+    // The demoted owner's next request already sees the new role.
+    expect((await api(app.baseUrl, owner.cookie).get('/api/me')).body.user.role).toBe('agent');
+    expect((await api(app.baseUrl, owner.cookie).patch(`/api/users/${admin.user.id}`, { role: 'agent' })).status).toBe(403);
+  });
+
+  it('removes a member and revokes their sessions at once', async () => {
+    const { owner, agent } = await team();
+    expect((await api(app.baseUrl, agent.cookie).get('/api/me')).status).toBe(200);
+    expect((await api(app.baseUrl, owner.cookie).delete(`/api/users/${agent.user.id}`)).status).toBe(204);
+    expect((await api(app.baseUrl, agent.cookie).get('/api/me')).status).toBe(401);
+    expect((await api(app.baseUrl, owner.cookie).get('/api/users')).body).toHaveLength(2);
+    expect((await api(app.baseUrl, owner.cookie).delete(`/api/users/${agent.user.id}`)).status).toBe(404);
+  });
+
+  it('answers 404 for another account\'s users and 400 for bad ids and bodies', async () => {
+    const { owner } = await team();
+    const other: SignedUp = await signup(app.baseUrl);
+    const o = api(app.baseUrl, owner.cookie);
+    expect((await o.patch(`/api/users/${other.user.id}`, { role: 'agent' })).status).toBe(404);
+    expect((await o.delete(`/api/users/${other.user.id}`)).status).toBe(404);
+    expect((await o.patch(`/api/users/${randomUUID()}`, { role: 'agent' })).status).toBe(404);
+    expect((await o.patch('/api/users/not-a-uuid', { role: 'agent' })).status).toBe(400);
+    expect((await o.delete('/api/users/not-a-uuid')).status).toBe(400);
+    for (const body of [{}, null, [], { role: 'superuser' }, { role: 7 }]) {
+      const r = await o.patch(`/api/users/${owner.user.id}`, JSON.stringify(body));
+      expect(r.status).toBe(400);
+      expect(r.body.error.code).toBe('validation_failed');
+    }
+    for (const body of [{}, null, [{}], { email: 'bad', name: 'x' }, { email: `${randomUUID()}@e.co`, name: 'x', password: 'short' }, { email: `${randomUUID()}@e.co`, name: 'x'.repeat(1024 * 1024) }]) {
+      const r = await o.post('/api/users', JSON.stringify(body));
+      expect(r.status).toBe(400);
+      expect(r.body.error.code).toBe('validation_failed');
+    }
+    expect((await o.get('/api/users')).body).toHaveLength(3);
+  });
+});
