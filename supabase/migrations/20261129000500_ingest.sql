@@ -19,6 +19,12 @@ create table if not exists public.pending_message_changes (
 );
 alter table public.pending_message_changes enable row level security;
 
+-- How far the business has read a conversation on its phone (READ receipts of incoming messages):
+-- an incoming message at or before this mark does not count as unread, whatever the arrival order.
+alter table public.conversations add column if not exists read_up_to timestamptz;
+-- When an agent last marked it read in the inbox (only messages that arrived later are unread).
+alter table public.conversations add column if not exists agent_read_at timestamptz;
+
 -- Reactions point at their target through quoted_wa_message_id.
 create index if not exists messages_reaction_target_idx
   on public.messages (instance_id, quoted_wa_message_id) where type = 'reaction';
@@ -217,6 +223,27 @@ language sql stable as $$
   ) x
 $$;
 
+-- The unread count, recomputed: incoming messages (not reactions, not deleted) after both read
+-- marks (read on the phone, read in the inbox). Counting instead of +1/-1 is what makes the result
+-- independent of the order receipts, deletions and messages arrive in. True if it changed.
+create or replace function app.recount_unread(p_conversation_id uuid) returns boolean
+language plpgsql as $$
+declare
+  v_conv public.conversations;
+  v_new integer;
+begin
+  select * into v_conv from public.conversations where id = p_conversation_id;
+  select count(*) into v_new from public.messages m
+    where m.conversation_id = p_conversation_id and m.direction = 'in' and m.type <> 'reaction'
+      and m.deleted_at is null and m.sent_at > coalesce(v_conv.read_up_to, '-infinity')
+      and m.created_at > coalesce(v_conv.agent_read_at, '-infinity');
+  if v_new = v_conv.unread_count then
+    return false;
+  end if;
+  update public.conversations set unread_count = v_new, updated_at = now() where id = p_conversation_id;
+  return true;
+end $$;
+
 -- Moves the conversation's last activity to this message if it is the newest (out-of-order safe).
 create or replace function app.bump_conversation(p_conversation_id uuid, p_at timestamptz, p_preview text)
 returns void
@@ -338,10 +365,11 @@ begin
   perform app.bump_conversation(v_conv, v_sent_at, app.message_preview(v_type, v_msg.text));
   if v_msg.direction = 'in' and v_type <> 'reaction' then
     update public.conversations set
-      unread_count = unread_count + case when v_pending_status = 'read' then 0 else 1 end,
+      read_up_to = case when v_pending_status = 'read' then greatest(read_up_to, v_sent_at) else read_up_to end,
       status = case when status = 'resolved' then 'open' else status end,
       updated_at = now()
     where id = v_conv;
+    perform app.recount_unread(v_conv);
   elsif v_from_me and v_origin = 'upsert' then
     update public.conversations set ai_enabled = false, updated_at = now() where id = v_conv and ai_enabled;
   end if;
@@ -389,9 +417,10 @@ begin
 
   if v_msg.direction = 'in' then
     if p_status = 'read' then
-      update public.conversations set unread_count = 0, updated_at = now()
-        where id = v_msg.conversation_id and unread_count > 0 returning id into v_conv_id;
-      if v_conv_id is not null then
+      update public.conversations set read_up_to = greatest(read_up_to, v_msg.sent_at)
+        where id = v_msg.conversation_id;
+      if app.recount_unread(v_msg.conversation_id) then
+        v_conv_id := v_msg.conversation_id;
         v_events := v_events || app.append_event(p_account_id, 'conversation.updated',
           jsonb_build_object('conversation', app.conversation_json(v_conv_id)));
       end if;
@@ -422,6 +451,8 @@ declare
   v_msg public.messages;
   v_is_edit boolean := p_edited_at is not null;
   v_latest boolean;
+  v_conv_changed boolean := false;
+  v_events jsonb;
 begin
   select * into v_msg from public.messages where instance_id = p_instance_id and wa_message_id = p_wa_message_id for update;
   if v_msg.id is null then
@@ -442,6 +473,9 @@ begin
       return jsonb_build_object('events', '[]'::jsonb);
     end if;
     update public.messages set deleted_at = now(), updated_at = now() where id = v_msg.id returning * into v_msg;
+    if v_msg.direction = 'in' and app.recount_unread(v_msg.conversation_id) then
+      v_conv_changed := true;
+    end if;
   else
     if not v_is_edit or p_edited_at <= coalesce(v_msg.edited_at, '-infinity') then
       return jsonb_build_object('events', '[]'::jsonb);
@@ -456,8 +490,13 @@ begin
         where id = v_msg.conversation_id;
     end if;
   end if;
-  return jsonb_build_object('events', jsonb_build_array(
-    app.append_event(p_account_id, 'message.updated', jsonb_build_object('message', app.message_json(v_msg)))));
+  v_events := jsonb_build_array(
+    app.append_event(p_account_id, 'message.updated', jsonb_build_object('message', app.message_json(v_msg))));
+  if v_conv_changed then
+    v_events := v_events || app.append_event(p_account_id, 'conversation.updated',
+      jsonb_build_object('conversation', app.conversation_json(v_msg.conversation_id)));
+  end if;
+  return jsonb_build_object('events', v_events);
 end $$;
 
 -- connection.update / logout.instance / remove.instance, mapped to our status and reason. A state

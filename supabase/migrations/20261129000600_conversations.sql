@@ -92,7 +92,7 @@ begin
   if v.unread_count = 0 then
     return jsonb_build_object('events', '[]'::jsonb);
   end if;
-  update public.conversations set unread_count = 0, updated_at = now() where id = v.id;
+  update public.conversations set unread_count = 0, agent_read_at = clock_timestamp(), updated_at = now() where id = v.id;
   return jsonb_build_object('events', jsonb_build_array(app.append_event(p_account_id, 'conversation.updated',
     jsonb_build_object('conversation', app.conversation_json(v.id)))));
 end $$;
