@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createPostgresDb, type PostgresDb } from '../../src/adapters/db/postgres/postgres.driver.js';
+import { SESSION_COOKIE } from '../../src/adapters/auth/session-cookie.js';
+import { ensureMotorBuilt, startMotor, type MotorProcess } from '../support/motor-process.js';
+import { createEmptyPostgresDatabase, postgresUnavailable } from '../support/postgres-test-db.js';
+import { describeWithService } from '../support/requires-service.js';
+import { TestRealtimeClient } from '../support/socket-client.js';
+import { TEST_REDIS_URL, redisUnavailable } from '../support/socket-redis.js';
+import { messageUpsertBody, phoneFor, uniqueMessageId } from '../support/webhook-factory.js';
+
+// Issue 5: two real Motor processes (the compiled product) share one PostgreSQL and one Redis.
+// A webhook into one reaches an agent on the other; killing one mid-stream loses nothing that
+// was acknowledged, and the agent ends with every event exactly once, in order.
+
+const down = (await postgresUnavailable()) ?? (await redisUnavailable());
+const WEBHOOK_TOKEN = randomBytes(16).toString('hex');
+const INSTANCE = `mp-${randomBytes(4).toString('hex')}`;
+
+describeWithService(down, 'two Motor processes sharing PostgreSQL and Redis', () => {
+  let drop: () => Promise<void>;
+  let db: PostgresDb;
+  let m1: MotorProcess;
+  let m2: MotorProcess;
+  let cookie: string;
+  const clients: TestRealtimeClient[] = [];
+
+  beforeAll(async () => {
+    ensureMotorBuilt();
+    const pg = await createEmptyPostgresDatabase();
+    drop = pg.drop;
+    const env = {
+      DATABASE_URL: pg.url,
+      REDIS_URL: TEST_REDIS_URL,
+      WEBHOOK_TOKEN,
+      SESSION_SECRET: randomBytes(24).toString('hex'),
+      LOG_LEVEL: 'warn',
+    };
+    // Both start at once: migrations run under an advisory lock, the second finds them applied.
+    [m1, m2] = await Promise.all([startMotor({ env }), startMotor({ env })]);
+    db = await createPostgresDb({ url: pg.url, max: 2, migrate: false });
+
+    const res = await fetch(`${m1.url}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `mp-${Date.now()}@example.com`, password: 'correct horse battery', name: 'Ana', accountName: 'Loja MP' }),
+    });
+    expect(res.status).toBe(201);
+    const { account } = (await res.json()) as { account: { id: string } };
+    cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
+    await db.call('instance_create', { accountId: account.id, name: INSTANCE, webhookSecret: randomBytes(16).toString('hex') });
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await Promise.allSettled([m1?.stop(), m2?.stop()]);
+    await db?.close().catch(() => {});
+    await drop?.();
+  });
+
+  const postWebhook = (m: MotorProcess, id: string, i: number) =>
+    fetch(`${m.url}/api/webhook?token=${WEBHOOK_TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(messageUpsertBody({ instance: INSTANCE, id, phone: phoneFor(i % 5), text: `mensagem ${i}` })),
+    });
+
+  const waIdOf = (e: { type: string; data: unknown }) =>
+    e.type === 'message.created' ? (e.data as { message: { waMessageId: string } }).message.waMessageId : null;
+
+  it('delivers a webhook posted to process 1 live to an agent connected to process 2', async () => {
+    const agent = await TestRealtimeClient.connect({ url: m2.url, cookie });
+    clients.push(agent);
+    const id = uniqueMessageId();
+    const res = await postWebhook(m1, id, 0);
+    expect(res.status).toBe(200);
+    await agent.waitFor(() => agent.live.some((e) => waIdOf(e) === id), 20_000, `message ${id} on process 2`);
+    expect(agent.fetches).toEqual([]); // it came through Redis, not through catch-up
+  });
+
+  it('loses nothing acknowledged when process 1 is killed mid-stream: every event once, in order', async () => {
+    const agent = await TestRealtimeClient.connect({ url: m2.url, cookie, fromSeq: 0 });
+    clients.push(agent);
+    const acked: string[] = [];
+    const CONCURRENCY = 4;
+    const KILL_AFTER = 60;
+    let n = 0;
+    let killed = false;
+    const worker = async () => {
+      for (;;) {
+        const i = n++;
+        if (i >= 400) return;
+        if (i === KILL_AFTER) {
+          killed = true;
+          void m1.kill9();
+        }
+        const id = uniqueMessageId();
+        const ok = await postWebhook(m1, id, i).then(
+          (r) => r.status === 200,
+          () => false, // connection refused / reset: not acknowledged, Evolution would retry
+        );
+        if (ok) acked.push(id);
+        if (killed && m1.exited()) return;
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    expect(m1.exited()).toMatchObject({ signal: 'SIGKILL' });
+    expect(acked.length).toBeGreaterThanOrEqual(KILL_AFTER - CONCURRENCY);
+
+    // Process 2 still serves: one more webhook. Its event reveals any hole (events process 1
+    // committed but never broadcast), which the agent fills from GET /api/events.
+    const last = uniqueMessageId();
+    expect((await postWebhook(m2, last, 999)).status).toBe(200);
+    acked.push(last);
+    const head = (await db.call<{ seq: number }>('event_head', { accountId: agent.readies[0]!.accountId })).seq;
+    await agent.waitForSeq(head, 30_000);
+
+    const seqs = agent.appliedSeqs();
+    expect(seqs).toEqual(Array.from({ length: head }, (_, k) => k + 1)); // 1..head, in order, once each
+    const created = agent.applied.map(waIdOf).filter((x): x is string => x !== null);
+    expect(new Set(created).size).toBe(created.length); // no message twice
+    for (const id of acked) expect(created).toContain(id); // every 2xx reached the agent
+    console.info(
+      `[multi-process] ${acked.length} webhooks acknowledged (process 1 killed after ~${KILL_AFTER}); agent on process 2 applied ` +
+        `${seqs.length} events, ${agent.live.length} live via Redis, ${agent.fetches.length} catch-up fetches`,
+    );
+  }, 180_000);
+});
