@@ -41,6 +41,7 @@ const envSchema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']),
   EVOLUTION_API_URL: url(['http:', 'https:']),
   EVOLUTION_API_KEY: optionalString,
+  EVOLUTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   SIMULATOR_PORT: port(8081),
   WEBHOOK_TOKEN: optionalString,
   GROQ_API_KEY: optionalString,
@@ -69,7 +70,8 @@ export interface Config {
   database: DatabaseConfig;
   supabase: { url: string; serviceRoleKey: string; anonKey?: string; jwtSecret?: string } | null;
   redisUrl?: string;
-  evolution: { mode: 'real'; url: string; apiKey: string } | { mode: 'simulator'; port: number };
+  /** `timeoutMs`: per Evolution REST call (EVOLUTION_TIMEOUT_MS). */
+  evolution: ({ mode: 'real'; url: string; apiKey: string } | { mode: 'simulator'; port: number }) & { timeoutMs: number };
   webhookToken?: string;
   groq: { apiKey: string; model: string; baseUrl?: string } | null;
   sessionSecret?: string;
@@ -109,10 +111,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (e.DATABASE_URL) database = { driver: 'postgres', url: e.DATABASE_URL };
   else if (supabase) database = { driver: 'supabase', url: supabase.url, serviceRoleKey: supabase.serviceRoleKey };
 
-  let evolution: Config['evolution'] = { mode: 'simulator', port: e.SIMULATOR_PORT };
+  let evolution: Config['evolution'] = { mode: 'simulator', port: e.SIMULATOR_PORT, timeoutMs: e.EVOLUTION_TIMEOUT_MS };
   if (e.EVOLUTION_API_URL) {
     if (!e.EVOLUTION_API_KEY) need('EVOLUTION_API_KEY', 'EVOLUTION_API_URL is set');
-    evolution = { mode: 'real', url: e.EVOLUTION_API_URL.replace(/\/+$/, ''), apiKey: e.EVOLUTION_API_KEY! };
+    evolution = { mode: 'real', url: e.EVOLUTION_API_URL.replace(/\/+$/, ''), apiKey: e.EVOLUTION_API_KEY!, timeoutMs: e.EVOLUTION_TIMEOUT_MS };
   }
 
   return {

@@ -62,6 +62,8 @@ export const listConversationsQuerySchema = z.object({
   status: z.enum(CONVERSATION_STATUSES).optional(),
   q: z.string().trim().max(200).optional(),
   before: z.iso.datetime({ offset: true }).optional(),
+  /** Opaque keyset cursor (the `x-next-cursor` header of the previous page); wins over `before`. */
+  cursor: z.string().max(300).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 export type ListConversationsQuery = z.infer<typeof listConversationsQuerySchema>;
@@ -129,3 +131,33 @@ export type TeamMember = z.infer<typeof teamMemberSchema>;
 /** POST /api/users answer: `inviteUrl` only when no password was given (shown once). */
 export const inviteUserResultSchema = z.object({ user: teamMemberSchema, inviteUrl: z.string().optional() });
 export type InviteUserResult = z.infer<typeof inviteUserResultSchema>;
+
+/** GET /api/overview (the dashboard's first page). */
+export const overviewSchema = z.object({
+  instances: z.array(
+    z.object({
+      id: z.uuid(),
+      name: z.string(),
+      status: z.enum(['connected', 'connecting', 'disconnected']),
+      phoneNumber: z.string().nullable(),
+      profileName: z.string().nullable(),
+      updatedAt: z.string(),
+    }),
+  ),
+  openConversations: z.number().int(),
+  messagesToday: z.number().int(),
+});
+export type OverviewResult = z.infer<typeof overviewSchema>;
+
+/** POST /api/sandbox/scan (simulator mode only): simulate scanning the instance's QR code. */
+export const sandboxScanBodySchema = z.object({ instanceName: z.string().trim().min(1).max(64) });
+export type SandboxScanBody = z.infer<typeof sandboxScanBodySchema>;
+
+/** POST /api/sandbox/messages (simulator mode only): a simulated customer writes to the instance. */
+export const sandboxMessageBodySchema = z.object({
+  instanceName: z.string().trim().min(1).max(64),
+  phone: z.string().trim().regex(/^[0-9]{10,15}$/, 'digits only, country code first (10 to 15 digits)'),
+  name: z.string().trim().min(1).max(100),
+  text: z.string().trim().min(1).max(4096),
+});
+export type SandboxMessageBody = z.infer<typeof sandboxMessageBodySchema>;

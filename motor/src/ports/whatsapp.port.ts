@@ -60,7 +60,9 @@ export interface WhatsAppGateway {
   connectionState(instanceName: string): Promise<EvolutionState>;
   /** Null when Evolution does not know the instance (e.g. its container was recreated). */
   fetchInstance(instanceName: string): Promise<EvolutionInstanceInfo | null>;
+  /** Idempotent: an already closed session (Evolution 2.3's 400) or an unknown instance (404) resolves. */
   logout(instanceName: string): Promise<void>;
+  /** Idempotent: an instance Evolution does not know resolves. */
   deleteInstance(instanceName: string): Promise<void>;
   setWebhook(instanceName: string, webhook: WebhookSettings): Promise<void>;
   findWebhook(instanceName: string): Promise<(WebhookSettings & { enabled: boolean }) | null>;
@@ -74,4 +76,17 @@ export interface WhatsAppGateway {
   findMessages(instanceName: string, input: { remoteJid: string; page?: number; pageSize?: number }): Promise<{ total: number; records: unknown[] }>;
   /** `GET /group/fetchAllGroups?getParticipants=…`: raw group metadata. */
   fetchAllGroups(instanceName: string, opts?: { getParticipants?: boolean }): Promise<unknown[]>;
+}
+
+/**
+ * The "phone side" of the built-in Evolution simulator (its `/_sim` control API), used by the
+ * dashboard's sandbox panel. Only present in simulator mode. Failures: `not_found` when the
+ * simulator does not know the instance, `conflict` when the instance is in the wrong state
+ * (e.g. scanning a number that is already connected), `upstream_failed` otherwise.
+ */
+export interface WhatsAppSandbox {
+  /** Simulates scanning the instance's QR code: Evolution then reports `open`. */
+  scan(instanceName: string, input?: { phone?: string; profileName?: string }): Promise<{ state: string; wuid: string | null }>;
+  /** A customer (`phone`: digits) writes `text` to the instance's number. */
+  customerMessage(instanceName: string, input: { phone: string; name: string; text: string }): Promise<{ waMessageId: string }>;
 }

@@ -91,8 +91,10 @@ export class EvolutionClient implements WhatsAppGateway {
     try {
       await this.http.request({ method: 'DELETE', path: `/instance/logout/${enc(instanceName)}`, schema: s.anySchema });
     } catch (err) {
-      // 2.3.x answers 400 "… is not connected" for a closed session; 2.4 made logout idempotent.
+      // 2.3.x answers 400 "… is not connected" for a closed session (2.4 made logout idempotent);
+      // an instance Evolution does not know (404) is not logged in anywhere either.
       if (statusOf(err) === 400 && /not connected/i.test(messageOf(err))) return;
+      if (statusOf(err) === 404) return;
       throw err;
     }
   }

@@ -1,0 +1,41 @@
+import Router from '@koa/router';
+import { connectInstanceBodySchema, instanceNameQuerySchema } from '@atende/shared';
+import type { AuthService } from '../../services/auth.service.js';
+import type { InstancesService } from '../../services/instances.service.js';
+import { authOf, requireAuth } from '../middleware/auth.middleware.js';
+import { input, validate } from '../middleware/validate.middleware.js';
+
+// An empty POST (no body at all) means "a new number with a generated name".
+const connectBody = connectInstanceBodySchema.optional().transform((b) => b ?? {});
+
+/**
+ * WhatsApp instances (CONTRACT.md "WhatsApp instances"): connect, status, disconnect, list.
+ *
+ * @example
+ *   const router = instancesRoutes({ auth, instances });
+ */
+export function instancesRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; instances: InstancesService }) {
+  const { instances } = deps;
+  const router = new Router();
+  router.use(['/api/instance', '/api/instances'], requireAuth(deps.auth));
+
+  router.post('/api/instance/connect', validate({ body: connectBody }), async (ctx) => {
+    ctx.body = await instances.connect(authOf(ctx), input(ctx, 'body', connectBody));
+  });
+
+  router.get('/api/instance/status', validate({ query: instanceNameQuerySchema }), async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await instances.status(authOf(ctx), input(ctx, 'query', instanceNameQuerySchema).instanceName);
+  });
+
+  router.delete('/api/instance/disconnect', validate({ query: instanceNameQuerySchema }), async (ctx) => {
+    ctx.body = await instances.disconnect(authOf(ctx), input(ctx, 'query', instanceNameQuerySchema).instanceName);
+  });
+
+  router.get('/api/instances', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await instances.list(authOf(ctx));
+  });
+
+  return router;
+}
