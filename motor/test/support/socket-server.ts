@@ -12,6 +12,7 @@ import { createSocketPublisher } from '../../src/realtime/socket.publisher.js';
 import { createSocketServer } from '../../src/realtime/socket.server.js';
 import type { RealtimeServer } from '../../src/realtime/socket.types.js';
 import { AuthService } from '../../src/services/auth.service.js';
+import { ConversationsService } from '../../src/services/conversations.service.js';
 import { EventsService } from '../../src/services/events.service.js';
 import { UsersService } from '../../src/services/users.service.js';
 import { SESSION_COOKIE } from '../../src/adapters/auth/session-cookie.js';
@@ -36,6 +37,12 @@ export interface RealtimeTestServer {
   signup(opts?: { name?: string }): Promise<TestAgent>;
   /** Adds an agent with a session to an existing account. */
   addAgent(owner: TestAgent, name?: string): Promise<TestAgent>;
+  /** The `?token=` secret the server's webhook intake accepts. */
+  webhookToken: string;
+  /** Creates a WhatsApp instance of the account (straight in SQL) for webhooks to name. */
+  createInstance(accountId: string, name?: string): Promise<string>;
+  /** POSTs an Evolution webhook body to /api/webhook?token=…; resolves with the HTTP status. */
+  webhook(body: unknown): Promise<number>;
   /** One durable change through the SQL event log, published after it returns (= committed). */
   append(accountId: string, type?: DurableEventType, data?: unknown): Promise<AccountEvent>;
   close(): Promise<void>;
@@ -54,19 +61,30 @@ let seq = 0;
  */
 export async function startRealtimeTestServer(opts: {
   db: Db;
-  conversations?: SocketConversations;
+  /** 'real' = the ConversationsService over `db`; default a fake over `knownConversations`. */
+  conversations?: SocketConversations | 'real';
   maxQueuedPackets?: number;
   typingIntervalMs?: number;
 }): Promise<RealtimeTestServer> {
   const { db } = opts;
   const logger = testLogger;
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', PUBLIC_URL: 'http://atende.test', SESSION_SECRET: 's'.repeat(40) });
+  const webhookToken = 'test-webhook-token-0123456789';
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    PUBLIC_URL: 'http://atende.test',
+    SESSION_SECRET: 's'.repeat(40),
+    WEBHOOK_TOKEN: webhookToken,
+  });
   const auth = new AuthService({ db, logger, sessionSecret: config.sessionSecret! });
   const users = new UsersService({ db, logger, publicUrl: config.publicUrl });
   const io = createSocketServer();
   const realtime = createSocketPublisher({ io, logger });
-  const conversations = opts.conversations ?? fakeConversations();
-  const app = createApp({ config, logger, db, realtime, auth, users } as Parameters<typeof createApp>[0]);
+  const conversations =
+    opts.conversations === 'real' ? new ConversationsService({ db, realtime }) : (opts.conversations ?? fakeConversations());
+  // No Evolution here: the realtime tests never reach it (instances are created in SQL).
+  const whatsapp = {};
+  const app = createApp({ config, logger, db, realtime, auth, users, whatsapp } as Parameters<typeof createApp>[0]);
   const server = http.createServer(app.callback());
   io.attach(server);
   attachRealtimeGateway({
@@ -112,6 +130,20 @@ export async function startRealtimeTestServer(opts: {
       const ownerCtx = await auth.authenticate({ cookieHeader: owner.cookie });
       await users.invite(ownerCtx, { email, name, role: 'agent', password: 'correct horse battery' });
       return agentOf(await auth.login({ email, password: 'correct horse battery' }, { ip: '127.0.0.1' }));
+    },
+    webhookToken,
+    async createInstance(accountId, name = `inst-${++seq}-${Date.now().toString(36)}`) {
+      await db.call('instance_create', { accountId, name, webhookSecret: `secret-${name}` });
+      return name;
+    },
+    async webhook(body) {
+      const res = await fetch(`${url}/api/webhook?token=${webhookToken}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      await res.arrayBuffer();
+      return res.status;
     },
     async append(accountId, type = 'campaign.updated', data) {
       const ev = await db.call<AccountEvent>('append_event', {
