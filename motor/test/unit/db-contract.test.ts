@@ -6,7 +6,7 @@ import { createTestDb } from '../support/test-db.js';
 
 // The same driver contract on the embedded database and on the Supabase driver (real supabase-js
 // → the PostgREST fake → the same SQL on PGlite). The integration tier runs it on PostgreSQL.
-describeDbContract('PGlite', () => createTestDb());
+describeDbContract(process.env.TEST_DB ?? 'PGlite', () => createTestDb());
 
 const behind = new WeakMap<Db, () => Promise<void>>();
 describeDbContract(
