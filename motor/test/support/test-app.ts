@@ -46,8 +46,9 @@ export interface TestApp {
 }
 
 /**
- * The real app on an ephemeral port with a fresh migrated PGlite, a silent logger and a
- * recording realtime publisher. Start once per test file (beforeAll).
+ * The real app on an ephemeral port with a fresh migrated PGlite, a silent logger, a
+ * recording realtime publisher and the strict fake WhatsApp gateway (fake-whatsapp.ts).
+ * Start once per test file (beforeAll).
  *
  * @example
  *   let app: TestApp;

@@ -169,7 +169,7 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       const s = await signup(app.baseUrl);
       const tampered = s.cookie.slice(0, -3) + (s.cookie.endsWith('A') ? 'BBB' : 'AAA');
       for (const headers of [
-        {},
+        {} as Record<string, string>,
         { cookie: tampered },
         { cookie: 'atende_session=' },
         { cookie: 'atende_session=%%%' },
