@@ -29,7 +29,22 @@ export async function useRedisAdapter(opts: { io: RealtimeServer; url: string; l
       opts.logger.warn({ err: err.message }, 'redis publish failed; clients will catch up from the event log');
       return 0;
     })) as typeof pub.publish;
-  await Promise.all([pub.connect(), sub.connect()]);
+  // node-redis retries a refused first connection forever; a Motor told to use Redis must say
+  // so at start-up instead of hanging.
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      Promise.all([pub.connect(), sub.connect()]),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis at ${redactedUrl(opts.url)} did not answer within 10 s (REDIS_URL)`)), 10_000);
+      }),
+    ]);
+  } catch (err) {
+    await Promise.allSettled([pub.disconnect(), sub.disconnect()]);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
   opts.io.adapter(createAdapter(pub, sub));
   opts.logger.info('socket.io rooms shared through redis');
   return {
@@ -37,4 +52,14 @@ export async function useRedisAdapter(opts: { io: RealtimeServer; url: string; l
       await Promise.allSettled([pub.quit(), sub.quit()]);
     },
   };
+}
+
+function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'REDIS_URL';
+  }
 }

@@ -5,6 +5,39 @@ import { isAllowedOrigin } from '../http/middleware/origin.middleware.js';
 import type { Logger } from '../logger.js';
 import type { RealtimeSocket, SocketAuth } from './socket.types.js';
 
+/** The handshake's credentials, kept out of `socket.data` (which fetchSockets() would serialize). */
+const credentials = new WeakMap<object, { cookieHeader?: string; bearerToken?: string }>();
+
+/**
+ * Re-checks a connected socket's session every `everyMs` and disconnects it once the session
+ * is gone (logout, password change, removal from the team, expiry), so a revoked agent stops
+ * receiving the account's events within that delay. A database that does not answer is not a
+ * revocation: the socket stays.
+ *
+ * @example
+ *   io.on('connection', (socket) => recheckSession(socket, { auth, logger, everyMs: 300_000 }));
+ */
+export function recheckSession(socket: RealtimeSocket, opts: { auth: SocketAuthenticator; logger: Logger; everyMs: number }): void {
+  const timer = setInterval(() => {
+    const cred = credentials.get(socket);
+    if (!cred || !socket.connected) return clearInterval(timer);
+    opts.auth.authenticate(cred).then(
+      (auth) => {
+        if (auth.userId !== socket.data.auth.userId || auth.accountId !== socket.data.auth.accountId) socket.disconnect(true);
+        else socket.data.auth = auth; // a new name or role shows from now on
+      },
+      (err) => {
+        if (isAppError(err) && err.code === 'unauthenticated') {
+          opts.logger.info({ userId: socket.data.auth.userId }, 'session ended; disconnecting its socket');
+          socket.disconnect(true);
+        }
+      },
+    );
+  }, opts.everyMs);
+  timer.unref();
+  socket.once('disconnect', () => clearInterval(timer));
+}
+
 /** What the handshake needs from the auth service (services/auth.service.ts). */
 export interface SocketAuthenticator {
   authenticate(input: { cookieHeader?: string; bearerToken?: string }): Promise<SocketAuth>;
@@ -39,6 +72,7 @@ export function socketAuth(opts: SocketAuthOptions) {
     if (!cookieHeader && !bearerToken) return next(new Error('unauthenticated'));
     try {
       socket.data.auth = await opts.auth.authenticate({ cookieHeader, bearerToken });
+      credentials.set(socket, { cookieHeader, bearerToken });
       next();
     } catch (err) {
       const code: ErrorCode = isAppError(err) && err.code === 'unavailable' ? 'unavailable' : 'unauthenticated';

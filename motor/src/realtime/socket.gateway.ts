@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { RealtimePublisher } from '../ports/realtime.port.js';
 import type { EventsService } from '../services/events.service.js';
-import { socketAuth, type SocketAuthenticator } from './socket-auth.middleware.js';
+import { recheckSession, socketAuth, type SocketAuthenticator } from './socket-auth.middleware.js';
 import { guardBackpressure } from './socket-backpressure.js';
 import { registerSocketHandlers, type SocketConversations } from './socket.handlers.js';
 import { accountRoom, userRoom, type RealtimeServer, type RealtimeSocket } from './socket.types.js';
@@ -17,6 +17,8 @@ export interface RealtimeGatewayDeps {
   /** See socket-backpressure.ts. */
   maxQueuedPackets?: number;
   typingIntervalMs?: number;
+  /** How often a connected socket's session is re-checked (default 5 min). */
+  recheckSessionMs?: number;
 }
 
 /**
@@ -41,6 +43,7 @@ export function attachRealtimeGateway(deps: RealtimeGatewayDeps): void {
 async function onConnection(socket: RealtimeSocket, deps: RealtimeGatewayDeps): Promise<void> {
   const { auth } = socket.data;
   guardBackpressure(socket, { logger: deps.logger, maxQueuedPackets: deps.maxQueuedPackets });
+  recheckSession(socket, { auth: deps.auth, logger: deps.logger, everyMs: deps.recheckSessionMs ?? 5 * 60_000 });
   registerSocketHandlers(socket, deps);
   await socket.join([accountRoom(auth.accountId), userRoom(auth.userId)]);
   let seq: number;

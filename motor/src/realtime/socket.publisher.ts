@@ -2,6 +2,12 @@ import type { Logger } from '../logger.js';
 import type { AccountEvent, RealtimePublisher } from '../ports/realtime.port.js';
 import { accountRoom, userRoom, type RealtimeServer } from './socket.types.js';
 
+/** Immediate session revocation for services that end a user's access (logout, removal). */
+export interface SocketControl {
+  /** Disconnects every socket of the user on every Motor process (they must log in again). */
+  disconnectUser(userId: string): void;
+}
+
 /**
  * The RealtimePublisher over Socket.IO: each durable event goes to its account's room under its
  * type, as `{seq, type, at, data}` (the room is not part of the payload). Fire-and-forget: it
@@ -14,7 +20,7 @@ import { accountRoom, userRoom, type RealtimeServer } from './socket.types.js';
  *   const { events } = await db.call<{ events: AccountEvent[] }>('mark_read', args);
  *   realtime.publish(events);
  */
-export function createSocketPublisher(deps: { io: RealtimeServer; logger: Logger }): RealtimePublisher {
+export function createSocketPublisher(deps: { io: RealtimeServer; logger: Logger }): RealtimePublisher & SocketControl {
   const { io, logger } = deps;
   const safely = (what: string, fn: () => void) => {
     try {
@@ -40,6 +46,10 @@ export function createSocketPublisher(deps: { io: RealtimeServer; logger: Logger
     },
     publishQr(accountId, payload) {
       safely('instance.qr', () => io.to(accountRoom(accountId)).emit('instance.qr', payload));
+    },
+    disconnectUser(userId) {
+      // Through the adapter: the user's sockets on every Motor process.
+      safely('disconnectUser', () => deps.io.in(userRoom(userId)).disconnectSockets(true));
     },
     publishTyping(accountId, payload, exceptUserId) {
       safely('conversation.typing', () => {

@@ -8,7 +8,7 @@ import type { Db } from '../../src/ports/db.port.js';
 import type { AccountEvent, RealtimePublisher } from '../../src/ports/realtime.port.js';
 import { attachRealtimeGateway } from '../../src/realtime/socket.gateway.js';
 import type { SocketConversations } from '../../src/realtime/socket.handlers.js';
-import { createSocketPublisher } from '../../src/realtime/socket.publisher.js';
+import { createSocketPublisher, type SocketControl } from '../../src/realtime/socket.publisher.js';
 import { createSocketServer } from '../../src/realtime/socket.server.js';
 import type { RealtimeServer } from '../../src/realtime/socket.types.js';
 import { AuthService } from '../../src/services/auth.service.js';
@@ -30,7 +30,7 @@ export interface TestAgent {
 export interface RealtimeTestServer {
   url: string;
   io: RealtimeServer;
-  realtime: RealtimePublisher;
+  realtime: RealtimePublisher & SocketControl;
   auth: AuthService;
   users: UsersService;
   /** Signs up a new account and returns its owner's session. */
@@ -65,6 +65,7 @@ export async function startRealtimeTestServer(opts: {
   conversations?: SocketConversations | 'real';
   maxQueuedPackets?: number;
   typingIntervalMs?: number;
+  recheckSessionMs?: number;
 }): Promise<RealtimeTestServer> {
   const { db } = opts;
   const logger = testLogger;
@@ -83,8 +84,8 @@ export async function startRealtimeTestServer(opts: {
   const conversations =
     opts.conversations === 'real' ? new ConversationsService({ db, realtime }) : (opts.conversations ?? fakeConversations());
   // No Evolution here: the realtime tests never reach it (instances are created in SQL).
-  const whatsapp = {};
-  const app = createApp({ config, logger, db, realtime, auth, users, whatsapp } as Parameters<typeof createApp>[0]);
+  const whatsapp = {} as Parameters<typeof createApp>[0]['whatsapp'];
+  const app = createApp({ config, logger, db, realtime, auth, users, whatsapp });
   const server = http.createServer(app.callback());
   io.attach(server);
   attachRealtimeGateway({
@@ -97,6 +98,7 @@ export async function startRealtimeTestServer(opts: {
     logger,
     maxQueuedPackets: opts.maxQueuedPackets,
     typingIntervalMs: opts.typingIntervalMs,
+    recheckSessionMs: opts.recheckSessionMs,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
