@@ -1,0 +1,188 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type Koa from 'koa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import type { WhatsAppSandbox } from '../../src/ports/whatsapp.port.js';
+import { addMember, api, signup, type SignedUp } from '../support/http-client.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { messageUpsertBody, uniqueMessageId } from '../support/webhook-factory.js';
+
+/**
+ * The tenancy matrix (issue 3): account B calls every route of the API with account A's ids
+ * and must get 404 (or its own, A-free data), never A's data, and A's data stays unchanged.
+ * A route added to the app without a row here fails the "covers every route" test: add it to
+ * MATRIX (or to NOT_ACCOUNT_SCOPED with the reason).
+ */
+
+interface Seeded {
+  owner: SignedUp;
+  agentId: string;
+  agentEmail: string;
+  instanceName: string;
+  conversationId: string;
+  messageId: string;
+  phone: string;
+  text: string;
+}
+
+type Ids = { a: Seeded; b: Seeded };
+type Expect = 404 | 'own' | number[];
+interface Row {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** The route as registered (for the coverage check). */
+  route: string;
+  /** The concrete path B calls, with A's ids. */
+  path: (ids: Ids) => string;
+  body?: (ids: Ids) => unknown;
+  /** 404; 'own' = 2xx without any of A's data; or a list of acceptable 4xx statuses. */
+  expect: Expect;
+}
+
+// prettier-ignore
+const MATRIX: Row[] = [
+  { method: 'GET', route: '/api/me', path: () => '/api/me', expect: 'own' },
+  { method: 'GET', route: '/api/users', path: () => '/api/users', expect: 'own' },
+  { method: 'POST', route: '/api/users', path: () => '/api/users', body: ({ a }) => ({ email: a.agentEmail, name: 'x', role: 'agent', password: 'long enough pw' }), expect: [409] },
+  { method: 'PATCH', route: '/api/users/:id', path: ({ a }) => `/api/users/${a.agentId}`, body: () => ({ role: 'admin' }), expect: 404 },
+  { method: 'DELETE', route: '/api/users/:id', path: ({ a }) => `/api/users/${a.agentId}`, expect: 404 },
+  { method: 'GET', route: '/api/events', path: () => '/api/events?after=0', expect: 'own' },
+  { method: 'GET', route: '/api/conversations', path: () => '/api/conversations', expect: 'own' },
+  { method: 'GET', route: '/api/conversations', path: ({ a }) => `/api/conversations?q=${a.phone}`, expect: 'own' },
+  { method: 'GET', route: '/api/conversations/:id', path: ({ a }) => `/api/conversations/${a.conversationId}`, expect: 404 },
+  { method: 'GET', route: '/api/conversations/:id/messages', path: ({ a }) => `/api/conversations/${a.conversationId}/messages`, expect: 404 },
+  { method: 'POST', route: '/api/conversations/:id/messages', path: ({ a }) => `/api/conversations/${a.conversationId}/messages`, body: () => ({ text: 'from B' }), expect: 404 },
+  { method: 'POST', route: '/api/conversations/:id/read', path: ({ a }) => `/api/conversations/${a.conversationId}/read`, expect: 404 },
+  { method: 'PATCH', route: '/api/conversations/:id', path: ({ a }) => `/api/conversations/${a.conversationId}`, body: () => ({ status: 'resolved' }), expect: 404 },
+  // B's own conversation assigned to A's agent: the assignee must belong to B's account.
+  { method: 'PATCH', route: '/api/conversations/:id', path: ({ b }) => `/api/conversations/${b.conversationId}`, body: ({ a }) => ({ assigneeId: a.agentId }), expect: 404 },
+  { method: 'GET', route: '/api/overview', path: () => '/api/overview', expect: 'own' },
+  { method: 'GET', route: '/api/instances', path: () => '/api/instances', expect: 'own' },
+  { method: 'GET', route: '/api/instance/status', path: ({ a }) => `/api/instance/status?instanceName=${a.instanceName}`, expect: 404 },
+  { method: 'DELETE', route: '/api/instance/disconnect', path: ({ a }) => `/api/instance/disconnect?instanceName=${a.instanceName}`, expect: 404 },
+  // Instance names are global (Evolution knows only names): B cannot take A's.
+  { method: 'POST', route: '/api/instance/connect', path: () => '/api/instance/connect', body: ({ a }) => ({ instanceName: a.instanceName }), expect: [404, 409] },
+  { method: 'GET', route: '/api/sandbox', path: () => '/api/sandbox', expect: 'own' },
+  { method: 'POST', route: '/api/sandbox/scan', path: () => '/api/sandbox/scan', body: ({ a }) => ({ instanceName: a.instanceName }), expect: 404 },
+  { method: 'POST', route: '/api/sandbox/messages', path: () => '/api/sandbox/messages', body: ({ a }) => ({ instanceName: a.instanceName, phone: '5511988887777', name: 'B', text: 'hi' }), expect: 404 },
+];
+
+/** Routes that take no account-scoped input (documented why). */
+const NOT_ACCOUNT_SCOPED: Record<string, string> = {
+  'GET /healthz': 'process liveness, no data',
+  'GET /readyz': 'database liveness, no data',
+  'POST /api/auth/signup': 'creates a new account',
+  'POST /api/auth/login': 'credentials, no ids',
+  'POST /api/auth/logout': "revokes the caller's own session only",
+  'POST /api/auth/password': "the caller's own password only",
+  'POST /api/auth/invite/accept': 'a secret token, no account input',
+  'POST /api/webhook': 'Evolution: authenticated per instance secret (webhook tests)',
+  'POST /api/webhook/:event': 'Evolution: authenticated per instance secret (webhook tests)',
+};
+
+describe('tenancy matrix', () => {
+  let app: TestApp;
+  let ids: Ids;
+  const sandboxCalls: string[] = [];
+
+  beforeAll(async () => {
+    const sandbox: WhatsAppSandbox = {
+      async scan(name) {
+        sandboxCalls.push(name);
+        return { state: 'open', wuid: null };
+      },
+      async customerMessage(name) {
+        sandboxCalls.push(name);
+        return { waMessageId: uniqueMessageId() };
+      },
+    };
+    app = await startTestApp({ deps: { sandbox } });
+    const [a, b] = [await seed('Loja A'), await seed('Loja B')];
+    ids = { a, b };
+  });
+  afterAll(() => app?.close());
+
+  /** An account with an owner, an agent, an instance and one inbound conversation. */
+  async function seed(accountName: string): Promise<Seeded> {
+    const owner = await signup(app.baseUrl, { accountName });
+    const agent = await addMember(app.baseUrl, owner.cookie, { role: 'agent' });
+    const instanceName = `ten-${randomUUID().slice(0, 8)}`;
+    const secret = randomBytes(24).toString('base64url');
+    await app.db.call('instance_create', { accountId: owner.account.id, name: instanceName, webhookSecret: secret });
+    const phone = `55119${Math.floor(10_000_000 + Math.random() * 89_999_999)}`;
+    const text = `secret text of ${accountName} ${randomUUID()}`;
+    const hook = await fetch(`${app.baseUrl}/api/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-motor-token': secret },
+      body: JSON.stringify(messageUpsertBody({ instance: instanceName, phone, text, pushName: `${accountName} customer` })),
+    });
+    expect(hook.status).toBe(200);
+    const list = await api(app.baseUrl, owner.cookie).get('/api/conversations');
+    expect(list.body).toHaveLength(1);
+    const conversationId = list.body[0].id;
+    const msgs = await api(app.baseUrl, owner.cookie).get(`/api/conversations/${conversationId}/messages`);
+    return { owner, agentId: agent.user.id, agentEmail: agent.email, instanceName, conversationId, messageId: msgs.body[0].id, phone, text };
+  }
+
+  /** Every string that identifies A's data; none may appear in anything B receives. */
+  const aMarkers = () => [ids.a.owner.account.id, ids.a.owner.user.id, ids.a.owner.email, ids.a.agentId, ids.a.agentEmail, ids.a.instanceName, ids.a.conversationId, ids.a.messageId, ids.a.phone, ids.a.text, 'Loja A'];
+
+  it('covers every route the app registers', () => {
+    const koa = createApp(app.deps) as Koa;
+    const registered = new Set<string>();
+    for (const mw of koa.middleware as Array<{ router?: { stack: Array<{ path: string; methods: string[] }> } }>) {
+      for (const layer of mw.router?.stack ?? []) {
+        for (const m of layer.methods) if (m !== 'HEAD' && m !== 'OPTIONS') registered.add(`${m} ${layer.path}`);
+      }
+    }
+    const covered = new Set([...MATRIX.map((r) => `${r.method} ${r.route}`), ...Object.keys(NOT_ACCOUNT_SCOPED)]);
+    expect(registered.size).toBeGreaterThan(20);
+    const missing = [...registered].filter((r) => !covered.has(r));
+    expect(missing, 'routes missing from the tenancy MATRIX').toEqual([]);
+  });
+
+  it.each(MATRIX.map((r) => [`${r.method} ${r.route}`, r] as const))('B → %s with A\'s ids never sees A', async (_name, row) => {
+    const b = api(app.baseUrl, ids.b.owner.cookie);
+    const r = await b.request(row.method, row.path(ids), row.body?.(ids));
+    const text = JSON.stringify(r.body ?? '');
+    for (const marker of aMarkers()) expect(text, `${row.method} ${row.path(ids)} leaked ${marker}`).not.toContain(marker);
+    if (row.expect === 404) {
+      expect(r.status, text).toBe(404);
+      expect(r.body.error.code).toBe('not_found');
+    } else if (row.expect === 'own') {
+      expect(r.status, text).toBeGreaterThanOrEqual(200);
+      expect(r.status, text).toBeLessThan(300);
+    } else {
+      expect(row.expect, text).toContain(r.status);
+    }
+  });
+
+  it("B's own-data routes show B's data (so 'no A' is not just 'nothing')", async () => {
+    const b = api(app.baseUrl, ids.b.owner.cookie);
+    expect((await b.get('/api/conversations')).body.map((c: { id: string }) => c.id)).toEqual([ids.b.conversationId]);
+    expect((await b.get('/api/instances')).body.map((i: { name: string }) => i.name)).toEqual([ids.b.instanceName]);
+    expect((await b.get('/api/users')).body).toHaveLength(2);
+    expect((await b.get('/api/me')).body.account.name).toBe('Loja B');
+  });
+
+  it("leaves A's data exactly as it was", async () => {
+    const a = api(app.baseUrl, ids.a.owner.cookie);
+    const conv = await a.get(`/api/conversations/${ids.a.conversationId}`);
+    expect(conv.status).toBe(200);
+    expect(conv.body).toMatchObject({ status: 'open', assigneeId: null, unreadCount: 1 });
+    const msgs = await a.get(`/api/conversations/${ids.a.conversationId}/messages`);
+    expect(msgs.body.map((m: { text: string }) => m.text)).toEqual([ids.a.text]);
+    const team = await a.get('/api/users');
+    expect(team.body.find((u: { id: string }) => u.id === ids.a.agentId)).toMatchObject({ role: 'agent' });
+    expect((await a.get(`/api/instance/status?instanceName=${ids.a.instanceName}`)).status).toBe(200);
+    expect(sandboxCalls).not.toContain(ids.a.instanceName);
+    // And the event log of A carries nothing B did.
+    const events = await a.get('/api/events?after=0');
+    expect(JSON.stringify(events.body)).not.toContain(ids.b.owner.account.id);
+  });
+
+  it("an agent of B is just as blind to A as B's owner", async () => {
+    const agent = await addMember(app.baseUrl, ids.b.owner.cookie, { role: 'agent' });
+    const r = await api(app.baseUrl, agent.cookie).get(`/api/conversations/${ids.a.conversationId}`);
+    expect(r.status).toBe(404);
+  });
+});
