@@ -105,7 +105,7 @@ describe(InstancesService.name, () => {
     expect(r.body).toEqual({ success: true });
     expect(sim.instances.get('loja-a-scan')!.state).toBe('close');
     expect((await statusOf(asA, 'loja-a-scan')).body).toMatchObject({ status: 'disconnected', qrCode: null });
-    expect(rt.events.findLast((e) => e.type === 'instance.updated')).toMatchObject({ data: { instance: { name: 'loja-a-scan', status: 'disconnected', reason: 'logged_out' } } });
+    expect(rt.events.filter((e) => e.type === 'instance.updated').at(-1)).toMatchObject({ data: { instance: { name: 'loja-a-scan', status: 'disconnected', reason: 'logged_out' } } });
     expect((await asA.delete('/api/instance/disconnect?instanceName=loja-a-scan')).body).toEqual({ success: true });
   });
 
