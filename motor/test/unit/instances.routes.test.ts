@@ -199,3 +199,32 @@ describe(InstancesService.name, () => {
     }
   });
 });
+
+describe('QR expiry through the simulator and the webhook intake', () => {
+  let sim: RunningSimulator;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ port: 0, logger: testLogger, apiKey: KEY, timings: { qrIntervalMs: 400, qrLimit: 3, retry: { maxAttempts: 2, initialDelayMs: 10 } } });
+    app = await startTestApp({ deps: { whatsapp: new EvolutionClient({ baseUrl: sim.url, apiKey: KEY }), sandbox: new SimulatorSandboxClient({ baseUrl: sim.url, apiKey: KEY }) } });
+    app.deps.config.publicUrl = app.baseUrl;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await sim?.close();
+  });
+
+  it('ends disconnected with reason qr_limit_reached after the QR limit; connecting again offers a new QR', async () => {
+    const owner = await signup(app.baseUrl);
+    const as = api(app.baseUrl, owner.cookie);
+    const { body } = await as.post('/api/instance/connect', { instanceName: 'qr-expiry' });
+    expect(body.status).toBe('initializing');
+    const list = await waitFor(() => as.get('/api/instances'), (r) => r.body[0]?.status === 'disconnected');
+    expect(list.body[0]).toMatchObject({ name: 'qr-expiry', status: 'disconnected', reason: 'qr_limit_reached' });
+    await sim.webhooksIdle();
+    // The "QR code limit reached" qrcode.updated Evolution sends is not a 5xx for the intake.
+    for (const h of sim.instances.get('qr-expiry')!.webhooks.log) expect(h.status, h.event).toBeLessThan(500);
+    expect((await as.post('/api/instance/connect', { instanceName: 'qr-expiry' })).status).toBe(200);
+    expect((await as.get('/api/instance/status?instanceName=qr-expiry')).body).toMatchObject({ status: 'connecting', qrCode: expect.stringMatching(/^data:image/) });
+  });
+});
