@@ -27,7 +27,11 @@ export async function startWebhookReceiver(opts: { respond?: (h: ReceivedWebhook
     req.on('end', () => {
       const hook: ReceivedWebhook = { path: req.url ?? '/', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')), at: Date.now() };
       received.push(hook);
-      for (const w of [...waiters]) if (w.pred(hook)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(hook));
+      for (const w of [...waiters]) {
+        if (!w.pred(hook)) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(hook);
+      }
       const status = respond(hook);
       if (status === 'hang') return;
       res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
