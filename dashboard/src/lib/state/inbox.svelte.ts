@@ -233,7 +233,8 @@ export class InboxStore {
   /** Marks a conversation read now (optimistically) and on the server. */
   markRead(id: string): void {
     const c = this.list.items.find((x) => x.id === id) ?? (this.current?.id === id ? this.current : null);
-    if (c && c.unreadCount > 0) this.#putConversation({ ...c, unreadCount: 0 }, 'rest');
+    if (c && c.unreadCount === 0) return; // nothing to clear (unknown conversations are still told)
+    if (c) this.#putConversation({ ...c, unreadCount: 0 }, 'rest');
     this.unreadIds.delete(id);
     this.#deps.api.conversations.read(id).catch((e) => this.#deps.onError?.(e));
   }
