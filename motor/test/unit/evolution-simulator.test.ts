@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -275,5 +276,26 @@ describe('Evolution simulator', () => {
     expect(dropped.body.webhooks.failed).toBe(2);
     expect(dropped.body.webhooks.log.every((e: { attempts: number; status: number }) => e.attempts === 1 && e.status === 401)).toBe(true);
     rx.setRespond(() => 200);
+  });
+
+  it('answers a pairing code when created with a number', async () => {
+    const r = await create('s-pair', { number: '5511999990000' });
+    expect(qrAnswer.parse(r.body.qrcode).pairingCode).toMatch(/^[0-9A-F]{8}$/);
+    const hook = await waitHook('s-pair', 'qrcode.updated');
+    expect(qrWebhook.parse(hook.body.data).qrcode.pairingCode).toBe(r.body.qrcode.pairingCode);
+  });
+
+  it('never answers 5xx to arbitrary JSON on its write routes (property)', async () => {
+    await create('s-fuzz');
+    await call('POST', '/_sim/instances/s-fuzz/scan', {});
+    const routes = ['/instance/create', '/webhook/set/s-fuzz', '/message/sendMedia/s-fuzz', '/chat/findMessages/s-fuzz', '/_sim/instances/s-fuzz/messages', '/_sim/instances/s-fuzz/disconnect'];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), fc.jsonValue(), async (path, body) => {
+        const r = await call('POST', path, JSON.stringify(body));
+        expect(r.status, `${path} ${JSON.stringify(body)}`).toBeLessThan(500);
+        if (r.status >= 400) errorEnvelope.parse(r.body);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
