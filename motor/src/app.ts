@@ -50,7 +50,10 @@ export interface AppDeps {
  *   http.createServer(app.callback()).listen(0);
  */
 export function createApp(deps: AppDeps): Koa {
-  const app = new Koa({ proxy: true });
+  // Behind one reverse proxy: trust X-Forwarded-* (https → Secure cookies), and take the client
+  // IP from the last X-Forwarded-For hop only (the one our proxy appended), so a client cannot
+  // pick its own IP for the per-IP login throttle by sending a forged header.
+  const app = new Koa({ proxy: true, maxIpsCount: 1 });
   app.silent = true; // errors are logged by errorHandler, once
   app.use(errorHandler(deps.logger));
   app.use(requestContext(deps.logger));

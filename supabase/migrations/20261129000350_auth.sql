@@ -97,26 +97,47 @@ language sql stable as $$
     where t.key = p_key and t.failures >= p_limit and t.window_start > now() - interval '15 minutes'), 0)
 $$;
 
--- Step 1 of a login: `{retryAfter: seconds}` when the email (5 failures) or the IP (20 failures)
--- is throttled; otherwise the user's id and hash (null when the email is unknown: the Motor
--- still spends a hash on it, so timing does not tell).
+-- Counts one failure for a throttle key in its 15-minute window (a new window once it is over).
+create or replace function app.throttle_hit(p_key text) returns void
+language sql as $$
+  insert into public.login_throttle as t (key, failures, window_start) values (p_key, 1, now())
+  on conflict (key) do update set
+    failures = case when t.window_start <= now() - interval '15 minutes' then 1 else t.failures + 1 end,
+    window_start = case when t.window_start <= now() - interval '15 minutes' then now() else t.window_start end
+$$;
+
+-- Step 1 of a login: `{retryAfter: seconds}` when the email (5 failures) or the IP (20
+-- failures) is throttled. Otherwise the attempt is counted as a failure up front, so a burst
+-- of parallel guesses cannot slip past the limit before any of them is judged, and the
+-- user's id and hash are returned (null when the email is unknown: the Motor still spends a
+-- hash on it, so timing does not tell).
 create or replace function app.login_begin(p_email text, p_ip text) returns jsonb
-language plpgsql stable as $$
+language plpgsql as $$
 declare
-  v_wait integer := greatest(app.throttle_wait('email:' || lower(p_email), 5),
-                             app.throttle_wait('ip:' || coalesce(p_ip, ''), 20));
+  v_email_key text := 'email:' || lower(p_email);
+  v_ip_key text := 'ip:' || coalesce(p_ip, '');
+  v_wait integer;
   v public.users;
 begin
+  -- Serialize attempts on the same email so the check and the count are one step.
+  perform pg_advisory_xact_lock(hashtextextended(v_email_key, 0));
+  v_wait := greatest(app.throttle_wait(v_email_key, 5), app.throttle_wait(v_ip_key, 20));
   if v_wait > 0 then
     return jsonb_build_object('retryAfter', v_wait);
   end if;
+  perform app.throttle_hit(v_email_key);
+  perform app.throttle_hit(v_ip_key);
+  -- Old windows are dead weight: drop a few on every attempt.
+  delete from public.login_throttle
+  where key in (select key from public.login_throttle where window_start < now() - interval '1 hour' limit 20);
   select * into v from public.users where email = lower(p_email);
   return jsonb_build_object('userId', v.id, 'passwordHash', v.password_hash);
 end $$;
 
--- Step 2 of a login, one transaction: a failure bumps both counters; a success resets the
--- email's counter and opens a session (or, with p_session_ttl_seconds null, only returns the
--- user: Supabase mode, where the session is Supabase's token).
+-- Step 2 of a login, one transaction. A failure was already counted by login_begin. A success
+-- clears the email's counter, takes back the IP's provisional failure, and opens a session (or,
+-- with p_session_ttl_seconds null, only returns the user: Supabase mode, where the session is
+-- Supabase's token).
 create or replace function app.login_finish(
   p_email text,
   p_ip text,
@@ -127,7 +148,6 @@ create or replace function app.login_finish(
 language plpgsql as $$
 declare
   v public.users;
-  k text;
   v_result jsonb;
 begin
   if p_user_id is not null then
@@ -136,15 +156,10 @@ begin
     select * into v from public.users where auth_user_id = p_auth_user_id;
   end if;
   if v.id is null then
-    foreach k in array array['email:' || lower(p_email), 'ip:' || coalesce(p_ip, '')] loop
-      insert into public.login_throttle as t (key, failures, window_start) values (k, 1, now())
-      on conflict (key) do update set
-        failures = case when t.window_start <= now() - interval '15 minutes' then 1 else t.failures + 1 end,
-        window_start = case when t.window_start <= now() - interval '15 minutes' then now() else t.window_start end;
-    end loop;
     return jsonb_build_object('ok', false);
   end if;
   delete from public.login_throttle where key = 'email:' || lower(p_email);
+  update public.login_throttle set failures = greatest(failures - 1, 0) where key = 'ip:' || coalesce(p_ip, '');
   v_result := app.auth_json(v) || jsonb_build_object('ok', true);
   if p_session_ttl_seconds is not null then
     v_result := v_result || jsonb_build_object('session', app.session_open(v.id, p_session_ttl_seconds));

@@ -82,6 +82,36 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       expect(await counts()).toMatchObject({ accounts: before.accounts, users: before.users });
     });
 
+    it.runIf(mode !== 'local')('undoes the Supabase user when the database half of a signup fails', async () => {
+      const email = `db-only-${randomUUID()}@example.com`;
+      await db.call('signup', { email, name: 'Local', accountName: 'Local' });
+      const before = await counts();
+      const r = await api(app.baseUrl).post('/api/auth/signup', { email, password: 'correct horse battery', name: 'S', accountName: 'S' });
+      expect(r.status).toBe(409);
+      expect([...gotrue.users.values()].some((u) => u.email === email)).toBe(false);
+      expect(await counts()).toMatchObject({ accounts: before.accounts, users: before.users });
+    });
+
+    it.runIf(mode !== 'local')('refuses a Supabase login that maps to no Atende user with 401', async () => {
+      const email = `orphan-${randomUUID()}@example.com`;
+      await fetch(`${gotrue.url}/auth/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json', apikey: gotrue.anonKey }, body: JSON.stringify({ email, password: 'orphan password' }) });
+      const r = await api(app.baseUrl, undefined, fromIp()).post('/api/auth/login', { email, password: 'orphan password' });
+      expect(r.status).toBe(401);
+      const u = [...gotrue.users.values()].find((x) => x.email === email)!;
+      const token = await gotrue.sign(u);
+      expect((await api(app.baseUrl, undefined, { authorization: `Bearer ${token}` }).get('/api/me')).status).toBe(401);
+    });
+
+    it.runIf(mode !== 'local')('refuses expired and foreign-signed Supabase tokens with 401', async () => {
+      const s = await signup(app.baseUrl);
+      const u = [...gotrue.users.values()].find((x) => x.email === s.email)!;
+      expect((await api(app.baseUrl, undefined, { authorization: `Bearer ${await gotrue.sign(u)}` }).get('/api/me')).status).toBe(200);
+      for (const token of [await gotrue.sign(u, { expiresIn: -60 }), await gotrue.sign(u, { secret: 'another-secret-another-secret-1234' })]) {
+        const r = await api(app.baseUrl, undefined, { authorization: `Bearer ${token}` }).get('/api/me');
+        expect(r.status).toBe(401);
+      }
+    });
+
     it('marks the cookie Secure behind an https proxy (X-Forwarded-Proto)', async () => {
       const r = await api(app.baseUrl).post(
         '/api/auth/signup',
@@ -143,10 +173,22 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       }
     });
 
-    it('throttles an IP after 20 failures across emails', async () => {
-      const client = api(app.baseUrl, undefined, fromIp());
+    it('counts parallel guesses before judging them: a burst of 12 gets at most 5 tries', async () => {
+      const s = await signup(app.baseUrl);
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => api(app.baseUrl, undefined, fromIp()).post('/api/auth/login', { email: s.email, password: `guess ${i}` })),
+      );
+      const statuses = results.map((r) => r.status);
+      expect(statuses.filter((st) => st === 401)).toHaveLength(5);
+      expect(statuses.filter((st) => st === 429)).toHaveLength(7);
+    });
+
+    it('throttles an IP after 20 failures across emails, whatever the client claims in X-Forwarded-For', async () => {
+      const ip = fromIp()['x-forwarded-for'];
+      const client = api(app.baseUrl, undefined, { 'x-forwarded-for': ip });
       for (let i = 0; i < 20; i++) {
-        const r = await client.post('/api/auth/login', { email: `ghost-${i}-${randomUUID()}@example.com`, password: 'x' });
+        // Only the last hop (appended by our proxy) counts; the forged first hop changes nothing.
+        const r = await client.post('/api/auth/login', { email: `ghost-${i}-${randomUUID()}@example.com`, password: 'x' }, { 'x-forwarded-for': `203.0.113.${i}, ${ip}` });
         expect(r.status).toBe(401);
       }
       const s = await signup(app.baseUrl);
