@@ -9,6 +9,7 @@
  *   BENCH_DRIVERS=postgres npm run bench -- ingest   # one driver (default: pglite,postgres)
  *   SOAK_SECONDS=600 npm run bench -- soak
  */
+import os from 'node:os';
 import { ensureMotorBuilt } from '../test/support/motor-process.js';
 import { renderTable, writeResults, type BenchResult } from './lib/report.js';
 
@@ -39,7 +40,8 @@ async function main() {
     console.log(`\n▶ ${name}`);
     const mod = await benches[name]!();
     try {
-      const results = await mod.run();
+      const load = os.loadavg()[0]!;
+      const results = (await mod.run()).map((r) => ({ ...r, loadAtStart: load }));
       for (const r of results) console.log(renderTable(r));
       all.push(...results);
       writeResults(results, `npm run bench -- ${name}`);

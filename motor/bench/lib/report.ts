@@ -28,6 +28,8 @@ export interface BenchResult {
   startedAt: string;
   durationMs: number;
   rows: Row[];
+  /** 1-minute load average when the benchmark started (above the CPU count = a busy machine). */
+  loadAtStart?: number;
   /** Free-form details (percentile sets, settings, samples) kept in results.json. */
   details?: Record<string, unknown>;
   /** Observations for the reader: what limits the figure, what was skipped and why. */
@@ -41,6 +43,8 @@ export function machine() {
     memGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
+    /** 1/5/15-minute load averages when the results were written: above `cpus`, other work competed for the CPU. */
+    loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 
@@ -62,6 +66,9 @@ export function renderTable(r: BenchResult): string {
   const out = [`\n## ${r.bench}: ${r.title}`, row(head), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...lines.map(row)];
   for (const x of r.rows) if (x.note) out.push(`  - ${x.name}: ${x.note}`);
   for (const n of r.notes ?? []) out.push(`  * ${n}`);
+  if (r.loadAtStart !== undefined && r.loadAtStart > os.cpus().length) {
+    out.push(`  ! the machine was busy (load average ${r.loadAtStart.toFixed(1)} on ${os.cpus().length} CPUs): absolute figures are low; compare ratios`);
+  }
   return out.join('\n');
 }
 
