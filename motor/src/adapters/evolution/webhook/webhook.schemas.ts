@@ -5,7 +5,6 @@ import { z } from 'zod';
 
 const jidString = z.string().trim().min(3).max(256);
 const optJid = jidString.nullish();
-const optText = z.string().max(100_000).nullish();
 /** int64 as 2.3.6 serialises it ({low, high}), or as a number / decimal string (≤ 2.3.5, v1). */
 export const int64Schema = z.union([
   z.number().finite(),
