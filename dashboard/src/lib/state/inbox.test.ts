@@ -236,6 +236,22 @@ describe(InboxStore.name, () => {
     expect(sut.list.hasMore).toBe(false);
   });
 
+  it('reload (after a realtime reset) refetches the list and the open thread', async () => {
+    const a = conv();
+    const m1 = msg({ conversationId: a.id });
+    const api = fakeApi({ list: [a], messages: { [a.id]: [m1] } });
+    const sut = makeStore(api);
+    await sut.loadList();
+    await sut.open(a.id);
+    const b = conv({ lastMessageAt: '2026-01-02T00:00:00.000Z' });
+    const m2 = msg({ conversationId: a.id, createdAt: '2026-01-01T11:00:00.000Z' });
+    api.conversations.list.mockResolvedValueOnce([b, a]);
+    api.conversations.messages.mockResolvedValueOnce([m1, m2]);
+    await sut.reload();
+    expect(sut.list.items.map((c) => c.id)).toEqual([b.id, a.id]);
+    expect(sut.thread(a.id).messages.map((m) => m.id)).toEqual([m1.id, m2.id]);
+  });
+
   it('message.updated advances ticks but never moves them back', async () => {
     const a = conv();
     const out = msg({ conversationId: a.id, direction: 'out', sender: 'agent', status: 'sent' });
