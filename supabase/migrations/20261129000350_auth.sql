@@ -248,22 +248,38 @@ begin
   return app.team_member_json(v);
 end $$;
 
--- Accepts an invite: sets the password, burns the token, opens a session.
+-- Who an invite token is for, while it is valid (Supabase mode creates the auth user first).
+create or replace function app.invite_lookup(p_invite_token_hash text) returns jsonb
+language sql stable as $$
+  select jsonb_build_object('email', u.email, 'name', u.name)
+  from public.users u where u.invite_token_hash = p_invite_token_hash and u.invite_expires_at > now()
+$$;
+
+-- Accepts an invite: sets the password hash (local) or the Supabase user id, burns the token,
+-- and opens a session (local; p_session_ttl_seconds null in Supabase mode).
 create or replace function app.invite_accept(
-  p_invite_token_hash text, p_password_hash text, p_session_ttl_seconds integer
+  p_invite_token_hash text,
+  p_password_hash text default null,
+  p_session_ttl_seconds integer default null,
+  p_auth_user_id uuid default null
 ) returns jsonb
 language plpgsql as $$
 declare
   v public.users;
+  v_result jsonb;
 begin
-  update public.users set password_hash = p_password_hash, invite_token_hash = null,
-    invite_expires_at = null, updated_at = now()
+  update public.users set password_hash = p_password_hash, auth_user_id = p_auth_user_id,
+    invite_token_hash = null, invite_expires_at = null, updated_at = now()
   where invite_token_hash = p_invite_token_hash and invite_expires_at > now()
   returning * into v;
   if v.id is null then
     raise exception 'this invite link is invalid or has expired' using errcode = 'AT404';
   end if;
-  return app.auth_json(v) || jsonb_build_object('session', app.session_open(v.id, p_session_ttl_seconds));
+  v_result := app.auth_json(v);
+  if p_session_ttl_seconds is not null then
+    v_result := v_result || jsonb_build_object('session', app.session_open(v.id, p_session_ttl_seconds));
+  end if;
+  return v_result;
 end $$;
 
 -- Locks the account's owner rows so two concurrent demotions cannot both pass the

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { LoginBody, Me, SignupBody } from '@atende/shared';
 import { hashPassword, verifyPassword } from '../adapters/auth/password.hasher.js';
 import { SESSION_COOKIE, readCookie, signSessionId, verifySessionToken } from '../adapters/auth/session-cookie.js';
-import type { SupabaseAuth } from '../adapters/auth/supabase-auth.adapter.js';
+import type { SupabaseAuth, SupabaseSession } from '../adapters/auth/supabase-auth.adapter.js';
 import { AppError, notFound, unauthenticated } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
@@ -60,9 +60,7 @@ export class AuthService {
       await sb.deleteUser(authUserId).catch((e) => this.deps.logger.warn({ err: e }, 'could not undo Supabase user'));
       throw err;
     }
-    const s = await sb.signIn({ email: body.email, password: body.password });
-    if (!s) throw new AppError('upstream_failed', 'Supabase Auth refused the password it just stored');
-    return { user: r.user, account: r.account, session: { token: s.accessToken, maxAgeSeconds: s.expiresIn } };
+    return this.supabaseResult(r, await sb.signIn({ email: body.email, password: body.password }));
   }
 
   /** Checks the password (throttled per email and per IP in the database) and opens a session. */
@@ -166,13 +164,32 @@ export class AuthService {
 
   /** Accepts a one-time invite link: sets the password and logs in. */
   async acceptInvite(body: { token: string; password: string }): Promise<AuthResult> {
-    if (this.deps.supabase) throw new AppError('conflict', 'invites by link are not available with Supabase Auth yet');
-    const r = await this.deps.db.call<AuthUserJson & SqlSession>('invite_accept', {
-      inviteTokenHash: hashInviteToken(body.token),
-      passwordHash: await hashPassword(body.password),
-      sessionTtlSeconds: this.ttl,
-    });
-    return this.issueLocal(r);
+    const inviteTokenHash = hashInviteToken(body.token);
+    const sb = this.deps.supabase;
+    if (!sb) {
+      const r = await this.deps.db.call<AuthUserJson & SqlSession>('invite_accept', {
+        inviteTokenHash,
+        passwordHash: await hashPassword(body.password),
+        sessionTtlSeconds: this.ttl,
+      });
+      return this.issueLocal(r);
+    }
+    const invite = await this.deps.db.call<{ email: string; name: string } | null>('invite_lookup', { inviteTokenHash });
+    if (!invite) throw notFound('invite');
+    const authUserId = await sb.createUser({ email: invite.email, password: body.password, name: invite.name });
+    let r: AuthUserJson;
+    try {
+      r = await this.deps.db.call<AuthUserJson>('invite_accept', { inviteTokenHash, authUserId });
+    } catch (err) {
+      await sb.deleteUser(authUserId).catch((e) => this.deps.logger.warn({ err: e }, 'could not undo Supabase user'));
+      throw err;
+    }
+    return this.supabaseResult(r, await sb.signIn({ email: invite.email, password: body.password }));
+  }
+
+  private supabaseResult(r: AuthUserJson, s: SupabaseSession | null): AuthResult {
+    if (!s) throw new AppError('upstream_failed', 'Supabase Auth refused the password it just stored');
+    return { user: r.user, account: r.account, session: { token: s.accessToken, maxAgeSeconds: s.expiresIn } };
   }
 
   private issueLocal(r: AuthUserJson & SqlSession): AuthResult {

@@ -1,7 +1,6 @@
 import type { InviteUserBody, InviteUserResult, Role, TeamMember } from '@atende/shared';
 import { hashPassword } from '../adapters/auth/password.hasher.js';
 import type { SupabaseAuth } from '../adapters/auth/supabase-auth.adapter.js';
-import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
 import { newInviteToken } from './auth.service.js';
@@ -33,8 +32,7 @@ export class UsersService {
   async invite(auth: AuthContext, body: InviteUserBody): Promise<InviteUserResult> {
     const base = { accountId: auth.accountId, actorId: auth.userId, email: body.email, name: body.name, role: body.role };
     const sb = this.deps.supabase;
-    if (sb) {
-      if (!body.password) throw new AppError('validation_failed', 'with Supabase Auth an initial password is required', [{ path: 'body.password', message: 'required' }]);
+    if (sb && body.password) {
       const authUserId = await sb.createUser({ email: body.email, password: body.password, name: body.name });
       try {
         return { user: await this.deps.db.call<TeamMember>('user_invite', { ...base, authUserId }) };

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SupabaseAuth } from '../../src/adapters/auth/supabase-auth.adapter.js';
 import { UsersService } from '../../src/services/users.service.js';
+import { startGotrueServer, type GotrueServer } from '../support/gotrue-server.js';
 import { addMember, api, login, sessionCookieOf, signup, type SignedUp } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -131,5 +133,45 @@ describe(UsersService.name, () => {
       expect(r.body.error.code).toBe('validation_failed');
     }
     expect((await o.get('/api/users')).body).toHaveLength(3);
+  });
+});
+
+describe(`${UsersService.name} with Supabase Auth`, () => {
+  let app: TestApp;
+  let gotrue: GotrueServer;
+  beforeAll(async () => {
+    gotrue = await startGotrueServer();
+    const supabase = new SupabaseAuth({ url: gotrue.url, serviceRoleKey: gotrue.serviceRoleKey, jwtSecret: gotrue.jwtSecret });
+    app = await startTestApp({ supabase });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await gotrue?.close();
+  });
+
+  it('invites with a password (a Supabase user is created) and removes the member (and the Supabase user)', async () => {
+    const owner = await signup(app.baseUrl);
+    const agent = await addMember(app.baseUrl, owner.cookie, { role: 'agent' });
+    const su = [...gotrue.users.values()].find((u) => u.email === agent.email);
+    expect(su).toBeDefined();
+    expect((await api(app.baseUrl, agent.cookie).get('/api/me')).body.user.role).toBe('agent');
+    expect((await api(app.baseUrl, owner.cookie).delete(`/api/users/${agent.user.id}`)).status).toBe(204);
+    expect(gotrue.users.has(su!.id)).toBe(false);
+    expect((await api(app.baseUrl, agent.cookie).get('/api/me')).status).toBe(401);
+  });
+
+  it('invites by link: accepting creates the Supabase user and logs in; the link works once', async () => {
+    const owner = await signup(app.baseUrl);
+    const email = `sb-link-${randomUUID()}@example.com`;
+    const r = await api(app.baseUrl, owner.cookie).post('/api/users', { email, name: 'Link', role: 'admin' });
+    expect(r.status).toBe(201);
+    const token = r.body.inviteUrl.split('/').pop();
+    const accept = await api(app.baseUrl).post('/api/auth/invite/accept', { token, password: 'chosen password' });
+    expect(accept.status).toBe(200);
+    expect(accept.body.user).toMatchObject({ email, role: 'admin' });
+    expect((await api(app.baseUrl, sessionCookieOf(accept.headers)).get('/api/me')).body.account.id).toBe(owner.account.id);
+    expect((await api(app.baseUrl).post('/api/auth/invite/accept', { token, password: 'chosen password' })).status).toBe(404);
+    expect([...gotrue.users.values()].filter((u) => u.email === email)).toHaveLength(1);
+    await login(app.baseUrl, { email, password: 'chosen password' });
   });
 });
