@@ -215,6 +215,16 @@ try {
     await b.screenshot({ path: path.join(out, 'inbox-phone.png') });
   });
 
+  await step('logging out closes the session', async () => {
+    await b.getByRole('link', { name: 'Voltar para a lista' }).click();
+    await b.waitForURL('**/conversations');
+    await b.locator('button[aria-label="Menu do usuário"]:visible').click();
+    await b.getByRole('menuitem', { name: 'Sair' }).click();
+    await b.waitForURL('**/login');
+    await b.goto('/conversations');
+    await b.waitForURL('**/login');
+  });
+
   const c = await newPage();
   await step('an agent of another account sees nothing', async () => {
     await c.goto('/signup');
