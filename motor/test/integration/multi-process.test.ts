@@ -78,6 +78,40 @@ describeWithService(down, 'two Motor processes sharing PostgreSQL and Redis', ()
     expect(agent.fetches).toEqual([]); // it came through Redis, not through catch-up
   });
 
+  it('relays typing and mark-read between agents on different processes', async () => {
+    // A second agent of the account, logged in on process 2.
+    const email = `bruno-${Date.now()}@example.com`;
+    const invite = await fetch(`${m1.url}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ email, name: 'Bruno', role: 'agent', password: 'correct horse battery' }),
+    });
+    expect(invite.status).toBe(201);
+    const login = await fetch(`${m2.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'correct horse battery' }),
+    });
+    expect(login.status).toBe(200);
+    const brunoCookie = login.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
+
+    const ana = await TestRealtimeClient.connect({ url: m1.url, cookie, fromSeq: 0 });
+    const bruno = await TestRealtimeClient.connect({ url: m2.url, cookie: brunoCookie });
+    clients.push(ana, bruno);
+    await ana.waitForSeq(ana.readies[0]!.seq);
+    const created = ana.applied.find((e) => e.type === 'message.created')!;
+    const conversationId = (created.data as { conversation: { id: string } }).conversation.id;
+
+    expect(await ana.command('conversation:typing', { conversationId })).toEqual({ ok: true, data: null });
+    await bruno.waitFor(() => bruno.typing.length > 0, 20_000, 'typing from process 1');
+    expect(bruno.typing[0]).toMatchObject({ conversationId, name: 'Ana' });
+
+    const before = ana.lastSeq!;
+    expect(await bruno.command('conversation:read', { conversationId })).toEqual({ ok: true, data: null });
+    await ana.waitForSeq(before + 1, 20_000);
+    expect(ana.live.at(-1)).toMatchObject({ type: 'conversation.updated', data: { conversation: { id: conversationId, unreadCount: 0 } } });
+  });
+
   it('loses nothing acknowledged when process 1 is killed mid-stream: every event once, in order', async () => {
     const agent = await TestRealtimeClient.connect({ url: m2.url, cookie, fromSeq: 0 });
     clients.push(agent);

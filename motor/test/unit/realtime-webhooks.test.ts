@@ -23,13 +23,15 @@ describe(createSocketPublisher.name, () => {
   beforeAll(async () => {
     db = await createTestDb();
     srv = await startRealtimeTestServer({ db, conversations: 'real' });
-    for (let i = 0; i < ACCOUNTS; i++) {
-      const agent = await srv.signup();
-      const instance = await srv.createInstance(agent.accountId);
-      const client = await TestRealtimeClient.connect({ url: srv.url, cookie: agent.cookie, fromSeq: 0 });
-      tenants.push({ agent, instance, client, sent: [] });
-    }
-  });
+    await Promise.all(
+      Array.from({ length: ACCOUNTS }, async () => {
+        const agent = await srv.signup();
+        const instance = await srv.createInstance(agent.accountId);
+        const client = await TestRealtimeClient.connect({ url: srv.url, cookie: agent.cookie, fromSeq: 0 });
+        tenants.push({ agent, instance, client, sent: [] });
+      }),
+    );
+  }, 180_000);
   afterAll(async () => {
     for (const t of tenants) t.client.close();
     await srv?.close();
@@ -63,7 +65,7 @@ describe(createSocketPublisher.name, () => {
       const foreign = new Set(tenants.filter((o) => o !== t).flatMap((o) => o.sent));
       expect(t.client.live.some((e) => foreign.has(waIdOf(e) ?? ''))).toBe(false);
     }
-  });
+  }, 120_000);
 
   it('marks a conversation read over the socket and pushes the change to the account only', async () => {
     const [a, b] = tenants;

@@ -83,17 +83,18 @@ describe(attachRealtimeGateway.name, () => {
     let byAccount: Map<string, TestRealtimeClient[]>;
 
     beforeAll(async () => {
-      agents = [];
-      for (let i = 0; i < ACCOUNTS; i++) agents.push(await srv.signup());
-    });
+      agents = await Promise.all(Array.from({ length: ACCOUNTS }, () => srv.signup()));
+    }, 180_000);
 
     it(`delivers each of ${ACCOUNTS} accounts exactly its own events, in order, under concurrent traffic`, async () => {
       byAccount = new Map();
-      for (const a of agents) {
-        // Two sockets per account (two tabs / agents), one over long-polling.
-        const cs = [await connect({ cookie: a.cookie, fromSeq: 0 }), await connect({ cookie: a.cookie, fromSeq: 0, transports: ['polling'] })];
-        byAccount.set(a.accountId, cs);
-      }
+      // Two sockets per account (two tabs / agents), one over long-polling.
+      await Promise.all(
+        agents.map(async (a) => {
+          const cs = await Promise.all([connect({ cookie: a.cookie, fromSeq: 0 }), connect({ cookie: a.cookie, fromSeq: 0, transports: ['polling'] })]);
+          byAccount.set(a.accountId, cs);
+        }),
+      );
       // All accounts write at once, interleaved: the real commit path (SQL append, publish after commit).
       await Promise.all(
         agents.flatMap((a) => range(1, PER_ACCOUNT).map((i) => srv.append(a.accountId, 'campaign.updated', marker(a.accountId, i)))),
@@ -108,7 +109,7 @@ describe(attachRealtimeGateway.name, () => {
           expect(c.applied.map((e) => (e.data as ReturnType<typeof marker>).campaign.sent).sort((x, y) => x - y)).toEqual(range(1, PER_ACCOUNT));
         }
       }
-    });
+    }, 120_000);
 
     it('catches up exactly the missing seqs, in order, for every account after a reconnect', async () => {
       const head = PER_ACCOUNT;
@@ -128,7 +129,7 @@ describe(attachRealtimeGateway.name, () => {
           }
         }),
       );
-    });
+    }, 120_000);
   });
 
   it('fills a hole seen while connected with exactly the missing events', async () => {
