@@ -60,6 +60,14 @@ try {
   await p2.goto('/settings/whatsapp');
   await p2.waitForTimeout(500);
   await shot(p2, 'phone-settings');
+  const dark = await browser.newContext({ baseURL: base, viewport: { width: 1360, height: 860 }, colorScheme: 'dark', storageState: await ctx.storageState() });
+  const p3 = await dark.newPage();
+  await p3.goto(`/conversations/${id}`);
+  await p3.waitForTimeout(900);
+  await shot(p3, 'dark-thread');
+  await p3.goto('/settings/whatsapp');
+  await p3.waitForTimeout(600);
+  await shot(p3, 'dark-settings');
   await page.goto('/');
   await page.evaluate(() => localStorage.setItem('atende.locale', 'en'));
   await page.goto('/conversations');
