@@ -1,7 +1,7 @@
 import { LoadClient, percentiles, runFixedRate, sleep } from '../test/support/load.js';
 import { startMotor, type MotorProcess } from '../test/support/motor-process.js';
 import { connectAgents, type Agents } from './lib/agents.js';
-import { createBenchDatabase, seedTenants, type BenchTenant, type DriverKind } from './lib/fixture.js';
+import { createBenchDatabase, seedTenants, type BenchTenant, type DriverKind } from '../test/support/load-fixture.js';
 import type { BenchResult, Row } from './lib/report.js';
 import { benchDrivers, benchSeconds } from './lib/settings.js';
 import { trafficFor } from './lib/traffic.js';

@@ -7,7 +7,7 @@ import postgres from 'postgres';
 import type { Db } from '../src/ports/db.port.js';
 import { LoadClient, percentiles, type Percentiles } from '../test/support/load.js';
 import { startMotor } from '../test/support/motor-process.js';
-import { createBenchDatabase, seedTenants, type BenchDatabase, type DriverKind } from './lib/fixture.js';
+import { createBenchDatabase, seedTenants, type BenchDatabase, type DriverKind } from '../test/support/load-fixture.js';
 import type { BenchResult, Row } from './lib/report.js';
 import { benchDrivers } from './lib/settings.js';
 

@@ -1,6 +1,6 @@
 import { startMotor } from '../test/support/motor-process.js';
 import type { RunStats } from '../test/support/load.js';
-import { createBenchDatabase, seedTenants, type DriverKind } from './lib/fixture.js';
+import { createBenchDatabase, seedTenants, type DriverKind } from '../test/support/load-fixture.js';
 import { benchDrivers, benchSeconds, CONCURRENCY } from './lib/settings.js';
 import type { BenchResult, Row } from './lib/report.js';
 import { directIngest, httpIngest } from './lib/traffic.js';

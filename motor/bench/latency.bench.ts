@@ -1,7 +1,7 @@
 import { LoadClient, percentiles, runClosedLoop, runFixedRate, sleep } from '../test/support/load.js';
 import { startMotor } from '../test/support/motor-process.js';
 import { connectAgents } from './lib/agents.js';
-import { createBenchDatabase, seedTenants, type DriverKind } from './lib/fixture.js';
+import { createBenchDatabase, seedTenants, type DriverKind } from '../test/support/load-fixture.js';
 import type { BenchResult, Row } from './lib/report.js';
 import { benchDrivers, benchSeconds, CONCURRENCY } from './lib/settings.js';
 import { ingestArgsOf, trafficFor } from './lib/traffic.js';

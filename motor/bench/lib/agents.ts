@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { BenchTenant } from './fixture.js';
+import type { BenchTenant } from '../../test/support/load-fixture.js';
 
 /**
  * Agents for the realtime benchmarks: plain socket.io-client sockets (websocket transport, the

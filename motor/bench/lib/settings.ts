@@ -1,4 +1,4 @@
-import type { DriverKind } from './fixture.js';
+import type { DriverKind } from '../../test/support/load-fixture.js';
 
 /** Knobs shared by the benchmarks, from the environment (bench-only; the Motor's own config is config.ts). */
 

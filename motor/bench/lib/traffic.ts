@@ -1,7 +1,7 @@
 import type { Db } from '../../src/ports/db.port.js';
 import { LoadClient, runClosedLoop, type RunStats } from '../../test/support/load.js';
 import { messageTraffic } from '../../test/support/webhook-factory.js';
-import type { BenchInstance } from './fixture.js';
+import type { BenchInstance } from '../../test/support/load-fixture.js';
 
 /**
  * The ingest traffic of the benchmarks: Evolution `messages.upsert` bodies with unique ids, round

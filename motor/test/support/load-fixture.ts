@@ -6,10 +6,10 @@ import { createPgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { createPostgresDb } from '../../src/adapters/db/postgres/postgres.driver.js';
 import { SESSION_COOKIE, signSessionId } from '../../src/adapters/auth/session-cookie.js';
 import type { Db } from '../../src/ports/db.port.js';
-import { createEmptyPostgresDatabase, postgresUnavailable } from '../../test/support/postgres-test-db.js';
+import { createEmptyPostgresDatabase, postgresUnavailable } from './postgres-test-db.js';
 
 /**
- * Databases and tenants for benchmarks. A bench database is either a fresh PGlite data directory
+ * Databases and tenants for benchmarks and reliability tests. A bench database is either a fresh PGlite data directory
  * (seeded from this process, then handed to the Motor child: PGlite has one owner at a time) or a
  * fresh database on the local PostgreSQL server.
  */
