@@ -14,6 +14,41 @@ begin
   return v;
 end $$;
 
+-- Search: word-prefix full-text search (GIN, built in, no extension) over message texts and
+-- contact names, plus a substring match on phone digits. ILIKE '%q%' over 100k messages took
+-- ~600 ms in PGlite; the GIN indexes answer in a few ms.
+create index if not exists messages_text_search_idx
+  on public.messages using gin (to_tsvector('simple', coalesce(text, '')));
+create index if not exists contacts_name_search_idx
+  on public.contacts using gin (to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(push_name, '')));
+
+-- The prefix query of a search box text: every word must start a word of the text.
+-- Example: 'Maria entre' → 'maria':* & 'entre':*
+create or replace function app.search_query(p_q text) returns tsquery
+language sql immutable as $$
+  select case when count(*) = 0 then null
+              else to_tsquery('simple', string_agg(quote_literal(w) || ':*', ' & ')) end
+  from (select w from regexp_split_to_table(lower(regexp_replace(coalesce(p_q, ''), '[&|!():*<>''\\]', ' ', 'g')), '\s+') w
+        where w <> '' limit 8) words
+$$;
+
+-- Per-conversation checks for common terms. plpgsql on purpose: the planner cannot turn them
+-- into a hashed set of every match (100k rows for a word found in every message); it checks
+-- conversations one by one along the inbox order and stops at the page limit.
+create or replace function app.search_messages_match(p_conversation_id uuid, p_q tsquery) returns boolean
+language plpgsql stable as $$
+begin
+  return exists (select 1 from public.messages m where m.conversation_id = p_conversation_id
+                 and to_tsvector('simple', coalesce(m.text, '')) @@ p_q);
+end $$;
+
+create or replace function app.search_contact_matches(p_contact_id uuid, p_q tsquery) returns boolean
+language plpgsql stable as $$
+begin
+  return exists (select 1 from public.contacts ct where ct.id = p_contact_id
+                 and to_tsvector('simple', coalesce(ct.name, '') || ' ' || coalesce(ct.push_name, '')) @@ p_q);
+end $$;
+
 -- Newest activity first, keyset-paginated on (last_message_at, id): `p_before` alone pages by time,
 -- with `p_before_id` it is an exact cursor (ties included). `p_q` searches the contact's name and
 -- phone, the group's subject and the messages' text. Built as dynamic SQL so each call gets a plan
@@ -25,34 +60,63 @@ create or replace function app.conversations_list(
 language plpgsql stable as $$
 declare
   v_sql text;
+  v_tsq tsquery;
   v_pattern text;
   v_digits text;
+  v_search boolean := nullif(trim(p_q), '') is not null;
+  v_common_contacts boolean := false;
+  v_common_messages boolean := false;
   v_result jsonb;
 begin
   if p_status is not null and p_status not in ('open', 'pending', 'resolved') then
     raise exception 'unknown status' using errcode = 'AT400';
   end if;
-  if nullif(trim(p_q), '') is not null then
+  if v_search then
+    v_tsq := app.search_query(p_q);
     v_pattern := '%' || regexp_replace(trim(p_q), '([\\%_])', '\\\1', 'g') || '%';
     v_digits := nullif(regexp_replace(p_q, '\D', '', 'g'), '');
+    if length(v_digits) < 4 then
+      v_digits := null;
+    end if;
+    -- A rare term is fastest as a set of ids from the GIN index; a common one (say, "pedido" in
+    -- every message) as a check of each conversation along the inbox order, stopping at the limit.
+    if v_tsq is not null then
+      -- EXECUTE: planned for this very term (GIN for a rare one, an early-stopping scan for a common one).
+      execute 'select count(*) >= 500 from (select 1 from public.contacts ct where ct.account_id = $1
+        and to_tsvector(''simple'', coalesce(ct.name, '''') || '' '' || coalesce(ct.push_name, '''')) @@ $2 limit 500) x'
+        into v_common_contacts using p_account_id, v_tsq;
+      execute 'select count(*) >= 500 from (select 1 from public.messages m where m.account_id = $1
+        and to_tsvector(''simple'', coalesce(m.text, '''')) @@ $2 limit 500) x'
+        into v_common_messages using p_account_id, v_tsq;
+    end if;
   end if;
   v_sql := 'select coalesce(jsonb_agg(app.conversation_json(x.id) order by x.last_message_at desc nulls last, x.id desc), ''[]''::jsonb)
-    from (select c.id, c.last_message_at from public.conversations c'
-    || case when v_pattern is not null then '
-      left join public.contacts ct on ct.id = c.contact_id
-      left join public.groups g on g.id = c.group_id' else '' end || '
+    from (select c.id, c.last_message_at from public.conversations c
     where c.account_id = $1'
     || case when p_status is not null then ' and c.status = $2' else '' end
     || case when p_before is not null and p_before_id is not null then ' and (c.last_message_at, c.id) < ($4, $5)'
             when p_before is not null then ' and c.last_message_at < $4' else '' end
-    || case when v_pattern is not null then '
-      and (ct.name ilike $3 or ct.push_name ilike $3 or g.subject ilike $3'
-      || case when v_digits is not null then ' or ct.phone like ''%'' || $7 || ''%''' else '' end || '
-        or exists (select 1 from public.messages m where m.conversation_id = c.id and m.text ilike $3))' else '' end || '
+    || case when v_search then '
+      and (c.group_id in (select g.id from public.groups g where g.account_id = $1 and g.subject ilike $3)'
+      || case when v_tsq is null then ''
+              when v_common_contacts then '
+        or app.search_contact_matches(c.contact_id, $8)'
+              else '
+        or c.contact_id in (select ct.id from public.contacts ct where ct.account_id = $1
+             and to_tsvector(''simple'', coalesce(ct.name, '''') || '' '' || coalesce(ct.push_name, '''')) @@ $8)' end
+      || case when v_tsq is null then ''
+              when v_common_messages then '
+        or app.search_messages_match(c.id, $8)'
+              else '
+        or c.id in (select m.conversation_id from public.messages m where m.account_id = $1
+             and to_tsvector(''simple'', coalesce(m.text, '''')) @@ $8)' end
+      || case when v_digits is not null then '
+        or c.contact_id in (select ct.id from public.contacts ct where ct.account_id = $1 and strpos(ct.phone, $7) > 0)' else '' end
+      || ')' else '' end || '
     order by c.last_message_at desc nulls last, c.id desc
     limit $6) x';
   execute v_sql into v_result
-    using p_account_id, p_status, v_pattern, p_before, p_before_id, least(greatest(coalesce(p_limit, 50), 1), 200), v_digits;
+    using p_account_id, p_status, v_pattern, p_before, p_before_id, least(greatest(coalesce(p_limit, 50), 1), 200), v_digits, v_tsq;
   return v_result;
 end $$;
 
