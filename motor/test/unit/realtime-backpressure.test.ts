@@ -64,5 +64,5 @@ describe(guardBackpressure.name, () => {
     expect(frozen.appliedSeqs()).toEqual(Array.from({ length: EVENTS }, (_, i) => i + 1));
     healthy.close();
     frozen.close();
-  }, 120_000);
+  }, 180_000);
 });

@@ -40,7 +40,7 @@ describe(recheckSession.name, () => {
     expect(gone.live).toEqual([]);
     gone.close();
     stays.close();
-  });
+  }, 90_000);
 
   it('disconnects every socket of a user at once through disconnectUser', async () => {
     const owner = await srv.signup();
@@ -55,5 +55,5 @@ describe(recheckSession.name, () => {
     expect(await Promise.all(cuts)).toEqual(['io server disconnect', 'io server disconnect']);
     expect(await bystander.command('conversation:read', {})).toMatchObject({ ok: false }); // still connected and answering
     for (const c of [...tabs, bystander]) c.close();
-  });
+  }, 90_000);
 });
