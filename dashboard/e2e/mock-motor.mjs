@@ -44,6 +44,29 @@ export async function startMock({ port = 0, seedConversations = 0 } = {}) {
       acc.conversations.push(c);
       acc.messages.push({ ...baseMsg(c.id), text: texts[i % texts.length], createdAt: at });
     }
+    showcase(acc);
+  }
+
+  /** One group conversation with every kind of message, for screenshots. */
+  function showcase(acc) {
+    const at = (min) => new Date(Date.now() - min * 60_000).toISOString();
+    const c = {
+      id: randomUUID(), instanceId: randomUUID(), contact: null, group: { id: randomUUID(), subject: 'Clientes VIP' },
+      status: 'open', assigneeId: null, aiEnabled: true, unreadCount: 0, lastMessageAt: at(1), lastMessagePreview: 'Perfeito!',
+    };
+    acc.conversations.push(c);
+    const m = (min, p) => acc.messages.push({ ...baseMsg(c.id), createdAt: at(min), ...p });
+    const yesterday = 60 * 26;
+    m(yesterday + 5, { text: 'Bom dia! Qual o horário de vocês?', authorName: 'Carla', participant: '5511911112222@s.whatsapp.net' });
+    m(yesterday, { direction: 'out', sender: 'ai', text: 'Abrimos todos os dias das 18h às 23h. 🍕', status: 'read', reactions: { '👍': 2, '❤️': 1 } });
+    m(30, { type: 'image', media: { mimetype: 'image/jpeg', caption: 'Essa aqui tem?', fileName: null }, authorName: 'Rafael', participant: '5511933334444@s.whatsapp.net', waMessageId: 'IMG1' });
+    m(29, { direction: 'out', sender: 'agent', authorId: null, text: 'Tem sim! (respondido pelo celular)', status: 'delivered', quotedWaMessageId: 'IMG1' });
+    m(25, { type: 'audio', media: { mimetype: 'audio/ogg', caption: null, fileName: null, seconds: 12 }, authorName: 'Rafael', participant: '5511933334444@s.whatsapp.net' });
+    m(20, { type: 'document', media: { mimetype: 'application/pdf', caption: null, fileName: 'cardapio-2026.pdf' }, direction: 'out', sender: 'campaign', status: 'sent' });
+    m(15, { type: 'location', media: { mimetype: null, caption: null, fileName: null, latitude: -23.55052, longitude: -46.633308 }, authorName: 'Carla', participant: '5511911112222@s.whatsapp.net' });
+    m(10, { type: 'sticker', media: { mimetype: 'image/webp', caption: null, fileName: null }, authorName: 'Carla', participant: '5511911112222@s.whatsapp.net' });
+    m(5, { text: 'Quero 2 pizzas, veja https://example.com/pedido/123', authorName: 'Rafael', participant: '5511933334444@s.whatsapp.net', quotedWaMessageId: 'NOPE' });
+    m(1, { direction: 'out', sender: 'agent', authorId: randomUUID(), authorName: 'Bruno', text: 'Perfeito!', status: 'pending' });
   }
   const baseMsg = (cid) => ({
     id: randomUUID(), conversationId: cid, waMessageId: randomUUID().slice(0, 16), clientId: null, direction: 'in', sender: 'contact',

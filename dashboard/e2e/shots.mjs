@@ -41,6 +41,13 @@ try {
   await page.getByLabel('Mensagem', { exact: true }).press('Enter');
   await page.waitForTimeout(1800);
   await shot(page, 'thread-failed');
+  await page.goto('/conversations');
+  await page.locator('a[data-conversation-id]', { hasText: 'Clientes VIP' }).click();
+  await page.waitForTimeout(800);
+  await shot(page, 'thread-media');
+  await page.getByRole('log').evaluate((el) => (el.scrollTop = 0));
+  await page.waitForTimeout(300);
+  await shot(page, 'thread-media-top');
   await page.goto('/settings/team');
   await page.getByLabel('Nome', { exact: true }).fill('Bruno');
   await page.getByLabel('E-mail').fill('bruno@example.com');
