@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
 import { createPgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { createPostgresDb } from '../../src/adapters/db/postgres/postgres.driver.js';
 import { SESSION_COOKIE, signSessionId } from '../../src/adapters/auth/session-cookie.js';
@@ -22,6 +24,11 @@ export interface BenchDatabase {
   motorEnv: Record<string, string>;
   /** Opens the database from the bench process (PGlite: only while no Motor runs on it). */
   open(opts?: { max?: number }): Promise<Db>;
+  /**
+   * Raw SQL for checks (rows as objects). PGlite: opens the data directory itself, so only while
+   * no Motor runs on it.
+   */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** The postgres:// URL (postgres only). */
   url?: string;
   drop(): Promise<void>;
@@ -39,6 +46,14 @@ export async function createBenchDatabase(kind: DriverKind): Promise<BenchDataba
       kind,
       motorEnv: { ...common, DATA_DIR: dataDir },
       open: () => createPgliteDb({ dataDir: path.join(dataDir, 'pglite') }),
+      async query<T>(text: string, params?: unknown[]) {
+        const pg = new PGlite(path.join(dataDir, 'pglite'));
+        try {
+          return (await pg.query<T>(text, params)).rows;
+        } finally {
+          await pg.close();
+        }
+      },
       drop: () => rm(dataDir, { recursive: true, force: true }),
     };
   }
@@ -50,6 +65,14 @@ export async function createBenchDatabase(kind: DriverKind): Promise<BenchDataba
     url,
     motorEnv: { ...common, DATABASE_URL: url },
     open: (o = {}) => createPostgresDb({ url, max: o.max ?? 10 }),
+    async query<T>(text: string, params?: unknown[]) {
+      const pg = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        return (await pg.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[];
+      } finally {
+        await pg.end({ timeout: 1 });
+      }
+    },
     drop,
   };
 }

@@ -160,18 +160,18 @@ function collector() {
 
 /**
  * Closed loop: `concurrency` workers each run `op` back to back until `durationMs` passed or
- * `total` ops were started. Measures maximum throughput at that concurrency.
+ * `total` ops were started (or `stop()` says so). Measures maximum throughput at that concurrency.
  *
  * @example
  *   const s = await runClosedLoop({ concurrency: 32, durationMs: 10_000, op: async () => (await post()).status === 200 });
  */
-export async function runClosedLoop(o: { concurrency: number; durationMs?: number; total?: number; op: Op }): Promise<RunStats> {
+export async function runClosedLoop(o: { concurrency: number; durationMs?: number; total?: number; op: Op; stop?: () => boolean }): Promise<RunStats> {
   const c = collector();
   const t0 = performance.now();
   const deadline = o.durationMs === undefined ? Infinity : t0 + o.durationMs;
   let started = 0;
   const worker = async () => {
-    while (performance.now() < deadline && (o.total === undefined || started < o.total)) {
+    while (performance.now() < deadline && (o.total === undefined || started < o.total) && !o.stop?.()) {
       started++;
       const s = performance.now();
       try {
