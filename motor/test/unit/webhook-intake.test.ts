@@ -39,7 +39,7 @@ describe(`${WebhookIntakeService.name} — HTTP edge`, () => {
   afterAll(() => app?.close());
 
   const text = () => fixture('messages-upsert-text.json', inst.name);
-  const jwt = (secret: string, exp = '10m') =>
+  const jwt = (secret: string, exp: string | number = '10m') =>
     new SignJWT({ app: 'evolution', action: 'webhook' })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuedAt()
@@ -48,7 +48,7 @@ describe(`${WebhookIntakeService.name} — HTTP edge`, () => {
 
   describe('authentication', () => {
     it('answers 401 without a token, with a wrong one, and for an unknown instance', async () => {
-      for (const headers of [{}, { 'x-motor-token': 'wrong' }, { authorization: 'Bearer not-a-jwt' }]) {
+      for (const headers of [{}, { 'x-motor-token': 'wrong' }, { authorization: 'Bearer not-a-jwt' }] as Array<Record<string, string>>) {
         const r = await postWebhook(app.baseUrl, text(), headers);
         expect(r.status).toBe(401);
         expect(r.body.error.code).toBe('unauthenticated');
