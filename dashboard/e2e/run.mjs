@@ -2,8 +2,8 @@
 //   node e2e/run.mjs          → builds nothing; starts the real Motor (motor/dist/main.js) on free ports
 //   node e2e/run.mjs --mock   → against e2e/mock-motor.mjs (UI development without the Motor)
 // Screenshots go to e2e/output/. The last line is "N passed, N failed".
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,12 +27,22 @@ const freePort = () =>
     s.on('error', reject);
   });
 
+/** Builds shared + dashboard + Motor when an artifact is missing (or E2E_BUILD=1). */
+function ensureBuilt() {
+  const need = [path.join(root, 'motor/dist/main.js'), path.join(root, 'dashboard/build/index.html')];
+  if (process.env.E2E_BUILD !== '1' && need.every((f) => existsSync(f))) return;
+  console.log('building (npm run build)…');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build failed');
+}
+
 async function startMotor() {
   if (useMock) {
     const { startMock } = await import('./mock-motor.mjs');
     const m = await startMock({ port: await freePort() });
     return { url: `http://127.0.0.1:${m.port}`, stop: m.close, logs: () => '' };
   }
+  ensureBuilt();
   const port = await freePort();
   const simPort = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'atende-e2e-'));
