@@ -23,3 +23,23 @@ export function describeWithService(unavailableReason: string | null, name: stri
     it.skip(`skipped: ${unavailableReason}`, () => {});
   });
 }
+
+/**
+ * Why Redis at `url` cannot be used (null when it answers PING), for `describeWithService`.
+ *
+ * @example
+ *   const down = await redisUnavailable();
+ *   describeWithService(down, 'two Motors share rooms through Redis', () => { … });
+ */
+export async function redisUnavailable(url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'): Promise<string | null> {
+  const { hostname, port } = new URL(url);
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const s = net.connect({ host: hostname, port: Number(port || 6379) });
+    const done = (reason: string | null) => (s.destroy(), resolve(reason));
+    s.setTimeout(1500, () => done(`Redis not reachable at ${hostname}:${port || 6379} (timed out)`));
+    s.once('error', (e) => done(`Redis not reachable at ${hostname}:${port || 6379} (${e.message})`));
+    s.once('connect', () => s.write('PING\r\n'));
+    s.once('data', (d) => done(d.toString().startsWith('+PONG') ? null : `Redis at ${hostname} answered ${d.toString().trim()}`));
+  });
+}
