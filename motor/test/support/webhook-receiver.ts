@@ -48,7 +48,7 @@ export async function startWebhookReceiver(opts: { respond?: (h: ReceivedWebhook
     of(event: string) {
       return received.filter((h) => h.body.event === event);
     },
-    waitFor(pred: (h: ReceivedWebhook) => boolean, timeoutMs = 5000): Promise<ReceivedWebhook> {
+    waitFor(pred: (h: ReceivedWebhook) => boolean, timeoutMs = 20_000): Promise<ReceivedWebhook> {
       const hit = received.find(pred);
       if (hit) return Promise.resolve(hit);
       return new Promise((resolve, reject) => {

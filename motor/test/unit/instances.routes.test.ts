@@ -18,7 +18,7 @@ function recorder(): RealtimePublisher & { events: AccountEvent[]; qrs: { accoun
 }
 
 /** Polls a condition without fixed sleeps in the assertions (bounded). */
-async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
+async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await read();
