@@ -18,6 +18,8 @@ export interface Overview {
   instances: Instance[];
   openConversations: number;
   messagesToday: number;
+  /** Proposed: false when the Motor runs without an LLM (GROQ_API_KEY unset). */
+  aiAvailable?: boolean;
 }
 
 /** GET /api/sandbox answer. */

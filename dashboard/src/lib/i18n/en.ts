@@ -79,6 +79,7 @@ export const en: Record<MessageKey, string> = {
   'overview.goInbox': 'Open conversations',
   'overview.unread': '{count} unread conversations',
 
+  'overview.aiOff': 'AI is off on this server (no Groq key): conversations are handled by agents only.',
   'inbox.title': 'Conversations',
   'inbox.tab.open': 'Open',
   'inbox.tab.pending': 'Pending',
