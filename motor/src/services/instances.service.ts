@@ -108,12 +108,18 @@ export class InstancesService {
 
   private async reconnect(caller: Caller, instance: InstanceView, webhook: WebhookSettings) {
     const { whatsapp } = this.deps;
-    const info = await whatsapp.fetchInstance(instance.name);
+    let info = await whatsapp.fetchInstance(instance.name);
     if (!info) {
       // Evolution lost it (e.g. its container was recreated): same name, same secret.
       this.deps.logger.info({ instance: instance.name }, 'Evolution does not know the instance; recreating it');
-      const created = await whatsapp.createInstance({ instanceName: instance.name, webhook });
-      return this.storeConnecting(caller, instance, created.token, created.qr);
+      try {
+        const created = await whatsapp.createInstance({ instanceName: instance.name, webhook });
+        return await this.storeConnecting(caller, instance, created.token, created.qr);
+      } catch (err) {
+        // A concurrent connect of the same number may have recreated it first: carry on with it.
+        info = await whatsapp.fetchInstance(instance.name).catch(() => null);
+        if (!info) throw err;
+      }
     }
     if (info.connectionStatus !== 'open') {
       await whatsapp.setWebhook(instance.name, webhook);

@@ -127,6 +127,13 @@ describe(InstancesService.name, () => {
     expect((await statusOf(asA, 'loja-a-scan')).body.status).toBe('connecting');
   });
 
+  it('two concurrent connects of a lost instance both succeed (one recreates, the other reuses)', async () => {
+    await fetch(`${sim.url}/_sim/reset`, { method: 'POST', headers: { apikey: KEY } });
+    const [r1, r2] = await Promise.all([asA.post('/api/instance/connect', { instanceName: 'loja-a-scan' }), asA.post('/api/instance/connect', { instanceName: 'loja-a-scan' })]);
+    expect([r1.status, r2.status]).toEqual([200, 200]);
+    expect(sim.instances.get('loja-a-scan')?.state).toBe('connecting');
+  });
+
   it("hides another account's instance: 404 on status, disconnect and sandbox; 409 when connecting its name", async () => {
     expect((await statusOf(asB, 'loja-a-scan')).status).toBe(404);
     expect((await asB.delete('/api/instance/disconnect?instanceName=loja-a-scan')).status).toBe(404);
