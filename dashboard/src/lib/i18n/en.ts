@@ -188,6 +188,7 @@ export const en: Record<MessageKey, string> = {
   'sandbox.scan': 'Simulate QR scan',
   'sandbox.instance': 'Number',
   'sandbox.noInstance': 'Connect a number first.',
+  'sandbox.noQr': 'No number is waiting for a QR scan. Click “Connect number” to simulate one.',
   'sandbox.asCustomer': 'Send as customer',
   'sandbox.phone': 'Customer phone',
   'sandbox.name': 'Customer name',

@@ -186,6 +186,7 @@ export const ptBR = {
   'sandbox.scan': 'Simular leitura do QR',
   'sandbox.instance': 'Número',
   'sandbox.noInstance': 'Conecte um número primeiro.',
+  'sandbox.noQr': 'Nenhum número aguardando a leitura do QR. Clique em “Conectar número” para simular.',
   'sandbox.asCustomer': 'Enviar como cliente',
   'sandbox.phone': 'Telefone do cliente',
   'sandbox.name': 'Nome do cliente',
