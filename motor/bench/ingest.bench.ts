@@ -24,7 +24,7 @@ const summary = (s: RunStats) => ({
 });
 
 /** Max throughput of the Motor on `kind`, for the latency benchmark to pick its rate. */
-export async function measureIngest(kind: DriverKind, o: { motorEnv?: Record<string, string>; baselineOpts?: Record<string, unknown>; label?: string } = {}) {
+export async function measureIngest(kind: DriverKind, o: { motorEnv?: Record<string, string>; baselineOpts?: { groupCommit?: boolean } } = {}) {
   const seconds = benchSeconds();
   const database = await createBenchDatabase(kind);
   try {
@@ -62,21 +62,31 @@ export async function run(): Promise<BenchResult[]> {
   const rows: Row[] = [];
   const details: Record<string, unknown> = { concurrency: CONCURRENCY, seconds: benchSeconds(), accounts: ACCOUNTS, conversations: CONVERSATIONS };
   const notes: string[] = [];
-  for (const kind of benchDrivers()) {
+  type Variant = { kind: DriverKind; label: string; motorEnv?: Record<string, string>; baselineOpts?: { groupCommit?: boolean } };
+  const variants = benchDrivers().flatMap((kind): Variant[] =>
+    kind === 'postgres'
+      ? [
+          { kind, label: 'postgres' },
+          // Group commit (DATABASE_GROUP_COMMIT=on): the Motor and its baseline both batch.
+          { kind, label: 'postgres+group commit', motorEnv: { DATABASE_GROUP_COMMIT: 'on' }, baselineOpts: { groupCommit: true } },
+        ]
+      : [{ kind, label: kind }],
+  );
+  for (const { kind, label, ...opts } of variants) {
     try {
-      const r = await measureIngest(kind);
+      const r = await measureIngest(kind, opts);
       rows.push({
-        name: `${kind}: Motor (HTTP webhook)`,
+        name: `${label}: Motor (HTTP webhook)`,
         value: r.viaMotor.perSecond,
         unit: 'webhooks/s',
-        baseline: { name: `direct ingest_message, ${kind} driver`, value: r.baseline.perSecond },
+        baseline: { name: `direct ingest_message, ${label} driver`, value: r.baseline.perSecond },
         target: '≥ 50% of baseline',
         note: `p50 ${r.viaMotor.latency.p50.toFixed(1)} ms, p99 ${r.viaMotor.latency.p99.toFixed(1)} ms at ${CONCURRENCY} in flight; baseline p99 ${r.baseline.latency.p99.toFixed(1)} ms; Motor RSS ${(r.rss / 2 ** 20).toFixed(0)} MB`,
       });
-      details[kind] = { baseline: summary(r.baseline), motor: summary(r.viaMotor), motorRssBytes: r.rss };
-      if (r.viaMotor.failed) notes.push(`${kind}: ${r.viaMotor.failed} webhooks failed: ${r.viaMotor.errors.join('; ')}`);
+      details[label] = { baseline: summary(r.baseline), motor: summary(r.viaMotor), motorRssBytes: r.rss };
+      if (r.viaMotor.failed) notes.push(`${label}: ${r.viaMotor.failed} webhooks failed: ${r.viaMotor.errors.join('; ')}`);
     } catch (err) {
-      notes.push(`${kind}: not measured: ${(err as Error).message}`);
+      notes.push(`${label}: not measured: ${(err as Error).message}`);
     }
   }
   return [{ bench: 'ingest', title: 'webhooks/s, Motor vs direct SQL calls at the same concurrency', startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, rows, details, notes }];

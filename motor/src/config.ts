@@ -34,6 +34,9 @@ const envSchema = z.object({
   PUBLIC_URL: url(['http:', 'https:']),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
+  // Group commit for the Postgres driver (adapters/db/postgres/group-commit.ts): concurrent writes
+  // share one transaction, each answered after its commit. See README "Performance".
+  DATABASE_GROUP_COMMIT: z.enum(['on', 'off']).default('off'),
   SUPABASE_URL: url(['http:', 'https:']),
   SUPABASE_SERVICE_ROLE_KEY: optionalString,
   SUPABASE_ANON_KEY: optionalString,
@@ -58,7 +61,7 @@ export type Env = z.infer<typeof envSchema>;
 
 export type DatabaseConfig =
   | { driver: 'pglite'; dataDir: string }
-  | { driver: 'postgres'; url: string }
+  | { driver: 'postgres'; url: string; groupCommit?: boolean }
   | { driver: 'supabase'; url: string; serviceRoleKey: string };
 
 export interface Config {
@@ -108,7 +111,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   // DATABASE_URL wins for data when both are set (a direct connection is faster than PostgREST);
   // Supabase Auth still applies.
-  if (e.DATABASE_URL) database = { driver: 'postgres', url: e.DATABASE_URL };
+  if (e.DATABASE_URL) database = { driver: 'postgres', url: e.DATABASE_URL, ...(e.DATABASE_GROUP_COMMIT === 'on' ? { groupCommit: true } : {}) };
   else if (supabase) database = { driver: 'supabase', url: supabase.url, serviceRoleKey: supabase.serviceRoleKey };
 
   let evolution: Config['evolution'] = { mode: 'simulator', port: e.SIMULATOR_PORT, timeoutMs: e.EVOLUTION_TIMEOUT_MS };

@@ -23,7 +23,7 @@ export interface BenchDatabase {
   /** Environment that points a Motor process at this database. */
   motorEnv: Record<string, string>;
   /** Opens the database from the bench process (PGlite: only while no Motor runs on it). */
-  open(opts?: { max?: number }): Promise<Db>;
+  open(opts?: { max?: number; groupCommit?: boolean }): Promise<Db>;
   /**
    * Raw SQL for checks (rows as objects). PGlite: opens the data directory itself, so only while
    * no Motor runs on it.
@@ -64,7 +64,7 @@ export async function createBenchDatabase(kind: DriverKind): Promise<BenchDataba
     kind,
     url,
     motorEnv: { ...common, DATABASE_URL: url },
-    open: (o = {}) => createPostgresDb({ url, max: o.max ?? 10 }),
+    open: (o = {}) => createPostgresDb({ url, max: o.max ?? 10, groupCommit: o.groupCommit }),
     async query<T>(text: string, params?: unknown[]) {
       const pg = postgres(url, { max: 1, onnotice: () => {} });
       try {

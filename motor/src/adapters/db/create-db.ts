@@ -19,7 +19,12 @@ export async function createDb(config: DatabaseConfig, opts: { migrationsDir?: s
     case 'pglite':
       return createPgliteDb({ dataDir: path.join(config.dataDir, 'pglite'), migrationsDir: opts.migrationsDir });
     case 'postgres':
-      return createPostgresDb({ url: config.url, migrationsDir: opts.migrationsDir, prepare: !usesTransactionPooler(config.url) });
+      return createPostgresDb({
+        url: config.url,
+        migrationsDir: opts.migrationsDir,
+        prepare: !usesTransactionPooler(config.url),
+        groupCommit: config.groupCommit,
+      });
     case 'supabase':
       return createSupabaseDb({ url: config.url, serviceRoleKey: config.serviceRoleKey });
   }
