@@ -25,12 +25,15 @@ language sql stable as $$
     'account', (select jsonb_build_object('id', a.id, 'name', a.name) from public.accounts a where a.id = u.account_id))
 $$;
 
--- Opens a session for a user; returns its id and expiry.
+-- Opens a session for a user; returns its id and expiry. The user's dead sessions (expired, or
+-- revoked a day ago) are dropped on the way, so the table does not grow without bound.
 create or replace function app.session_open(p_user_id uuid, p_ttl_seconds integer) returns jsonb
 language plpgsql as $$
 declare
   v public.sessions;
 begin
+  delete from public.sessions
+  where user_id = p_user_id and (expires_at < now() or revoked_at < now() - interval '1 day');
   insert into public.sessions (user_id, expires_at)
   values (p_user_id, now() + make_interval(secs => greatest(60, least(p_ttl_seconds, 400 * 86400))))
   returning * into v;

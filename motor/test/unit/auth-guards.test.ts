@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadSessionSecret } from '../../src/adapters/auth/session-secret.js';
 import { isAllowedOrigin } from '../../src/http/middleware/origin.middleware.js';
 import { createLogger } from '../../src/logger.js';
@@ -10,6 +10,10 @@ import { seedDemo } from '../../src/services/auth-demo.service.js';
 import { api, sessionCookieOf, signup } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDb } from '../support/test-db.js';
+
+// Every login spends a deliberately slow scrypt hash; loops of them on a busy 2-core machine
+// (the whole suite in parallel) need more than the default 30 s.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 describe('origin rule (CSRF)', () => {
   const publicUrl = 'https://atende.example.com';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SupabaseAuth } from '../../src/adapters/auth/supabase-auth.adapter.js';
 import type { PgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { AuthService } from '../../src/services/auth.service.js';
@@ -7,6 +7,10 @@ import { startGotrueServer, type GotrueServer } from '../support/gotrue-server.j
 import { api, login, sessionCookieOf, signup } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDb } from '../support/test-db.js';
+
+// Every login spends a deliberately slow scrypt hash; loops of them on a busy 2-core machine
+// (the whole suite in parallel) need more than the default 30 s.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 // The same suite runs on local auth and on Supabase Auth through the real supabase-js against
 // a GoTrue stand-in, verifying tokens locally (JWT secret) or by asking GoTrue (/auth/v1/user).

@@ -1,11 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Koa from 'koa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.js';
 import type { WhatsAppSandbox } from '../../src/ports/whatsapp.port.js';
 import { addMember, api, signup, type SignedUp } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { messageUpsertBody, uniqueMessageId } from '../support/webhook-factory.js';
+
+// Every login spends a deliberately slow scrypt hash; loops of them on a busy 2-core machine
+// (the whole suite in parallel) need more than the default 30 s.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 /**
  * The tenancy matrix (issue 3): account B calls every route of the API with account A's ids

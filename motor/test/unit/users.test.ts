@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SupabaseAuth } from '../../src/adapters/auth/supabase-auth.adapter.js';
 import { UsersService } from '../../src/services/users.service.js';
 import { startGotrueServer, type GotrueServer } from '../support/gotrue-server.js';
 import { addMember, api, login, sessionCookieOf, signup, type SignedUp } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+
+// Every login spends a deliberately slow scrypt hash; loops of them on a busy 2-core machine
+// (the whole suite in parallel) need more than the default 30 s.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 describe(UsersService.name, () => {
   let app: TestApp;
