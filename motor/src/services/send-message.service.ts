@@ -27,7 +27,8 @@ interface Begun {
 export class SendMessageService {
   constructor(private readonly deps: { db: Db; realtime: RealtimePublisher; whatsapp: WhatsAppGateway; logger: Logger }) {}
 
-  async send(caller: Caller, conversationId: string, body: SendMessageBody): Promise<Message> {
+  async send(caller: Caller, conversationId: string, input: SendMessageBody): Promise<Message> {
+    const body = { ...input, text: input.text.replace(/\u0000/g, '') }; // Postgres text cannot hold U+0000
     const begun = await this.deps.db.call<Begun>('send_message_begin', {
       accountId: caller.accountId,
       conversationId,

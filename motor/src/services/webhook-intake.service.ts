@@ -137,14 +137,14 @@ export class WebhookIntakeService {
     if (!qrCode) throw new AppError('validation_failed', 'qrcode.updated without a QR image or code');
     const r = await this.deps.db.call<Ingested & { qr: { instanceId: string; instanceName: string; qrCode: string; pairingCode: string | null } }>(
       'ingest_qr',
-      { accountId: who.accountId, instanceId: who.instanceId, qrCode, pairingCode: d.qrcode.pairingCode ?? null },
+      withoutNul({ accountId: who.accountId, instanceId: who.instanceId, qrCode, pairingCode: d.qrcode.pairingCode ?? null }),
     );
     this.deps.realtime.publishQr(who.accountId, r.qr);
     return { events: r.events };
   }
 
   private call(fn: string, who: WebhookPrincipal, args: Record<string, unknown>): Promise<Ingested> {
-    return this.deps.db.call<Ingested>(fn, { accountId: who.accountId, instanceId: who.instanceId, ...args });
+    return this.deps.db.call<Ingested>(fn, { accountId: who.accountId, instanceId: who.instanceId, ...withoutNul(args) });
   }
 
   private followUp(who: WebhookPrincipal, event: string, events: readonly AccountEvent[]) {
@@ -178,4 +178,14 @@ async function qrDataUrl(base64: string | null | undefined, code: string | null 
   if (base64 && /^data:image\/[a-z+]+;base64,[A-Za-z0-9+/=]+$/.test(base64)) return base64;
   if (code) return QRCode.toDataURL(code, { margin: 3, scale: 4, errorCorrectionLevel: 'H' });
   return null;
+}
+
+/** Postgres text and jsonb cannot hold U+0000; WhatsApp text never needs it. */
+export function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(/\u0000/g, '') as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
+  }
+  return value;
 }

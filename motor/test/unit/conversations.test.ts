@@ -186,6 +186,8 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
 
   it('validates the reply body', async () => {
     const bruno = await byPhone('5511900000002');
+    expect((await client.post(`/api/conversations/${bruno.id}/messages`, { text: '\u0000\u0000' })).status).toBe(400);
+    expect((await client.get('/api/conversations?q=%00bruno')).body.map((c: any) => c.contact.name)).toEqual(['Bruno']);
     for (const body of [{}, { text: '   ' }, { text: 5 }, { text: 'x'.repeat(5000) }, { text: 'ok', clientId: 'not-a-uuid' }]) {
       expect((await client.post(`/api/conversations/${bruno.id}/messages`, body)).status, JSON.stringify(body).slice(0, 50)).toBe(400);
     }

@@ -116,6 +116,9 @@ describe(`${WebhookIntakeService.name} — HTTP edge`, () => {
         fc.double(),
         fc.boolean(),
         fc.string(),
+        fc.string({ unit: 'binary' }), // any code point, U+0000 included
+        fc.constant({ low: 2 ** 31 - 1, high: 2 ** 31 - 1, unsigned: false }), // an int64 far past year 9999
+        fc.constant(1e300),
         fc.jsonValue({ maxDepth: 2 }),
       );
       // Take a real sample and break one value somewhere in it (or replace `data` wholesale).
@@ -153,6 +156,19 @@ describe(`${WebhookIntakeService.name} — HTTP edge`, () => {
         { numRuns: 300 },
       );
     }, 300_000);
+  });
+
+  it('stores text with U+0000 and absurd timestamps without failing', async () => {
+    const fresh = await createInstance(app.db);
+    const body = fixture('messages-upsert-text.json', fresh.name);
+    body.data.message = { conversation: 'a\u0000b' };
+    body.data.pushName = 'Ma\u0000ria';
+    body.data.messageTimestamp = { low: -1, high: 2 ** 31 - 1, unsigned: false };
+    const r = await postWebhook(app.baseUrl, body, { 'x-motor-token': fresh.secret });
+    expect(r).toMatchObject({ status: 200, body: { success: true } });
+    const s = await snapshot(app.db, fresh.accountId, fresh.instanceId);
+    expect(s.convs[0]!.messages[0]).toMatchObject({ text: 'ab', sentAt: expect.any(String) });
+    expect(s.contacts[0]!.name).toBe('Maria');
   });
 
   it('answers 503 when the database is down, and the retry then succeeds', async () => {

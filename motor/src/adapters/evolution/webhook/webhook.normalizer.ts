@@ -16,6 +16,9 @@ import type {
   receiptDataSchema,
 } from './webhook.schemas.js';
 
+/** 9999-12-31: anything later is garbage, not a time Postgres should be asked to store. */
+const MAX_EPOCH_SECONDS = 253_402_300_799;
+
 /** A message as app.ingest_message takes it. */
 export interface NormalizedMessage extends MessageContent {
   waMessageId: string;
@@ -85,7 +88,7 @@ export function normalizeMessage(data: MessageData, origin: 'upsert' | 'send'): 
     participant,
     pushName: push,
     authorName: push,
-    sentAt: sentAt !== null && Number.isFinite(sentAt) && sentAt > 0 ? sentAt : null,
+    sentAt: sentAt !== null && Number.isFinite(sentAt) && sentAt > 0 && sentAt < MAX_EPOCH_SECONDS ? sentAt : null,
   };
 }
 
@@ -106,7 +109,7 @@ export function normalizeEdit(data: z.infer<typeof editDataSchema>, receivedAt =
   const text = editedText(data.editedMessage);
   if (text === null) return null;
   const ms = int64ToNumber(data.timestampMs);
-  const editedAt = ms && Number.isFinite(ms) && ms > 0 && ms < 8.64e15 ? new Date(ms) : receivedAt;
+  const editedAt = ms && Number.isFinite(ms) && ms > 0 && ms < MAX_EPOCH_SECONDS * 1000 ? new Date(ms) : receivedAt;
   return { waMessageId: data.key.id, text, editedAt: editedAt.toISOString() };
 }
 
