@@ -90,6 +90,10 @@ export async function startPostgrestServer(opts: PostgrestServerOptions): Promis
     }
   }
 
+  // Kong keeps client connections ~60 s; Node's 5 s default races undici reusing an idle socket
+  // (ECONNRESET on a POST, which postgrest-js rightly does not retry).
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const state: PostgrestServer = {

@@ -1,11 +1,15 @@
 import { inject } from 'vitest';
 import { createPgliteDb, type PgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
+import { createSupabaseDb } from '../../src/adapters/db/supabase/supabase.driver.js';
 import { createPostgresTestDb } from './postgres-test-db.js';
+import { startPostgrestServer } from './postgrest-server.js';
 
 /**
  * A fresh, migrated database for one test file: PGlite cloned from the dump global-setup made, or,
  * with TEST_DB=postgres (the `sql-on-postgres` project of `npm run test:integration`), a new
  * database on the local PostgreSQL that `close()` drops. Same SQL, both engines, one test file.
+ * TEST_DB=supabase puts the Supabase driver (real supabase-js → the PostgREST stand-in) in front
+ * of the PGlite clone: `TEST_DB=supabase npx vitest run --project unit` runs every SQL test that way.
  *
  * @example
  *   let db: PgliteDb;
@@ -20,5 +24,18 @@ export async function createTestDb(): Promise<PgliteDb> {
       dump: () => Promise.reject(new Error('dump() is PGlite-only; this test runs with TEST_DB=postgres')),
     };
   }
-  return createPgliteDb({ loadDumpPath: inject('pgliteDump') });
+  const pglite = await createPgliteDb({ loadDumpPath: inject('pgliteDump') });
+  if (process.env.TEST_DB !== 'supabase') return pglite;
+  const rest = await startPostgrestServer({ db: pglite });
+  const sb = await createSupabaseDb({ url: rest.url, serviceRoleKey: rest.serviceRoleKey });
+  return {
+    ...sb,
+    applied: pglite.applied,
+    dump: (file: string) => pglite.dump(file),
+    async close() {
+      await sb.close();
+      await rest.close();
+      await pglite.close();
+    },
+  };
 }
