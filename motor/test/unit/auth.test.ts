@@ -116,6 +116,15 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       }
     });
 
+    it('lets exactly one of two simultaneous signups with the same email through', async () => {
+      const email = `race-${randomUUID()}@example.com`;
+      const before = await counts();
+      const body = { email, password: 'correct horse battery', name: 'R', accountName: 'R' };
+      const rs = await Promise.all([api(app.baseUrl).post('/api/auth/signup', body), api(app.baseUrl).post('/api/auth/signup', body)]);
+      expect(rs.map((r) => r.status).sort()).toEqual([201, 409]);
+      expect(await counts()).toMatchObject({ accounts: before.accounts + 1, users: before.users + 1 });
+    });
+
     it('marks the cookie Secure behind an https proxy (X-Forwarded-Proto)', async () => {
       const r = await api(app.baseUrl).post(
         '/api/auth/signup',
@@ -209,6 +218,16 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       const r = await api(app.baseUrl, undefined, { authorization: `Bearer ${token}` }).get('/api/me');
       expect(r.status).toBe(200);
       expect(r.body.user.id).toBe(s.user.id);
+    });
+
+    it('authenticates a raw Cookie header or bearer token for the socket handshake', async () => {
+      const s = await signup(app.baseUrl);
+      const token = decodeURIComponent(s.cookie.slice('atende_session='.length));
+      const fromCookie = await app.deps.auth.authenticate({ cookieHeader: `theme=dark; ${s.cookie}; lang=pt-BR` });
+      expect(fromCookie).toMatchObject({ userId: s.user.id, accountId: s.account.id, role: 'owner', email: s.email, name: 'Owner' });
+      expect(await app.deps.auth.authenticate({ bearerToken: token })).toMatchObject({ userId: s.user.id });
+      await expect(app.deps.auth.authenticate({})).rejects.toMatchObject({ code: 'unauthenticated' });
+      await expect(app.deps.auth.authenticate({ cookieHeader: 'atende_session=abc.def' })).rejects.toMatchObject({ code: 'unauthenticated' });
     });
 
     it('refuses a missing, tampered or garbage session with 401 unauthenticated', async () => {
