@@ -10,7 +10,9 @@ const alias = { '@atende/shared': path.resolve(import.meta.dirname, '../shared/s
 // is tested once per engine without anyone writing the test twice.
 const unitDir = path.join(import.meta.dirname, 'test/unit');
 const sqlTestFiles = readdirSync(unitDir)
-  .filter((f) => f.endsWith('.test.ts') && readFileSync(path.join(unitDir, f), 'utf8').includes('createTestDb('))
+  .filter(
+    (f) => f.endsWith('.test.ts') && readFileSync(path.join(unitDir, f), 'utf8').includes('createTestDb('),
+  )
   .map((f) => `test/unit/${f}`);
 
 const postgresUp = () =>
@@ -27,7 +29,9 @@ const postgresUp = () =>
 export default defineConfig(async () => {
   const runOnPostgres = process.env.CI === 'true' || (await postgresUp());
   if (!runOnPostgres) {
-    console.warn('\n⚠️  PostgreSQL is not reachable at 127.0.0.1:5432: project sql-on-postgres is SKIPPED (CI=true would fail instead)\n');
+    console.warn(
+      '\n⚠️  PostgreSQL is not reachable at 127.0.0.1:5432: project sql-on-postgres is SKIPPED (CI=true would fail instead)\n',
+    );
   }
   return {
     resolve: { alias },

@@ -60,7 +60,10 @@ describeWithService(down, 'Postgres migrations at start-up', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'atende-bad-mig-'));
     const { DEFAULT_MIGRATIONS_DIR } = await import('../../src/adapters/db/migrations.js');
     await cp(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
-    await writeFile(path.join(dir, '29991231000000_broken.sql'), 'create table public.half_done(x int);\nselect * from nowhere;');
+    await writeFile(
+      path.join(dir, '29991231000000_broken.sql'),
+      'create table public.half_done(x int);\nselect * from nowhere;',
+    );
     await expect(createPostgresDb({ url: target.url, migrationsDir: dir, max: 1 })).rejects.toThrow(
       /29991231000000_broken\.sql failed/,
     );
@@ -96,9 +99,10 @@ describeWithService(down, 'Postgres driver: bad DATABASE_URL at start-up', () =>
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as AddressInfo).port;
     const t0 = Date.now();
-    const err = await createPostgresDb({ url: `postgres://u@127.0.0.1:${port}/x`, connectTimeoutSeconds: 1 }).catch(
-      (e: unknown) => e,
-    );
+    const err = await createPostgresDb({
+      url: `postgres://u@127.0.0.1:${port}/x`,
+      connectTimeoutSeconds: 1,
+    }).catch((e: unknown) => e);
     for (const s of sockets) s.destroy();
     silent.close();
     expect(err).toBeInstanceOf(DatabaseStartError);

@@ -1,7 +1,11 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPostgresDb, type PostgresDb } from '../../src/adapters/db/postgres/postgres.driver.js';
-import { TEST_PG_ADMIN_URL, createEmptyPostgresDatabase, postgresUnavailable } from '../support/postgres-test-db.js';
+import {
+  TEST_PG_ADMIN_URL,
+  createEmptyPostgresDatabase,
+  postgresUnavailable,
+} from '../support/postgres-test-db.js';
 import { describeWithService } from '../support/requires-service.js';
 
 // Supabase's security model for our schema, checked on a real PostgreSQL 15 that has Supabase's
@@ -80,6 +84,8 @@ describeWithService(down, 'Supabase roles on the migrated schema (PostgreSQL 15)
 
     const [count] = await as<{ n: string }>('anon', 'select count(*)::text as n from public.accounts');
     expect(count!.n).toBe('0'); // the account service_role created above is invisible
-    await expect(as('anon', `insert into public.accounts (name) values ('x')`)).rejects.toMatchObject({ code: '42501' });
+    await expect(as('anon', `insert into public.accounts (name) values ('x')`)).rejects.toMatchObject({
+      code: '42501',
+    });
   });
 });

@@ -26,7 +26,11 @@ export interface PostgresTestDb extends PostgresDb {
  * @example
  *   const { url, drop } = await createEmptyPostgresDatabase();
  */
-export async function createEmptyPostgresDatabase(): Promise<{ database: string; url: string; drop: () => Promise<void> }> {
+export async function createEmptyPostgresDatabase(): Promise<{
+  database: string;
+  url: string;
+  drop: () => Promise<void>;
+}> {
   const database = `atende_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(TEST_PG_ADMIN_URL, { max: 1, connect_timeout: 5, onnotice: () => {} });
   try {

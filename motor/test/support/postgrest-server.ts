@@ -59,14 +59,22 @@ export async function startPostgrestServer(opts: PostgrestServerOptions): Promis
     if (state.mode === 'reset') return req.socket.destroy();
     // Kong checks the key before PostgREST sees anything.
     if (req.headers.apikey !== serviceRoleKey || req.headers.authorization !== `Bearer ${serviceRoleKey}`) {
-      return send(res, 401, { message: 'Invalid API key', hint: 'Double check your Supabase `anon` or `service_role` API key.' });
+      return send(res, 401, {
+        message: 'Invalid API key',
+        hint: 'Double check your Supabase `anon` or `service_role` API key.',
+      });
     }
     const m = /^\/rest\/v1\/rpc\/([^/]+)$/.exec(path);
     if (!m) return send(res, 404, pgErr('PGRST125', 'Invalid path specified in request URL'));
-    if (req.method !== 'POST') return send(res, 405, pgErr('PGRST117', `Unsupported HTTP method: ${req.method}`));
+    if (req.method !== 'POST')
+      return send(res, 405, pgErr('PGRST117', `Unsupported HTTP method: ${req.method}`));
     const schema = String(req.headers['content-profile'] ?? 'public');
     if (!exposed.includes(schema)) {
-      return send(res, 406, pgErr('PGRST106', `The schema must be one of the following: ${exposed.join(', ')}`));
+      return send(
+        res,
+        406,
+        pgErr('PGRST106', `The schema must be one of the following: ${exposed.join(', ')}`),
+      );
     }
     if (body === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) {
       return send(res, 400, pgErr('PGRST102', 'Empty or invalid json'));
@@ -77,7 +85,8 @@ export async function startPostgrestServer(opts: PostgrestServerOptions): Promis
     const fn = decodeURIComponent(m[1]!);
     const args = body as Record<string, unknown>;
     const keys = Object.keys(args);
-    if (schema !== 'app' || keys.some((k) => !k.startsWith('p_'))) return send(res, 404, notFound(schema, fn, keys));
+    if (schema !== 'app' || keys.some((k) => !k.startsWith('p_')))
+      return send(res, 404, notFound(schema, fn, keys));
     try {
       const camel = Object.fromEntries(keys.map((k) => [fromParamName(k), args[k]]));
       const value = await opts.db.call(fn, camel);
@@ -150,6 +159,9 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 
 function send(res: http.ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }

@@ -31,7 +31,9 @@ export function describeWithService(unavailableReason: string | null, name: stri
  *   const down = await redisUnavailable();
  *   describeWithService(down, 'two Motors share rooms through Redis', () => { … });
  */
-export async function redisUnavailable(url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'): Promise<string | null> {
+export async function redisUnavailable(
+  url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+): Promise<string | null> {
   const { hostname, port } = new URL(url);
   const net = await import('node:net');
   return new Promise((resolve) => {
@@ -40,6 +42,8 @@ export async function redisUnavailable(url = process.env.TEST_REDIS_URL ?? 'redi
     s.setTimeout(1500, () => done(`Redis not reachable at ${hostname}:${port || 6379} (timed out)`));
     s.once('error', (e) => done(`Redis not reachable at ${hostname}:${port || 6379} (${e.message})`));
     s.once('connect', () => s.write('PING\r\n'));
-    s.once('data', (d) => done(d.toString().startsWith('+PONG') ? null : `Redis at ${hostname} answered ${d.toString().trim()}`));
+    s.once('data', (d) =>
+      done(d.toString().startsWith('+PONG') ? null : `Redis at ${hostname} answered ${d.toString().trim()}`),
+    );
   });
 }

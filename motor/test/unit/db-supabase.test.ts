@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../src/adapters/db/create-db.js';
 import { DatabaseStartError } from '../../src/adapters/db/database-start.error.js';
 import type { PgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
-import { createSupabaseDb, mapPostgrestError, type SupabaseDb } from '../../src/adapters/db/supabase/supabase.driver.js';
+import {
+  createSupabaseDb,
+  mapPostgrestError,
+  type SupabaseDb,
+} from '../../src/adapters/db/supabase/supabase.driver.js';
 import { errorHandler } from '../../src/http/middleware/error.middleware.js';
 import { healthRoutes } from '../../src/http/routes/health.routes.js';
 import { createAccount } from '../support/factories.js';
@@ -34,7 +38,11 @@ describe('Supabase driver (real supabase-js against the PostgREST fake)', () => 
     await sut.call('events_after', { accountId, after: 0, limit: undefined });
     expect(rest.requests).toHaveLength(1);
     const [req] = rest.requests;
-    expect(req).toMatchObject({ method: 'POST', path: '/rest/v1/rpc/events_after', body: { p_account_id: accountId, p_after: 0 } });
+    expect(req).toMatchObject({
+      method: 'POST',
+      path: '/rest/v1/rpc/events_after',
+      body: { p_account_id: accountId, p_after: 0 },
+    });
     expect(req!.headers['content-profile']).toBe('app');
     expect(req!.headers.apikey).toBe(rest.serviceRoleKey);
     expect(req!.headers.authorization).toBe(`Bearer ${rest.serviceRoleKey}`);
@@ -57,7 +65,8 @@ describe('Supabase driver (real supabase-js against the PostgREST fake)', () => 
     app.use(healthRoutes({ db: sut }).routes());
     const server = http.createServer(app.callback());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const readyz = async () => (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`)).status;
+    const readyz = async () =>
+      (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`)).status;
     try {
       expect(await readyz()).toBe(200);
       rest.mode = 'db-down';
@@ -108,7 +117,9 @@ describe('Supabase driver start-up failures', () => {
   it('names a wrong service-role key', async () => {
     const rest = await startPostgrestServer({ db: inner });
     try {
-      await expect(createSupabaseDb({ url: rest.url, serviceRoleKey: 'wrong' })).rejects.toThrow(/Invalid API key/);
+      await expect(createSupabaseDb({ url: rest.url, serviceRoleKey: 'wrong' })).rejects.toThrow(
+        /Invalid API key/,
+      );
     } finally {
       await rest.close();
     }
@@ -116,7 +127,9 @@ describe('Supabase driver start-up failures', () => {
 
   it('fails fast, naming the URL, when nothing listens there', async () => {
     const t0 = Date.now();
-    const err = await createSupabaseDb({ url: 'http://127.0.0.1:1', serviceRoleKey: 'k' }).catch((e: unknown) => e);
+    const err = await createSupabaseDb({ url: 'http://127.0.0.1:1', serviceRoleKey: 'k' }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DatabaseStartError);
     expect((err as Error).message).toContain('http://127.0.0.1:1');
     expect(Date.now() - t0).toBeLessThan(3000);

@@ -17,7 +17,10 @@ import { createSupabaseDb } from './supabase/supabase.driver.js';
 export async function createDb(config: DatabaseConfig, opts: { migrationsDir?: string } = {}): Promise<Db> {
   switch (config.driver) {
     case 'pglite':
-      return createPgliteDb({ dataDir: path.join(config.dataDir, 'pglite'), migrationsDir: opts.migrationsDir });
+      return createPgliteDb({
+        dataDir: path.join(config.dataDir, 'pglite'),
+        migrationsDir: opts.migrationsDir,
+      });
     case 'postgres':
       return createPostgresDb({
         url: config.url,

@@ -76,7 +76,10 @@ export async function createPostgresDb(opts: PostgresDbOptions): Promise<Postgre
       const rows = await sql<{ proname: string }[]>`
         select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where n.nspname = 'app' and p.provolatile = 'v'`;
-      writes = { gc: createGroupCommit({ sql, prepare: opts.prepare ?? true }), volatile: new Set(rows.map((r) => r.proname)) };
+      writes = {
+        gc: createGroupCommit({ sql, prepare: opts.prepare ?? true }),
+        volatile: new Set(rows.map((r) => r.proname)),
+      };
     }
   } catch (err) {
     await sql.end({ timeout: 1 }).catch(() => {});
@@ -95,7 +98,9 @@ export async function createPostgresDb(opts: PostgresDbOptions): Promise<Postgre
       }
       // buildCall binds objects as JSON text (right for PGlite); postgres.js would JSON-encode that
       // text once more for a jsonb parameter, so it gets the objects themselves.
-      const params = Object.values(args ?? {}).filter((v) => v !== undefined) as postgres.ParameterOrJSON<never>[];
+      const params = Object.values(args ?? {}).filter(
+        (v) => v !== undefined,
+      ) as postgres.ParameterOrJSON<never>[];
       try {
         const run = writes?.volatile.has(fn)
           ? writes.gc.run(stmt.sql, params)
@@ -157,7 +162,10 @@ function startError(url: string, err: unknown): Error {
       : e.code === '3D000'
         ? `${e.message} (create it first, e.g. createdb)`
         : (e.message ?? String(err));
-  return new DatabaseStartError(`cannot use DATABASE_URL ${redactUrl(url)}: ${reason}${e.code ? ` [${e.code}]` : ''}`, {
-    cause: err,
-  });
+  return new DatabaseStartError(
+    `cannot use DATABASE_URL ${redactUrl(url)}: ${reason}${e.code ? ` [${e.code}]` : ''}`,
+    {
+      cause: err,
+    },
+  );
 }

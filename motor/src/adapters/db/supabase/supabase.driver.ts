@@ -99,15 +99,19 @@ export async function createSupabaseDb(opts: SupabaseDbOptions): Promise<Supabas
  */
 export function mapPostgrestError(error: PostgrestErrorLike, status: number, fn: string): AppError {
   const code = error.code ?? '';
-  const cause = Object.assign(new Error(`Supabase rpc ${fn} failed with status ${status}: ${error.message ?? ''}`), {
-    code,
-    details: error.details,
-    hint: error.hint,
-  });
+  const cause = Object.assign(
+    new Error(`Supabase rpc ${fn} failed with status ${status}: ${error.message ?? ''}`),
+    {
+      code,
+      details: error.details,
+      hint: error.hint,
+    },
+  );
   if (status === 0 || status === 502 || status === 503 || status === 504 || /^PGRST00[0-2]$/.test(code)) {
     return unavailable(undefined, cause);
   }
-  if (code === 'PGRST202') return new AppError('internal', `unknown database function app.${fn}`, undefined, { cause });
+  if (code === 'PGRST202')
+    return new AppError('internal', `unknown database function app.${fn}`, undefined, { cause });
   if (/^[0-9A-Z]{5}$/.test(code)) {
     const mapped = mapDbError({ code, message: error.message });
     return new AppError(mapped.code, mapped.message, undefined, { cause });
