@@ -4,7 +4,8 @@ import type { IssuedSession } from '../services/auth.types.js';
 
 // Written by hand rather than with ctx.cookies: `cookies` refuses a Secure cookie on a plain
 // http hop, which is exactly the TLS-terminating-proxy case when PUBLIC_URL is https.
-const isSecure = (ctx: ParameterizedContext, publicUrl: string) => ctx.secure || publicUrl.startsWith('https:');
+const isSecure = (ctx: ParameterizedContext, publicUrl: string) =>
+  ctx.secure || publicUrl.startsWith('https:');
 
 /**
  * Sets the session cookie: HttpOnly, SameSite=Lax, Path=/, Secure over https (behind a proxy

@@ -1,12 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { LoginBody, Me, SignupBody } from '@atende/shared';
 import { hashPassword, verifyPassword } from '../adapters/auth/password.hasher.js';
-import { SESSION_COOKIE, readCookie, signSessionId, verifySessionToken } from '../adapters/auth/session-cookie.js';
+import {
+  SESSION_COOKIE,
+  readCookie,
+  signSessionId,
+  verifySessionToken,
+} from '../adapters/auth/session-cookie.js';
 import type { SupabaseAuth, SupabaseSession } from '../adapters/auth/supabase-auth.adapter.js';
 import { AppError, notFound, unauthenticated } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
-import { type AuthContext, type AuthResult, type AuthUserJson, type IssuedSession, toAuthContext } from './auth.types.js';
+import {
+  type AuthContext,
+  type AuthResult,
+  type AuthUserJson,
+  type IssuedSession,
+  toAuthContext,
+} from './auth.types.js';
 
 export const SESSION_TTL_SECONDS = 30 * 24 * 3600;
 
@@ -57,7 +68,9 @@ export class AuthService {
     try {
       r = await this.deps.db.call<AuthUserJson>('signup', { ...base, authUserId });
     } catch (err) {
-      await sb.deleteUser(authUserId).catch((e) => this.deps.logger.warn({ err: e }, 'could not undo Supabase user'));
+      await sb
+        .deleteUser(authUserId)
+        .catch((e) => this.deps.logger.warn({ err: e }, 'could not undo Supabase user'));
       throw err;
     }
     return this.supabaseResult(r, await sb.signIn({ email: body.email, password: body.password }));
@@ -66,10 +79,11 @@ export class AuthService {
   /** Checks the password (throttled per email and per IP in the database) and opens a session. */
   async login(body: LoginBody, meta: { ip?: string }): Promise<AuthResult> {
     const ip = meta.ip ?? '';
-    const begin = await this.deps.db.call<{ retryAfter?: number; userId?: string | null; passwordHash?: string | null }>(
-      'login_begin',
-      { email: body.email, ip },
-    );
+    const begin = await this.deps.db.call<{
+      retryAfter?: number;
+      userId?: string | null;
+      passwordHash?: string | null;
+    }>('login_begin', { email: body.email, ip });
     if (begin.retryAfter) {
       throw new AppError('rate_limited', 'too many failed logins; try again later', undefined, {
         retryAfterSeconds: begin.retryAfter,
@@ -94,7 +108,11 @@ export class AuthService {
       authUserId: s?.authUserId ?? null,
     });
     if (!s || !r.ok) throw unauthenticated('wrong email or password');
-    return { user: r.user, account: r.account, session: { token: s.accessToken, maxAgeSeconds: s.expiresIn } };
+    return {
+      user: r.user,
+      account: r.account,
+      session: { token: s.accessToken, maxAgeSeconds: s.expiresIn },
+    };
   }
 
   /** Revokes the caller's local session (Supabase tokens simply stop being sent). */
@@ -130,28 +148,42 @@ export class AuthService {
 
   /** `GET /api/me`, read fresh (a role change shows at once). */
   async me(auth: AuthContext): Promise<Me> {
-    const r = await this.deps.db.call<AuthUserJson | null>('me', { accountId: auth.accountId, userId: auth.userId });
+    const r = await this.deps.db.call<AuthUserJson | null>('me', {
+      accountId: auth.accountId,
+      userId: auth.userId,
+    });
     if (!r) throw unauthenticated();
     return { user: r.user, account: r.account };
   }
 
   /** Changes the caller's password; every other session of theirs stops working. */
-  async changePassword(auth: AuthContext, body: { currentPassword: string; newPassword: string }): Promise<IssuedSession> {
+  async changePassword(
+    auth: AuthContext,
+    body: { currentPassword: string; newPassword: string },
+  ): Promise<IssuedSession> {
     const sb = this.deps.supabase;
     if (sb) {
       const s = await sb.signIn({ email: auth.email, password: body.currentPassword });
-      if (!s) throw new AppError('validation_failed', 'the current password is wrong', [{ path: 'body.currentPassword', message: 'wrong password' }]);
+      if (!s)
+        throw new AppError('validation_failed', 'the current password is wrong', [
+          { path: 'body.currentPassword', message: 'wrong password' },
+        ]);
       await sb.updatePassword(s.authUserId, body.newPassword);
       const fresh = await sb.signIn({ email: auth.email, password: body.newPassword });
       if (!fresh) throw new AppError('upstream_failed', 'Supabase Auth refused the new password');
       return { token: fresh.accessToken, maxAgeSeconds: fresh.expiresIn };
     }
-    const { passwordHash } = (await this.deps.db.call<{ passwordHash: string | null } | null>('password_hash_of', {
-      accountId: auth.accountId,
-      userId: auth.userId,
-    })) ?? { passwordHash: null };
+    const { passwordHash } = (await this.deps.db.call<{ passwordHash: string | null } | null>(
+      'password_hash_of',
+      {
+        accountId: auth.accountId,
+        userId: auth.userId,
+      },
+    )) ?? { passwordHash: null };
     if (!(await verifyPassword(body.currentPassword, passwordHash))) {
-      throw new AppError('validation_failed', 'the current password is wrong', [{ path: 'body.currentPassword', message: 'wrong password' }]);
+      throw new AppError('validation_failed', 'the current password is wrong', [
+        { path: 'body.currentPassword', message: 'wrong password' },
+      ]);
     }
     const r = await this.deps.db.call<SqlSession>('password_change', {
       accountId: auth.accountId,
@@ -174,14 +206,22 @@ export class AuthService {
       });
       return this.issueLocal(r);
     }
-    const invite = await this.deps.db.call<{ email: string; name: string } | null>('invite_lookup', { inviteTokenHash });
+    const invite = await this.deps.db.call<{ email: string; name: string } | null>('invite_lookup', {
+      inviteTokenHash,
+    });
     if (!invite) throw notFound('invite');
-    const authUserId = await sb.createUser({ email: invite.email, password: body.password, name: invite.name });
+    const authUserId = await sb.createUser({
+      email: invite.email,
+      password: body.password,
+      name: invite.name,
+    });
     let r: AuthUserJson;
     try {
       r = await this.deps.db.call<AuthUserJson>('invite_accept', { inviteTokenHash, authUserId });
     } catch (err) {
-      await sb.deleteUser(authUserId).catch((e) => this.deps.logger.warn({ err: e }, 'could not undo Supabase user'));
+      await sb
+        .deleteUser(authUserId)
+        .catch((e) => this.deps.logger.warn({ err: e }, 'could not undo Supabase user'));
       throw err;
     }
     return this.supabaseResult(r, await sb.signIn({ email: invite.email, password: body.password }));
@@ -189,7 +229,11 @@ export class AuthService {
 
   private supabaseResult(r: AuthUserJson, s: SupabaseSession | null): AuthResult {
     if (!s) throw new AppError('upstream_failed', 'Supabase Auth refused the password it just stored');
-    return { user: r.user, account: r.account, session: { token: s.accessToken, maxAgeSeconds: s.expiresIn } };
+    return {
+      user: r.user,
+      account: r.account,
+      session: { token: s.accessToken, maxAgeSeconds: s.expiresIn },
+    };
   }
 
   private issueLocal(r: AuthUserJson & SqlSession): AuthResult {

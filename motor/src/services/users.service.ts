@@ -30,28 +30,47 @@ export class UsersService {
 
   /** With a password the member can log in at once; without, a one-time link valid 7 days. */
   async invite(auth: AuthContext, body: InviteUserBody): Promise<InviteUserResult> {
-    const base = { accountId: auth.accountId, actorId: auth.userId, email: body.email, name: body.name, role: body.role };
+    const base = {
+      accountId: auth.accountId,
+      actorId: auth.userId,
+      email: body.email,
+      name: body.name,
+      role: body.role,
+    };
     const sb = this.deps.supabase;
     if (sb && body.password) {
       const authUserId = await sb.createUser({ email: body.email, password: body.password, name: body.name });
       try {
         return { user: await this.deps.db.call<TeamMember>('user_invite', { ...base, authUserId }) };
       } catch (err) {
-        await sb.deleteUser(authUserId).catch((e) => this.deps.logger.warn({ err: e }, 'could not undo Supabase user'));
+        await sb
+          .deleteUser(authUserId)
+          .catch((e) => this.deps.logger.warn({ err: e }, 'could not undo Supabase user'));
         throw err;
       }
     }
     if (body.password) {
-      const user = await this.deps.db.call<TeamMember>('user_invite', { ...base, passwordHash: await hashPassword(body.password) });
+      const user = await this.deps.db.call<TeamMember>('user_invite', {
+        ...base,
+        passwordHash: await hashPassword(body.password),
+      });
       return { user };
     }
     const invite = newInviteToken();
-    const user = await this.deps.db.call<TeamMember>('user_invite', { ...base, inviteTokenHash: invite.hash });
+    const user = await this.deps.db.call<TeamMember>('user_invite', {
+      ...base,
+      inviteTokenHash: invite.hash,
+    });
     return { user, inviteUrl: `${this.deps.publicUrl}/invite/${invite.token}` };
   }
 
   setRole(auth: AuthContext, userId: string, role: Role): Promise<TeamMember> {
-    return this.deps.db.call<TeamMember>('user_set_role', { accountId: auth.accountId, actorId: auth.userId, userId, role });
+    return this.deps.db.call<TeamMember>('user_set_role', {
+      accountId: auth.accountId,
+      actorId: auth.userId,
+      userId,
+      role,
+    });
   }
 
   async remove(auth: AuthContext, userId: string): Promise<void> {
@@ -61,7 +80,9 @@ export class UsersService {
       userId,
     });
     if (r.authUserId && this.deps.supabase) {
-      await this.deps.supabase.deleteUser(r.authUserId).catch((e) => this.deps.logger.warn({ err: e }, 'could not delete Supabase user'));
+      await this.deps.supabase
+        .deleteUser(r.authUserId)
+        .catch((e) => this.deps.logger.warn({ err: e }, 'could not delete Supabase user'));
     }
   }
 }

@@ -94,9 +94,14 @@ export async function startGotrueServer(opts: { jwtSecret?: string } = {}): Prom
     const fail = (status: number, code: string, message: string) => send(status, { code, message });
     const adminUser = /^\/auth\/v1\/admin\/users\/([0-9a-f-]{36})$/.exec(u.pathname);
 
-    if (req.method === 'POST' && u.pathname === '/auth/v1/token' && u.searchParams.get('grant_type') === 'password') {
+    if (
+      req.method === 'POST' &&
+      u.pathname === '/auth/v1/token' &&
+      u.searchParams.get('grant_type') === 'password'
+    ) {
       const found = byEmail(String(body.email ?? ''));
-      if (!found || found.password !== body.password) return fail(400, 'invalid_credentials', 'Invalid login credentials');
+      if (!found || found.password !== body.password)
+        return fail(400, 'invalid_credentials', 'Invalid login credentials');
       return send(200, await session(found));
     }
     if (req.method === 'GET' && u.pathname === '/auth/v1/user') {
@@ -111,7 +116,8 @@ export async function startGotrueServer(opts: { jwtSecret?: string } = {}): Prom
     }
     const create = async (admin: boolean) => {
       const email = String(body.email ?? '').toLowerCase();
-      if (byEmail(email)) return fail(422, 'email_exists', 'A user with this email address has already been registered');
+      if (byEmail(email))
+        return fail(422, 'email_exists', 'A user with this email address has already been registered');
       const nu: GotrueUser = {
         id: randomUUID(),
         email,

@@ -17,7 +17,12 @@ export interface ApiResponse<T = any> {
  *   expect(r.status).toBe(201);
  */
 export function api(baseUrl: string, cookie?: string, extraHeaders: Record<string, string> = {}) {
-  const request = async <T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const request = async <T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const h: Record<string, string> = { ...extraHeaders, ...headers };
     if (cookie) h.cookie = cookie;
     let payload: string | undefined;
@@ -37,11 +42,16 @@ export function api(baseUrl: string, cookie?: string, extraHeaders: Record<strin
   };
   return {
     request,
-    get: <T = any>(path: string, headers?: Record<string, string>) => request<T>('GET', path, undefined, headers),
-    post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>('POST', path, body, headers),
-    put: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>('PUT', path, body, headers),
-    patch: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>('PATCH', path, body, headers),
-    delete: <T = any>(path: string, headers?: Record<string, string>) => request<T>('DELETE', path, undefined, headers),
+    get: <T = any>(path: string, headers?: Record<string, string>) =>
+      request<T>('GET', path, undefined, headers),
+    post: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) =>
+      request<T>('POST', path, body, headers),
+    put: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) =>
+      request<T>('PUT', path, body, headers),
+    patch: <T = any>(path: string, body?: unknown, headers?: Record<string, string>) =>
+      request<T>('PATCH', path, body, headers),
+    delete: <T = any>(path: string, headers?: Record<string, string>) =>
+      request<T>('DELETE', path, undefined, headers),
   };
 }
 
@@ -79,7 +89,13 @@ export async function signup(
   };
   const r = await api(baseUrl).post('/api/auth/signup', body);
   if (r.status !== 201) throw new Error(`signup failed: ${r.status} ${JSON.stringify(r.body)}`);
-  return { cookie: sessionCookieOf(r.headers), user: r.body.user, account: r.body.account, email: body.email, password: body.password };
+  return {
+    cookie: sessionCookieOf(r.headers),
+    user: r.body.user,
+    account: r.body.account,
+    email: body.email,
+    password: body.password,
+  };
 }
 
 /**
@@ -88,7 +104,10 @@ export async function signup(
  * @example
  *   const { cookie } = await login(app.baseUrl, { email, password });
  */
-export async function login(baseUrl: string, creds: { email: string; password: string }): Promise<{ cookie: string; user: User; account: Account }> {
+export async function login(
+  baseUrl: string,
+  creds: { email: string; password: string },
+): Promise<{ cookie: string; user: User; account: Account }> {
   const r = await api(baseUrl).post('/api/auth/login', creds);
   if (r.status !== 200) throw new Error(`login failed: ${r.status} ${JSON.stringify(r.body)}`);
   return { cookie: sessionCookieOf(r.headers), user: r.body.user, account: r.body.account };
@@ -107,7 +126,12 @@ export async function addMember(
 ): Promise<{ cookie: string; user: User; email: string; password: string }> {
   const email = opts.email ?? `${opts.role}-${randomUUID()}@example.com`;
   const password = opts.password ?? 'member password 1';
-  const r = await api(baseUrl, ownerCookie).post('/api/users', { email, name: opts.name ?? opts.role, role: opts.role, password });
+  const r = await api(baseUrl, ownerCookie).post('/api/users', {
+    email,
+    name: opts.name ?? opts.role,
+    role: opts.role,
+    password,
+  });
   if (r.status !== 201) throw new Error(`invite failed: ${r.status} ${JSON.stringify(r.body)}`);
   const l = await login(baseUrl, { email, password });
   return { cookie: l.cookie, user: l.user, email, password };

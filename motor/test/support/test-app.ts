@@ -60,9 +60,22 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const db = opts.db ?? (await createTestDb());
   const config: Config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ...opts.env });
   const logger = testLogger;
-  const auth = new AuthService({ db, logger, sessionSecret: config.sessionSecret ?? TEST_SESSION_SECRET, supabase: opts.supabase });
+  const auth = new AuthService({
+    db,
+    logger,
+    sessionSecret: config.sessionSecret ?? TEST_SESSION_SECRET,
+    supabase: opts.supabase,
+  });
   const users = new UsersService({ db, logger, publicUrl: config.publicUrl, supabase: opts.supabase });
-  const base: AppDeps = { config, logger, db, realtime: recordingPublisher(), auth, users, whatsapp: fakeWhatsApp() };
+  const base: AppDeps = {
+    config,
+    logger,
+    db,
+    realtime: recordingPublisher(),
+    auth,
+    users,
+    whatsapp: fakeWhatsApp(),
+  };
   const extra = typeof opts.deps === 'function' ? opts.deps(base) : (opts.deps ?? {});
   const deps: AppDeps = { ...base, ...extra };
 

@@ -47,28 +47,57 @@ describe('origin rule (CSRF)', () => {
     expect(r.status).toBe(403);
     expect(r.body.error.code).toBe('forbidden');
     expect((await api(app.baseUrl, s.cookie).get('/api/me')).status).toBe(200);
-    const up = await api(app.baseUrl, undefined, evil).post('/api/auth/signup', { email: 'csrf@example.com', password: 'long enough pw', name: 'c', accountName: 'c' });
+    const up = await api(app.baseUrl, undefined, evil).post('/api/auth/signup', {
+      email: 'csrf@example.com',
+      password: 'long enough pw',
+      name: 'c',
+      accountName: 'c',
+    });
     expect(up.status).toBe(403);
     expect((await api(app.baseUrl, s.cookie, evil).delete(`/api/users/${s.user.id}`)).status).toBe(403);
-    expect((await api(app.baseUrl, s.cookie, evil).patch(`/api/users/${s.user.id}`, { role: 'agent' })).status).toBe(403);
+    expect(
+      (await api(app.baseUrl, s.cookie, evil).patch(`/api/users/${s.user.id}`, { role: 'agent' })).status,
+    ).toBe(403);
     // Reads are not state-changing; a missing Origin (curl, server-to-server) is allowed.
     expect((await api(app.baseUrl, s.cookie, evil).get('/api/me')).status).toBe(200);
-    expect((await api(app.baseUrl).post('/api/auth/login', { email: 'nobody@example.com', password: 'x' }, { 'x-forwarded-for': '10.9.9.9' })).status).toBe(401);
+    expect(
+      (
+        await api(app.baseUrl).post(
+          '/api/auth/login',
+          { email: 'nobody@example.com', password: 'x' },
+          { 'x-forwarded-for': '10.9.9.9' },
+        )
+      ).status,
+    ).toBe(401);
   });
 
-  it('allows PUBLIC_URL\'s origin and the request\'s own origin', async () => {
-    const ok = await api(app.baseUrl, undefined, { origin: 'https://atende.example.com' }).post('/api/auth/signup', {
-      email: `o-${Date.now()}@example.com`, password: 'long enough pw', name: 'o', accountName: 'o' });
+  it("allows PUBLIC_URL's origin and the request's own origin", async () => {
+    const ok = await api(app.baseUrl, undefined, { origin: 'https://atende.example.com' }).post(
+      '/api/auth/signup',
+      {
+        email: `o-${Date.now()}@example.com`,
+        password: 'long enough pw',
+        name: 'o',
+        accountName: 'o',
+      },
+    );
     expect(ok.status).toBe(201);
     const self = await api(app.baseUrl, undefined, { origin: app.baseUrl }).post('/api/auth/signup', {
-      email: `s-${Date.now()}@example.com`, password: 'long enough pw', name: 's', accountName: 's' });
+      email: `s-${Date.now()}@example.com`,
+      password: 'long enough pw',
+      name: 's',
+      accountName: 's',
+    });
     expect(self.status).toBe(201);
     // Secure because PUBLIC_URL is https (a TLS-terminating proxy in front).
     expect(self.headers.getSetCookie()[0]).toMatch(/; Secure/);
   });
 
   it('leaves the webhook alone (Evolution is not a browser)', async () => {
-    const r = await api(app.baseUrl, undefined, { origin: 'https://evil.example' }).post('/api/webhook', { event: 'x', instance: 'y' });
+    const r = await api(app.baseUrl, undefined, { origin: 'https://evil.example' }).post('/api/webhook', {
+      event: 'x',
+      instance: 'y',
+    });
     expect(r.status).not.toBe(403);
   });
 });
@@ -76,7 +105,12 @@ describe('origin rule (CSRF)', () => {
 describe('no secret in the logs', () => {
   it('never writes a password, cookie or session token, even at trace level', async () => {
     let out = '';
-    const sink = new Writable({ write(chunk, _enc, cb) { out += chunk.toString(); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        out += chunk.toString();
+        cb();
+      },
+    });
     const logger = createLogger({ level: 'trace', destination: sink });
     const app = await startTestApp({ deps: { logger } });
     try {
@@ -85,13 +119,31 @@ describe('no secret in the logs', () => {
       const login = await api(app.baseUrl).post('/api/auth/login', { email: s.email, password });
       const cookie = sessionCookieOf(login.headers);
       await api(app.baseUrl, cookie).get('/api/me');
-      await api(app.baseUrl, undefined, { authorization: `Bearer ${decodeURIComponent(cookie.split('=')[1]!)}` }).get('/api/me');
-      await api(app.baseUrl, cookie).post('/api/auth/password', { currentPassword: 'wrong-' + password, newPassword: password + '-new' });
-      await api(app.baseUrl, cookie).post('/api/auth/password', { currentPassword: password, newPassword: password + '-new' });
+      await api(app.baseUrl, undefined, {
+        authorization: `Bearer ${decodeURIComponent(cookie.split('=')[1]!)}`,
+      }).get('/api/me');
+      await api(app.baseUrl, cookie).post('/api/auth/password', {
+        currentPassword: 'wrong-' + password,
+        newPassword: password + '-new',
+      });
+      await api(app.baseUrl, cookie).post('/api/auth/password', {
+        currentPassword: password,
+        newPassword: password + '-new',
+      });
       await api(app.baseUrl).post('/api/auth/login', { email: s.email, password: 'bad-' + password });
-      await api(app.baseUrl).post('/api/auth/signup', { email: s.email, password, name: 'x', accountName: 'y' });
+      await api(app.baseUrl).post('/api/auth/signup', {
+        email: s.email,
+        password,
+        name: 'x',
+        accountName: 'y',
+      });
       expect(out.length).toBeGreaterThan(0);
-      for (const secret of [password, cookie.split('=')[1]!, decodeURIComponent(cookie.split('=')[1]!), 'scrypt$']) {
+      for (const secret of [
+        password,
+        cookie.split('=')[1]!,
+        decodeURIComponent(cookie.split('=')[1]!),
+        'scrypt$',
+      ]) {
         expect(out).not.toContain(secret);
       }
     } finally {
@@ -107,7 +159,10 @@ describe(seedDemo.name, () => {
       const lines: string[] = [];
       const print = (l: string) => lines.push(l);
       expect(await seedDemo({ db, env: 'production', print })).toEqual({ created: false });
-      const [first, second] = await Promise.all([seedDemo({ db, env: 'development', print }), seedDemo({ db, env: 'development', print })]);
+      const [first, second] = await Promise.all([
+        seedDemo({ db, env: 'development', print }),
+        seedDemo({ db, env: 'development', print }),
+      ]);
       expect([first.created, second.created].sort()).toEqual([false, true]);
       expect(lines).toHaveLength(1);
       const made = first.created ? first : second;
@@ -118,7 +173,10 @@ describe(seedDemo.name, () => {
       expect(await db.call('auth_counts')).toMatchObject({ accounts: 1, users: 1 });
       const app = await startTestApp({ db });
       try {
-        const r = await api(app.baseUrl).post('/api/auth/login', { email: 'demo@atende.local', password: made.password });
+        const r = await api(app.baseUrl).post('/api/auth/login', {
+          email: 'demo@atende.local',
+          password: made.password,
+        });
         expect(r.status).toBe(200);
         expect(r.body.account.name).toBe('Loja Demo');
         expect(r.body.user.role).toBe('owner');
@@ -135,7 +193,9 @@ describe(seedDemo.name, () => {
     try {
       await db.call('signup', { email: 'someone@example.com', name: 'S', accountName: 'S' });
       const lines: string[] = [];
-      expect(await seedDemo({ db, env: 'development', print: (l) => lines.push(l) })).toEqual({ created: false });
+      expect(await seedDemo({ db, env: 'development', print: (l) => lines.push(l) })).toEqual({
+        created: false,
+      });
       expect(lines).toEqual([]);
     } finally {
       await db.close();
@@ -156,7 +216,10 @@ describe(loadSessionSecret.name, () => {
 
   it('generates 48 random bytes into DATA_DIR/session-secret (0600) once and reuses them', async () => {
     const data = path.join(dir, 'nested', 'data');
-    const [a, b] = await Promise.all([loadSessionSecret({ dataDir: data }), loadSessionSecret({ dataDir: data })]);
+    const [a, b] = await Promise.all([
+      loadSessionSecret({ dataDir: data }),
+      loadSessionSecret({ dataDir: data }),
+    ]);
     expect(a).toMatch(/^[0-9a-f]{96}$/);
     expect(b).toBe(a);
     expect(await loadSessionSecret({ dataDir: data })).toBe(a);

@@ -86,31 +86,57 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       expect(await counts()).toMatchObject({ accounts: before.accounts, users: before.users });
     });
 
-    it.runIf(mode !== 'local')('undoes the Supabase user when the database half of a signup fails', async () => {
-      const email = `db-only-${randomUUID()}@example.com`;
-      await db.call('signup', { email, name: 'Local', accountName: 'Local' });
-      const before = await counts();
-      const r = await api(app.baseUrl).post('/api/auth/signup', { email, password: 'correct horse battery', name: 'S', accountName: 'S' });
-      expect(r.status).toBe(409);
-      expect([...gotrue.users.values()].some((u) => u.email === email)).toBe(false);
-      expect(await counts()).toMatchObject({ accounts: before.accounts, users: before.users });
-    });
+    it.runIf(mode !== 'local')(
+      'undoes the Supabase user when the database half of a signup fails',
+      async () => {
+        const email = `db-only-${randomUUID()}@example.com`;
+        await db.call('signup', { email, name: 'Local', accountName: 'Local' });
+        const before = await counts();
+        const r = await api(app.baseUrl).post('/api/auth/signup', {
+          email,
+          password: 'correct horse battery',
+          name: 'S',
+          accountName: 'S',
+        });
+        expect(r.status).toBe(409);
+        expect([...gotrue.users.values()].some((u) => u.email === email)).toBe(false);
+        expect(await counts()).toMatchObject({ accounts: before.accounts, users: before.users });
+      },
+    );
 
     it.runIf(mode !== 'local')('refuses a Supabase login that maps to no Atende user with 401', async () => {
       const email = `orphan-${randomUUID()}@example.com`;
-      await fetch(`${gotrue.url}/auth/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json', apikey: gotrue.anonKey }, body: JSON.stringify({ email, password: 'orphan password' }) });
-      const r = await api(app.baseUrl, undefined, fromIp()).post('/api/auth/login', { email, password: 'orphan password' });
+      await fetch(`${gotrue.url}/auth/v1/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', apikey: gotrue.anonKey },
+        body: JSON.stringify({ email, password: 'orphan password' }),
+      });
+      const r = await api(app.baseUrl, undefined, fromIp()).post('/api/auth/login', {
+        email,
+        password: 'orphan password',
+      });
       expect(r.status).toBe(401);
       const u = [...gotrue.users.values()].find((x) => x.email === email)!;
       const token = await gotrue.sign(u);
-      expect((await api(app.baseUrl, undefined, { authorization: `Bearer ${token}` }).get('/api/me')).status).toBe(401);
+      expect(
+        (await api(app.baseUrl, undefined, { authorization: `Bearer ${token}` }).get('/api/me')).status,
+      ).toBe(401);
     });
 
     it.runIf(mode !== 'local')('refuses expired and foreign-signed Supabase tokens with 401', async () => {
       const s = await signup(app.baseUrl);
       const u = [...gotrue.users.values()].find((x) => x.email === s.email)!;
-      expect((await api(app.baseUrl, undefined, { authorization: `Bearer ${await gotrue.sign(u)}` }).get('/api/me')).status).toBe(200);
-      for (const token of [await gotrue.sign(u, { expiresIn: -60 }), await gotrue.sign(u, { secret: 'another-secret-another-secret-1234' })]) {
+      expect(
+        (
+          await api(app.baseUrl, undefined, { authorization: `Bearer ${await gotrue.sign(u)}` }).get(
+            '/api/me',
+          )
+        ).status,
+      ).toBe(200);
+      for (const token of [
+        await gotrue.sign(u, { expiresIn: -60 }),
+        await gotrue.sign(u, { secret: 'another-secret-another-secret-1234' }),
+      ]) {
         const r = await api(app.baseUrl, undefined, { authorization: `Bearer ${token}` }).get('/api/me');
         expect(r.status).toBe(401);
       }
@@ -120,7 +146,10 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       const email = `race-${randomUUID()}@example.com`;
       const before = await counts();
       const body = { email, password: 'correct horse battery', name: 'R', accountName: 'R' };
-      const rs = await Promise.all([api(app.baseUrl).post('/api/auth/signup', body), api(app.baseUrl).post('/api/auth/signup', body)]);
+      const rs = await Promise.all([
+        api(app.baseUrl).post('/api/auth/signup', body),
+        api(app.baseUrl).post('/api/auth/signup', body),
+      ]);
       expect(rs.map((r) => r.status).sort()).toEqual([201, 409]);
       expect(await counts()).toMatchObject({ accounts: before.accounts + 1, users: before.users + 1 });
     });
@@ -128,7 +157,12 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
     it('marks the cookie Secure behind an https proxy (X-Forwarded-Proto)', async () => {
       const r = await api(app.baseUrl).post(
         '/api/auth/signup',
-        { email: `s-${randomUUID()}@example.com`, password: 'correct horse battery', name: 'S', accountName: 'S' },
+        {
+          email: `s-${randomUUID()}@example.com`,
+          password: 'correct horse battery',
+          name: 'S',
+          accountName: 'S',
+        },
         { 'x-forwarded-proto': 'https' },
       );
       expect(r.status).toBe(201);
@@ -139,7 +173,10 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
   describe('login', () => {
     it('logs in with the right password (email case-insensitive) and answers {user, account}', async () => {
       const s = await signup(app.baseUrl, { accountName: 'Loja Login' });
-      const r = await api(app.baseUrl).post('/api/auth/login', { email: s.email.toUpperCase(), password: s.password });
+      const r = await api(app.baseUrl).post('/api/auth/login', {
+        email: s.email.toUpperCase(),
+        password: s.password,
+      });
       expect(r.status).toBe(200);
       expect(r.body).toEqual({ user: s.user, account: s.account });
       const me = await api(app.baseUrl, sessionCookieOf(r.headers)).get('/api/me');
@@ -149,7 +186,10 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
     it('answers 401 unauthenticated for a wrong password and for an unknown email, with the same message', async () => {
       const s = await signup(app.baseUrl);
       const ip = fromIp();
-      const wrong = await api(app.baseUrl, undefined, ip).post('/api/auth/login', { email: s.email, password: 'nope nope' });
+      const wrong = await api(app.baseUrl, undefined, ip).post('/api/auth/login', {
+        email: s.email,
+        password: 'nope nope',
+      });
       const unknown = await api(app.baseUrl, undefined, ip).post('/api/auth/login', {
         email: `nobody-${randomUUID()}@example.com`,
         password: 'nope nope',
@@ -165,7 +205,9 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       const s = await signup(app.baseUrl);
       const client = api(app.baseUrl, undefined, fromIp());
       for (let i = 0; i < 5; i++) {
-        expect((await client.post('/api/auth/login', { email: s.email, password: `wrong ${i}` })).status).toBe(401);
+        expect(
+          (await client.post('/api/auth/login', { email: s.email, password: `wrong ${i}` })).status,
+        ).toBe(401);
       }
       const r = await client.post('/api/auth/login', { email: s.email, password: s.password });
       expect(r.status).toBe(429);
@@ -174,22 +216,37 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       expect(retry).toBeGreaterThan(0);
       expect(retry).toBeLessThanOrEqual(15 * 60);
       // Another IP does not help: the email is what is throttled.
-      expect((await api(app.baseUrl, undefined, fromIp()).post('/api/auth/login', { email: s.email, password: s.password })).status).toBe(429);
+      expect(
+        (
+          await api(app.baseUrl, undefined, fromIp()).post('/api/auth/login', {
+            email: s.email,
+            password: s.password,
+          })
+        ).status,
+      ).toBe(429);
     });
 
     it('resets the email counter on a successful login', async () => {
       const s = await signup(app.baseUrl);
       const client = api(app.baseUrl, undefined, fromIp());
       for (let round = 0; round < 2; round++) {
-        for (let i = 0; i < 4; i++) await client.post('/api/auth/login', { email: s.email, password: 'wrong wrong' });
-        expect((await client.post('/api/auth/login', { email: s.email, password: s.password })).status).toBe(200);
+        for (let i = 0; i < 4; i++)
+          await client.post('/api/auth/login', { email: s.email, password: 'wrong wrong' });
+        expect((await client.post('/api/auth/login', { email: s.email, password: s.password })).status).toBe(
+          200,
+        );
       }
     });
 
     it('counts parallel guesses before judging them: a burst of 12 gets at most 5 tries', async () => {
       const s = await signup(app.baseUrl);
       const results = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => api(app.baseUrl, undefined, fromIp()).post('/api/auth/login', { email: s.email, password: `guess ${i}` })),
+        Array.from({ length: 12 }, (_, i) =>
+          api(app.baseUrl, undefined, fromIp()).post('/api/auth/login', {
+            email: s.email,
+            password: `guess ${i}`,
+          }),
+        ),
       );
       const statuses = results.map((r) => r.status);
       expect(statuses.filter((st) => st === 401)).toHaveLength(5);
@@ -201,7 +258,11 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       const client = api(app.baseUrl, undefined, { 'x-forwarded-for': ip });
       for (let i = 0; i < 20; i++) {
         // Only the last hop (appended by our proxy) counts; the forged first hop changes nothing.
-        const r = await client.post('/api/auth/login', { email: `ghost-${i}-${randomUUID()}@example.com`, password: 'x' }, { 'x-forwarded-for': `203.0.113.${i}, ${ip}` });
+        const r = await client.post(
+          '/api/auth/login',
+          { email: `ghost-${i}-${randomUUID()}@example.com`, password: 'x' },
+          { 'x-forwarded-for': `203.0.113.${i}, ${ip}` },
+        );
         expect(r.status).toBe(401);
       }
       const s = await signup(app.baseUrl);
@@ -223,11 +284,21 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
     it('authenticates a raw Cookie header or bearer token for the socket handshake', async () => {
       const s = await signup(app.baseUrl);
       const token = decodeURIComponent(s.cookie.slice('atende_session='.length));
-      const fromCookie = await app.deps.auth.authenticate({ cookieHeader: `theme=dark; ${s.cookie}; lang=pt-BR` });
-      expect(fromCookie).toMatchObject({ userId: s.user.id, accountId: s.account.id, role: 'owner', email: s.email, name: 'Owner' });
+      const fromCookie = await app.deps.auth.authenticate({
+        cookieHeader: `theme=dark; ${s.cookie}; lang=pt-BR`,
+      });
+      expect(fromCookie).toMatchObject({
+        userId: s.user.id,
+        accountId: s.account.id,
+        role: 'owner',
+        email: s.email,
+        name: 'Owner',
+      });
       expect(await app.deps.auth.authenticate({ bearerToken: token })).toMatchObject({ userId: s.user.id });
       await expect(app.deps.auth.authenticate({})).rejects.toMatchObject({ code: 'unauthenticated' });
-      await expect(app.deps.auth.authenticate({ cookieHeader: 'atende_session=abc.def' })).rejects.toMatchObject({ code: 'unauthenticated' });
+      await expect(
+        app.deps.auth.authenticate({ cookieHeader: 'atende_session=abc.def' }),
+      ).rejects.toMatchObject({ code: 'unauthenticated' });
     });
 
     it('refuses a missing, tampered or garbage session with 401 unauthenticated', async () => {
@@ -263,10 +334,16 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
     it('changes the password: the old one stops working, other sessions are revoked, the caller stays in', async () => {
       const s = await signup(app.baseUrl);
       const other = await login(app.baseUrl, { email: s.email, password: s.password });
-      const bad = await api(app.baseUrl, s.cookie).post('/api/auth/password', { currentPassword: 'wrong one', newPassword: 'brand new password' });
+      const bad = await api(app.baseUrl, s.cookie).post('/api/auth/password', {
+        currentPassword: 'wrong one',
+        newPassword: 'brand new password',
+      });
       expect(bad.status).toBe(400);
       expect(bad.body.error.code).toBe('validation_failed');
-      const r = await api(app.baseUrl, s.cookie).post('/api/auth/password', { currentPassword: s.password, newPassword: 'brand new password' });
+      const r = await api(app.baseUrl, s.cookie).post('/api/auth/password', {
+        currentPassword: s.password,
+        newPassword: 'brand new password',
+      });
       expect(r.status).toBe(204);
       const fresh = sessionCookieOf(r.headers);
       expect((await api(app.baseUrl, fresh).get('/api/me')).status).toBe(200);
@@ -275,19 +352,41 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
         expect((await api(app.baseUrl, other.cookie).get('/api/me')).status).toBe(401);
       }
       const ip = fromIp();
-      expect((await api(app.baseUrl, undefined, ip).post('/api/auth/login', { email: s.email, password: s.password })).status).toBe(401);
-      expect((await api(app.baseUrl, undefined, ip).post('/api/auth/login', { email: s.email, password: 'brand new password' })).status).toBe(200);
+      expect(
+        (
+          await api(app.baseUrl, undefined, ip).post('/api/auth/login', {
+            email: s.email,
+            password: s.password,
+          })
+        ).status,
+      ).toBe(401);
+      expect(
+        (
+          await api(app.baseUrl, undefined, ip).post('/api/auth/login', {
+            email: s.email,
+            password: 'brand new password',
+          })
+        ).status,
+      ).toBe(200);
     });
 
     it('requires a session to change the password', async () => {
-      const r = await api(app.baseUrl).post('/api/auth/password', { currentPassword: 'x', newPassword: 'yyyyyyyy' });
+      const r = await api(app.baseUrl).post('/api/auth/password', {
+        currentPassword: 'x',
+        newPassword: 'yyyyyyyy',
+      });
       expect(r.status).toBe(401);
     });
   });
 
   describe('bad input', () => {
     const big = 'a'.repeat(1024 * 1024);
-    const good = () => ({ email: `b-${randomUUID()}@example.com`, password: 'correct horse battery', name: 'N', accountName: 'A' });
+    const good = () => ({
+      email: `b-${randomUUID()}@example.com`,
+      password: 'correct horse battery',
+      name: 'N',
+      accountName: 'A',
+    });
     const cases: Array<[string, unknown]> = [
       ['an empty object', {}],
       ['null', null],
@@ -308,14 +407,19 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       ['an array accountName', { ...good(), accountName: ['Loja'] }],
     ];
 
-    it.each(cases)('signup with %s → 400 validation_failed with zod issues, nothing created', async (_label, body) => {
-      const before = await counts();
-      const r = await api(app.baseUrl).post('/api/auth/signup', JSON.stringify(body));
-      expect(r.status).toBe(400);
-      expect(r.body.error.code).toBe('validation_failed');
-      expect(r.body.error.details).toEqual(expect.arrayContaining([{ path: expect.stringMatching(/^body/), message: expect.any(String) }]));
-      expect(await counts()).toMatchObject({ accounts: before.accounts, users: before.users });
-    });
+    it.each(cases)(
+      'signup with %s → 400 validation_failed with zod issues, nothing created',
+      async (_label, body) => {
+        const before = await counts();
+        const r = await api(app.baseUrl).post('/api/auth/signup', JSON.stringify(body));
+        expect(r.status).toBe(400);
+        expect(r.body.error.code).toBe('validation_failed');
+        expect(r.body.error.details).toEqual(
+          expect.arrayContaining([{ path: expect.stringMatching(/^body/), message: expect.any(String) }]),
+        );
+        expect(await counts()).toMatchObject({ accounts: before.accounts, users: before.users });
+      },
+    );
 
     it.each([
       ['/api/auth/login', 'an empty object', {}],
@@ -337,18 +441,34 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
 
     it('password change with bad bodies → 400 and the password is unchanged', async () => {
       const s = await signup(app.baseUrl);
-      for (const body of [{}, null, [], { currentPassword: s.password }, { currentPassword: s.password, newPassword: 'short' }, { currentPassword: s.password, newPassword: big }]) {
+      for (const body of [
+        {},
+        null,
+        [],
+        { currentPassword: s.password },
+        { currentPassword: s.password, newPassword: 'short' },
+        { currentPassword: s.password, newPassword: big },
+      ]) {
         const r = await api(app.baseUrl, s.cookie).post('/api/auth/password', JSON.stringify(body));
         expect(r.status).toBe(400);
         expect(r.body.error.code).toBe('validation_failed');
       }
-      expect((await api(app.baseUrl, undefined, fromIp()).post('/api/auth/login', { email: s.email, password: s.password })).status).toBe(200);
+      expect(
+        (
+          await api(app.baseUrl, undefined, fromIp()).post('/api/auth/login', {
+            email: s.email,
+            password: s.password,
+          })
+        ).status,
+      ).toBe(200);
     });
 
     it('malformed JSON and a non-JSON content type get clear 4xx', async () => {
       const bad = await api(app.baseUrl).post('/api/auth/login', '{"email":', {});
       expect(bad.status).toBe(400);
-      const form = await api(app.baseUrl).post('/api/auth/login', 'email=a', { 'content-type': 'application/x-www-form-urlencoded' });
+      const form = await api(app.baseUrl).post('/api/auth/login', 'email=a', {
+        'content-type': 'application/x-www-form-urlencoded',
+      });
       expect(form.status).toBe(415);
     });
   });

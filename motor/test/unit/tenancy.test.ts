@@ -111,59 +111,100 @@ describe('tenancy matrix', () => {
     const agent = await addMember(app.baseUrl, owner.cookie, { role: 'agent' });
     const instanceName = `ten-${randomUUID().slice(0, 8)}`;
     const secret = randomBytes(24).toString('base64url');
-    await app.db.call('instance_create', { accountId: owner.account.id, name: instanceName, webhookSecret: secret });
+    await app.db.call('instance_create', {
+      accountId: owner.account.id,
+      name: instanceName,
+      webhookSecret: secret,
+    });
     const phone = `55119${Math.floor(10_000_000 + Math.random() * 89_999_999)}`;
     const text = `secret text of ${accountName} ${randomUUID()}`;
     const hook = await fetch(`${app.baseUrl}/api/webhook`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-motor-token': secret },
-      body: JSON.stringify(messageUpsertBody({ instance: instanceName, phone, text, pushName: `${accountName} customer` })),
+      body: JSON.stringify(
+        messageUpsertBody({ instance: instanceName, phone, text, pushName: `${accountName} customer` }),
+      ),
     });
     expect(hook.status).toBe(200);
     const list = await api(app.baseUrl, owner.cookie).get('/api/conversations');
     expect(list.body).toHaveLength(1);
     const conversationId = list.body[0].id;
     const msgs = await api(app.baseUrl, owner.cookie).get(`/api/conversations/${conversationId}/messages`);
-    return { owner, agentId: agent.user.id, agentEmail: agent.email, instanceName, conversationId, messageId: msgs.body[0].id, phone, text };
+    return {
+      owner,
+      agentId: agent.user.id,
+      agentEmail: agent.email,
+      instanceName,
+      conversationId,
+      messageId: msgs.body[0].id,
+      phone,
+      text,
+    };
   }
 
   /** Every string that identifies A's data; none may appear in anything B receives. */
-  const aMarkers = () => [ids.a.owner.account.id, ids.a.owner.user.id, ids.a.owner.email, ids.a.agentId, ids.a.agentEmail, ids.a.instanceName, ids.a.conversationId, ids.a.messageId, ids.a.phone, ids.a.text, 'Loja A'];
+  const aMarkers = () => [
+    ids.a.owner.account.id,
+    ids.a.owner.user.id,
+    ids.a.owner.email,
+    ids.a.agentId,
+    ids.a.agentEmail,
+    ids.a.instanceName,
+    ids.a.conversationId,
+    ids.a.messageId,
+    ids.a.phone,
+    ids.a.text,
+    'Loja A',
+  ];
 
   it('covers every route the app registers', () => {
     const koa = createApp(app.deps) as Koa;
     const registered = new Set<string>();
-    for (const mw of koa.middleware as Array<{ router?: { stack: Array<{ path: string; methods: string[] }> } }>) {
+    for (const mw of koa.middleware as Array<{
+      router?: { stack: Array<{ path: string; methods: string[] }> };
+    }>) {
       for (const layer of mw.router?.stack ?? []) {
-        for (const m of layer.methods) if (m !== 'HEAD' && m !== 'OPTIONS') registered.add(`${m} ${layer.path}`);
+        for (const m of layer.methods)
+          if (m !== 'HEAD' && m !== 'OPTIONS') registered.add(`${m} ${layer.path}`);
       }
     }
-    const covered = new Set([...MATRIX.map((r) => `${r.method} ${r.route}`), ...Object.keys(NOT_ACCOUNT_SCOPED)]);
+    const covered = new Set([
+      ...MATRIX.map((r) => `${r.method} ${r.route}`),
+      ...Object.keys(NOT_ACCOUNT_SCOPED),
+    ]);
     expect(registered.size).toBeGreaterThan(20);
     const missing = [...registered].filter((r) => !covered.has(r));
     expect(missing, 'routes missing from the tenancy MATRIX').toEqual([]);
   });
 
-  it.each(MATRIX.map((r) => [`${r.method} ${r.route}`, r] as const))('B → %s with A\'s ids never sees A', async (_name, row) => {
-    const b = api(app.baseUrl, ids.b.owner.cookie);
-    const r = await b.request(row.method, row.path(ids), row.body?.(ids));
-    const text = JSON.stringify(r.body ?? '');
-    for (const marker of aMarkers()) expect(text, `${row.method} ${row.path(ids)} leaked ${marker}`).not.toContain(marker);
-    if (row.expect === 404) {
-      expect(r.status, text).toBe(404);
-      expect(r.body.error.code).toBe('not_found');
-    } else if (row.expect === 'own') {
-      expect(r.status, text).toBeGreaterThanOrEqual(200);
-      expect(r.status, text).toBeLessThan(300);
-    } else {
-      expect(row.expect, text).toContain(r.status);
-    }
-  });
+  it.each(MATRIX.map((r) => [`${r.method} ${r.route}`, r] as const))(
+    "B → %s with A's ids never sees A",
+    async (_name, row) => {
+      const b = api(app.baseUrl, ids.b.owner.cookie);
+      const r = await b.request(row.method, row.path(ids), row.body?.(ids));
+      const text = JSON.stringify(r.body ?? '');
+      for (const marker of aMarkers())
+        expect(text, `${row.method} ${row.path(ids)} leaked ${marker}`).not.toContain(marker);
+      if (row.expect === 404) {
+        expect(r.status, text).toBe(404);
+        expect(r.body.error.code).toBe('not_found');
+      } else if (row.expect === 'own') {
+        expect(r.status, text).toBeGreaterThanOrEqual(200);
+        expect(r.status, text).toBeLessThan(300);
+      } else {
+        expect(row.expect, text).toContain(r.status);
+      }
+    },
+  );
 
   it("B's own-data routes show B's data (so 'no A' is not just 'nothing')", async () => {
     const b = api(app.baseUrl, ids.b.owner.cookie);
-    expect((await b.get('/api/conversations')).body.map((c: { id: string }) => c.id)).toEqual([ids.b.conversationId]);
-    expect((await b.get('/api/instances')).body.map((i: { name: string }) => i.name)).toEqual([ids.b.instanceName]);
+    expect((await b.get('/api/conversations')).body.map((c: { id: string }) => c.id)).toEqual([
+      ids.b.conversationId,
+    ]);
+    expect((await b.get('/api/instances')).body.map((i: { name: string }) => i.name)).toEqual([
+      ids.b.instanceName,
+    ]);
     expect((await b.get('/api/users')).body).toHaveLength(2);
     expect((await b.get('/api/me')).body.account.name).toBe('Loja B');
   });

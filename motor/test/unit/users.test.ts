@@ -30,7 +30,14 @@ describe(UsersService.name, () => {
       const r = await api(app.baseUrl, who.cookie).get('/api/users');
       expect(r.status).toBe(200);
       expect(r.body.map((u: { role: string }) => u.role)).toEqual(['owner', 'admin', 'agent']);
-      expect(r.body[0]).toEqual({ id: owner.user.id, email: owner.email, name: 'Owner', role: 'owner', createdAt: expect.any(String), pending: false });
+      expect(r.body[0]).toEqual({
+        id: owner.user.id,
+        email: owner.email,
+        name: 'Owner',
+        role: 'owner',
+        createdAt: expect.any(String),
+        pending: false,
+      });
       expect(JSON.stringify(r.body)).not.toMatch(/hash|password/i);
     }
     expect((await api(app.baseUrl).get('/api/users')).status).toBe(401);
@@ -39,9 +46,16 @@ describe(UsersService.name, () => {
   it('invites with a password: 201 {user}, the member can log in at once', async () => {
     const { owner } = await team();
     const email = `new-${randomUUID()}@example.com`;
-    const r = await api(app.baseUrl, owner.cookie).post('/api/users', { email, name: 'Nova', role: 'agent', password: 'initial password' });
+    const r = await api(app.baseUrl, owner.cookie).post('/api/users', {
+      email,
+      name: 'Nova',
+      role: 'agent',
+      password: 'initial password',
+    });
     expect(r.status).toBe(201);
-    expect(r.body).toEqual({ user: expect.objectContaining({ email, name: 'Nova', role: 'agent', pending: false }) });
+    expect(r.body).toEqual({
+      user: expect.objectContaining({ email, name: 'Nova', role: 'agent', pending: false }),
+    });
     const l = await login(app.baseUrl, { email, password: 'initial password' });
     expect(l.account.id).toBe(owner.account.id);
   });
@@ -55,21 +69,41 @@ describe(UsersService.name, () => {
     expect(r.body.inviteUrl).toMatch(/^https:\/\/atende\.example\.com\/invite\/[A-Za-z0-9_-]{40,}$/);
     const token = r.body.inviteUrl.split('/').pop();
     // Pending members cannot log in yet.
-    expect((await api(app.baseUrl).post('/api/auth/login', { email, password: 'whatever pw' })).status).toBe(401);
-    const accept = await api(app.baseUrl).post('/api/auth/invite/accept', { token, password: 'chosen password' });
+    expect((await api(app.baseUrl).post('/api/auth/login', { email, password: 'whatever pw' })).status).toBe(
+      401,
+    );
+    const accept = await api(app.baseUrl).post('/api/auth/invite/accept', {
+      token,
+      password: 'chosen password',
+    });
     expect(accept.status).toBe(200);
     expect(accept.body.user).toMatchObject({ email, role: 'agent' });
     expect((await api(app.baseUrl, sessionCookieOf(accept.headers)).get('/api/me')).status).toBe(200);
-    const again = await api(app.baseUrl).post('/api/auth/invite/accept', { token, password: 'another password' });
+    const again = await api(app.baseUrl).post('/api/auth/invite/accept', {
+      token,
+      password: 'another password',
+    });
     expect(again.status).toBe(404);
-    expect((await api(app.baseUrl).post('/api/auth/invite/accept', { token: 'x'.repeat(43), password: 'chosen password' })).status).toBe(404);
+    expect(
+      (
+        await api(app.baseUrl).post('/api/auth/invite/accept', {
+          token: 'x'.repeat(43),
+          password: 'chosen password',
+        })
+      ).status,
+    ).toBe(404);
     await login(app.baseUrl, { email, password: 'chosen password' });
   });
 
   it('refuses an email already in use (in any account) with 409', async () => {
     const { owner } = await team();
     const other = await signup(app.baseUrl);
-    const r = await api(app.baseUrl, owner.cookie).post('/api/users', { email: other.email, name: 'X', role: 'agent', password: 'whatever pw' });
+    const r = await api(app.baseUrl, owner.cookie).post('/api/users', {
+      email: other.email,
+      name: 'X',
+      role: 'agent',
+      password: 'whatever pw',
+    });
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('conflict');
   });
@@ -77,7 +111,16 @@ describe(UsersService.name, () => {
   it('gives agents 403 on invite, role change and removal', async () => {
     const { owner, agent } = await team();
     const a = api(app.baseUrl, agent.cookie);
-    expect((await a.post('/api/users', { email: `x-${randomUUID()}@example.com`, name: 'X', role: 'agent', password: 'whatever pw' })).body.error.code).toBe('forbidden');
+    expect(
+      (
+        await a.post('/api/users', {
+          email: `x-${randomUUID()}@example.com`,
+          name: 'X',
+          role: 'agent',
+          password: 'whatever pw',
+        })
+      ).body.error.code,
+    ).toBe('forbidden');
     expect((await a.patch(`/api/users/${owner.user.id}`, { role: 'agent' })).status).toBe(403);
     expect((await a.delete(`/api/users/${owner.user.id}`)).status).toBe(403);
   });
@@ -91,7 +134,16 @@ describe(UsersService.name, () => {
     expect((await a.patch(`/api/users/${owner.user.id}`, { role: 'agent' })).status).toBe(403);
     expect((await a.delete(`/api/users/${owner.user.id}`)).status).toBe(403);
     // Owners are only made by owners; the invite schema has no owner role at all.
-    expect((await a.post('/api/users', { email: `o-${randomUUID()}@example.com`, name: 'O', role: 'owner', password: 'whatever pw' })).status).toBe(400);
+    expect(
+      (
+        await a.post('/api/users', {
+          email: `o-${randomUUID()}@example.com`,
+          name: 'O',
+          role: 'owner',
+          password: 'whatever pw',
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('keeps at least one owner and refuses removing yourself', async () => {
@@ -105,7 +157,9 @@ describe(UsersService.name, () => {
     expect((await o.patch(`/api/users/${owner.user.id}`, { role: 'agent' })).body.role).toBe('agent');
     // The demoted owner's next request already sees the new role.
     expect((await api(app.baseUrl, owner.cookie).get('/api/me')).body.user.role).toBe('agent');
-    expect((await api(app.baseUrl, owner.cookie).patch(`/api/users/${admin.user.id}`, { role: 'agent' })).status).toBe(403);
+    expect(
+      (await api(app.baseUrl, owner.cookie).patch(`/api/users/${admin.user.id}`, { role: 'agent' })).status,
+    ).toBe(403);
   });
 
   it('removes a member and revokes their sessions at once', async () => {
@@ -117,7 +171,7 @@ describe(UsersService.name, () => {
     expect((await api(app.baseUrl, owner.cookie).delete(`/api/users/${agent.user.id}`)).status).toBe(404);
   });
 
-  it('answers 404 for another account\'s users and 400 for bad ids and bodies', async () => {
+  it("answers 404 for another account's users and 400 for bad ids and bodies", async () => {
     const { owner } = await team();
     const other: SignedUp = await signup(app.baseUrl);
     const o = api(app.baseUrl, owner.cookie);
@@ -131,7 +185,14 @@ describe(UsersService.name, () => {
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe('validation_failed');
     }
-    for (const body of [{}, null, [{}], { email: 'bad', name: 'x' }, { email: `${randomUUID()}@e.co`, name: 'x', password: 'short' }, { email: `${randomUUID()}@e.co`, name: 'x'.repeat(1024 * 1024) }]) {
+    for (const body of [
+      {},
+      null,
+      [{}],
+      { email: 'bad', name: 'x' },
+      { email: `${randomUUID()}@e.co`, name: 'x', password: 'short' },
+      { email: `${randomUUID()}@e.co`, name: 'x'.repeat(1024 * 1024) },
+    ]) {
       const r = await o.post('/api/users', JSON.stringify(body));
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe('validation_failed');
@@ -145,7 +206,11 @@ describe(`${UsersService.name} with Supabase Auth`, () => {
   let gotrue: GotrueServer;
   beforeAll(async () => {
     gotrue = await startGotrueServer();
-    const supabase = new SupabaseAuth({ url: gotrue.url, serviceRoleKey: gotrue.serviceRoleKey, jwtSecret: gotrue.jwtSecret });
+    const supabase = new SupabaseAuth({
+      url: gotrue.url,
+      serviceRoleKey: gotrue.serviceRoleKey,
+      jwtSecret: gotrue.jwtSecret,
+    });
     app = await startTestApp({ supabase });
   });
   afterAll(async () => {
@@ -170,11 +235,18 @@ describe(`${UsersService.name} with Supabase Auth`, () => {
     const r = await api(app.baseUrl, owner.cookie).post('/api/users', { email, name: 'Link', role: 'admin' });
     expect(r.status).toBe(201);
     const token = r.body.inviteUrl.split('/').pop();
-    const accept = await api(app.baseUrl).post('/api/auth/invite/accept', { token, password: 'chosen password' });
+    const accept = await api(app.baseUrl).post('/api/auth/invite/accept', {
+      token,
+      password: 'chosen password',
+    });
     expect(accept.status).toBe(200);
     expect(accept.body.user).toMatchObject({ email, role: 'admin' });
-    expect((await api(app.baseUrl, sessionCookieOf(accept.headers)).get('/api/me')).body.account.id).toBe(owner.account.id);
-    expect((await api(app.baseUrl).post('/api/auth/invite/accept', { token, password: 'chosen password' })).status).toBe(404);
+    expect((await api(app.baseUrl, sessionCookieOf(accept.headers)).get('/api/me')).body.account.id).toBe(
+      owner.account.id,
+    );
+    expect(
+      (await api(app.baseUrl).post('/api/auth/invite/accept', { token, password: 'chosen password' })).status,
+    ).toBe(404);
     expect([...gotrue.users.values()].filter((u) => u.email === email)).toHaveLength(1);
     await login(app.baseUrl, { email, password: 'chosen password' });
   });

@@ -64,7 +64,11 @@ export class SupabaseAuth {
       throw fail('sign-in', error);
     }
     if (!data.session || !data.user) throw upstreamFailed('Supabase Auth sign-in answered without a session');
-    return { authUserId: data.user.id, accessToken: data.session.access_token, expiresIn: data.session.expires_in };
+    return {
+      authUserId: data.user.id,
+      accessToken: data.session.access_token,
+      expiresIn: data.session.expires_in,
+    };
   }
 
   /** Creates a confirmed user; `conflict` when the email is taken. */
@@ -125,5 +129,9 @@ function isWrongCredentials(error: { code?: string; status?: number }) {
 }
 
 function fail(what: string, error: { message: string; status?: number; code?: string }) {
-  return upstreamFailed(`Supabase Auth ${what} failed with status ${error.status ?? 'none'}`, { code: error.code }, error);
+  return upstreamFailed(
+    `Supabase Auth ${what} failed with status ${error.status ?? 'none'}`,
+    { code: error.code },
+    error,
+  );
 }

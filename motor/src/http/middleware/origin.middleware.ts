@@ -13,7 +13,11 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * @example
  *   isAllowedOrigin({ origin: req.headers.origin, host: req.headers.host, publicUrl: config.publicUrl })
  */
-export function isAllowedOrigin(opts: { origin?: string | null; host?: string | null; publicUrl: string }): boolean {
+export function isAllowedOrigin(opts: {
+  origin?: string | null;
+  host?: string | null;
+  publicUrl: string;
+}): boolean {
   const origin = opts.origin?.trim();
   if (!origin) return true;
   let o: URL;

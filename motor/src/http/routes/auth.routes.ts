@@ -41,7 +41,10 @@ export function authRoutes(deps: { auth: AuthService; config: { publicUrl: strin
   // Logout always clears the cookie, even when the session was already gone.
   router.post('/auth/logout', async (ctx) => {
     const caller = await auth
-      .authenticate({ cookieHeader: ctx.get('cookie') || undefined, bearerToken: bearerOf(ctx.get('authorization')) })
+      .authenticate({
+        cookieHeader: ctx.get('cookie') || undefined,
+        bearerToken: bearerOf(ctx.get('authorization')),
+      })
       .catch((err: unknown) => {
         if (err instanceof AppError && err.code === 'unauthenticated') return undefined;
         throw err;
@@ -51,11 +54,16 @@ export function authRoutes(deps: { auth: AuthService; config: { publicUrl: strin
     ctx.status = 204;
   });
 
-  router.post('/auth/password', requireAuth(auth), validate({ body: changePasswordBodySchema }), async (ctx) => {
-    const session = await auth.changePassword(authOf(ctx), input(ctx, 'body', changePasswordBodySchema));
-    setSessionCookie(ctx, session, publicUrl);
-    ctx.status = 204;
-  });
+  router.post(
+    '/auth/password',
+    requireAuth(auth),
+    validate({ body: changePasswordBodySchema }),
+    async (ctx) => {
+      const session = await auth.changePassword(authOf(ctx), input(ctx, 'body', changePasswordBodySchema));
+      setSessionCookie(ctx, session, publicUrl);
+      ctx.status = 204;
+    },
+  );
 
   router.post('/auth/invite/accept', validate({ body: acceptInviteBodySchema }), async (ctx) => {
     answer(ctx, await auth.acceptInvite(input(ctx, 'body', acceptInviteBodySchema)), 200);

@@ -25,10 +25,15 @@ export function usersRoutes(deps: { auth: AuthService; users: UsersService }) {
     ctx.body = await deps.users.invite(authOf(ctx), input(ctx, 'body', inviteUserBodySchema));
   });
 
-  router.patch('/:id', ...manager, validate({ params: idParamSchema, body: updateUserBodySchema }), async (ctx) => {
-    const { id } = input(ctx, 'params', idParamSchema);
-    ctx.body = await deps.users.setRole(authOf(ctx), id, input(ctx, 'body', updateUserBodySchema).role);
-  });
+  router.patch(
+    '/:id',
+    ...manager,
+    validate({ params: idParamSchema, body: updateUserBodySchema }),
+    async (ctx) => {
+      const { id } = input(ctx, 'params', idParamSchema);
+      ctx.body = await deps.users.setRole(authOf(ctx), id, input(ctx, 'body', updateUserBodySchema).role);
+    },
+  );
 
   router.delete('/:id', ...manager, validate({ params: idParamSchema }), async (ctx) => {
     await deps.users.remove(authOf(ctx), input(ctx, 'params', idParamSchema).id);
