@@ -114,6 +114,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (e.DATABASE_URL) database = { driver: 'postgres', url: e.DATABASE_URL, ...(e.DATABASE_GROUP_COMMIT === 'on' ? { groupCommit: true } : {}) };
   else if (supabase) database = { driver: 'supabase', url: supabase.url, serviceRoleKey: supabase.serviceRoleKey };
 
+  // Several Motor processes (REDIS_URL) must sign and verify session cookies with one key; a
+  // secret generated per process into DATA_DIR would make each refuse the others' sessions.
+  if (e.REDIS_URL && !e.SESSION_SECRET && !supabase) need('SESSION_SECRET', 'REDIS_URL is set (all Motor processes must share it)');
+
   let evolution: Config['evolution'] = { mode: 'simulator', port: e.SIMULATOR_PORT, timeoutMs: e.EVOLUTION_TIMEOUT_MS };
   if (e.EVOLUTION_API_URL) {
     if (!e.EVOLUTION_API_KEY) need('EVOLUTION_API_KEY', 'EVOLUTION_API_URL is set');
