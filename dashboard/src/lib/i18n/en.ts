@@ -173,7 +173,7 @@ export const en: Record<MessageKey, string> = {
   'wa.qr.refresh': 'The code refreshes by itself every ~45 s.',
   'wa.connectedAs': 'Connected as {phone}',
   'wa.reason.qr_limit_reached': 'The code expired.',
-  'wa.reason.logged_out': 'Logged out from the phone.',
+  'wa.reason.logged_out': 'Logged out: the WhatsApp session was ended (here or on the phone).',
   'wa.reason.closed': 'The connection was closed.',
   'wa.retry': 'Try again',
   'wa.reconnect': 'Reconnect',

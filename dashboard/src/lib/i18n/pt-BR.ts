@@ -171,7 +171,7 @@ export const ptBR = {
   'wa.qr.refresh': 'O código muda sozinho a cada ~45 s.',
   'wa.connectedAs': 'Conectado como {phone}',
   'wa.reason.qr_limit_reached': 'O código expirou.',
-  'wa.reason.logged_out': 'Desconectado pelo celular.',
+  'wa.reason.logged_out': 'Sessão encerrada: o número foi desconectado (aqui ou no celular).',
   'wa.reason.closed': 'A conexão foi encerrada.',
   'wa.retry': 'Tentar de novo',
   'wa.reconnect': 'Reconectar',
