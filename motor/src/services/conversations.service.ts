@@ -1,4 +1,10 @@
-import type { Conversation, ListConversationsQuery, ListMessagesQuery, Message, PatchConversationBody } from '@atende/shared';
+import type {
+  Conversation,
+  ListConversationsQuery,
+  ListMessagesQuery,
+  Message,
+  PatchConversationBody,
+} from '@atende/shared';
 import { AppError } from '../errors.js';
 import type { Db } from '../ports/db.port.js';
 import type { AccountEvent, RealtimePublisher } from '../ports/realtime.port.js';
@@ -11,7 +17,14 @@ export interface Caller {
 
 /** The dashboard's overview (GET /api/overview). */
 export interface Overview {
-  instances: Array<{ id: string; name: string; status: string; phoneNumber: string | null; profileName: string | null; updatedAt: string }>;
+  instances: Array<{
+    id: string;
+    name: string;
+    status: string;
+    phoneNumber: string | null;
+    profileName: string | null;
+    updatedAt: string;
+  }>;
   openConversations: number;
   messagesToday: number;
 }
@@ -28,7 +41,10 @@ export class ConversationsService {
   constructor(private readonly deps: { db: Db; realtime: RealtimePublisher }) {}
 
   /** Newest activity first; `nextCursor` continues after the last item (null at the end). */
-  async list(caller: Caller, q: ListConversationsQuery & { cursor?: string }): Promise<{ items: Conversation[]; nextCursor: string | null }> {
+  async list(
+    caller: Caller,
+    q: ListConversationsQuery & { cursor?: string },
+  ): Promise<{ items: Conversation[]; nextCursor: string | null }> {
     const cursor = q.cursor ? decodeCursor(q.cursor) : null;
     const items = await this.deps.db.call<Conversation[]>('conversations_list', {
       accountId: caller.accountId,
@@ -39,12 +55,16 @@ export class ConversationsService {
       limit: q.limit,
     });
     const last = items.at(-1);
-    const nextCursor = items.length === q.limit && last?.lastMessageAt ? encodeCursor(last.lastMessageAt, last.id) : null;
+    const nextCursor =
+      items.length === q.limit && last?.lastMessageAt ? encodeCursor(last.lastMessageAt, last.id) : null;
     return { items, nextCursor };
   }
 
   get(caller: Caller, conversationId: string): Promise<Conversation> {
-    return this.deps.db.call<Conversation>('conversation_get', { accountId: caller.accountId, conversationId });
+    return this.deps.db.call<Conversation>('conversation_get', {
+      accountId: caller.accountId,
+      conversationId,
+    });
   }
 
   /** The newest `limit` messages before `before`, ascending. */
@@ -65,17 +85,23 @@ export class ConversationsService {
    *   await conversations.markRead(ctx.state.auth, conversationId);
    */
   async markRead(caller: Pick<Caller, 'accountId'>, conversationId: string): Promise<void> {
-    const r = await this.deps.db.call<{ events: AccountEvent[] }>('conversation_read', { accountId: caller.accountId, conversationId });
+    const r = await this.deps.db.call<{ events: AccountEvent[] }>('conversation_read', {
+      accountId: caller.accountId,
+      conversationId,
+    });
     this.deps.realtime.publish(r.events);
   }
 
   /** Status / assignee (a user of the same account, else 404) / AI toggle. */
   async patch(caller: Caller, conversationId: string, patch: PatchConversationBody): Promise<Conversation> {
-    const r = await this.deps.db.call<{ conversation: Conversation; events: AccountEvent[] }>('conversation_patch', {
-      accountId: caller.accountId,
-      conversationId,
-      patch,
-    });
+    const r = await this.deps.db.call<{ conversation: Conversation; events: AccountEvent[] }>(
+      'conversation_patch',
+      {
+        accountId: caller.accountId,
+        conversationId,
+        patch,
+      },
+    );
     this.deps.realtime.publish(r.events);
     return r.conversation;
   }
@@ -94,7 +120,9 @@ export function decodeCursor(cursor: string): { at: string; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   if (!at || !id || !uuid.test(id) || Number.isNaN(Date.parse(at))) {
-    throw new AppError('validation_failed', 'invalid cursor', [{ path: 'query.cursor', message: 'not a cursor from this API' }]);
+    throw new AppError('validation_failed', 'invalid cursor', [
+      { path: 'query.cursor', message: 'not a cursor from this API' },
+    ]);
   }
   return { at, id };
 }

@@ -25,7 +25,9 @@ interface Begun {
  *   const message = await sut.send(caller, conversationId, { text: 'Olá!', clientId });
  */
 export class SendMessageService {
-  constructor(private readonly deps: { db: Db; realtime: RealtimePublisher; whatsapp: WhatsAppGateway; logger: Logger }) {}
+  constructor(
+    private readonly deps: { db: Db; realtime: RealtimePublisher; whatsapp: WhatsAppGateway; logger: Logger },
+  ) {}
 
   async send(caller: Caller, conversationId: string, input: SendMessageBody): Promise<Message> {
     const body = { ...input, text: input.text.replace(/\u0000/g, '') }; // Postgres text cannot hold U+0000
@@ -42,18 +44,24 @@ export class SendMessageService {
     let outcome: { waMessageId: string } | { error: string };
     try {
       if (!begun.target.number) throw new Error('the conversation has no WhatsApp address');
-      const sent = await this.deps.whatsapp.sendText(begun.target.instanceName, { number: begun.target.number, text: body.text });
+      const sent = await this.deps.whatsapp.sendText(begun.target.instanceName, {
+        number: begun.target.number,
+        text: body.text,
+      });
       outcome = { waMessageId: sent.waMessageId };
     } catch (err) {
       const reason = isAppError(err) || err instanceof Error ? err.message : String(err);
       this.deps.logger.warn({ err, conversationId, messageId: begun.message.id }, 'sendText failed');
       outcome = { error: reason };
     }
-    const done = await this.deps.db.call<{ message: Message; events: AccountEvent[] }>('send_message_result', {
-      accountId: caller.accountId,
-      messageId: begun.message.id,
-      ...outcome,
-    });
+    const done = await this.deps.db.call<{ message: Message; events: AccountEvent[] }>(
+      'send_message_result',
+      {
+        accountId: caller.accountId,
+        messageId: begun.message.id,
+        ...outcome,
+      },
+    );
     this.deps.realtime.publish(done.events);
     return done.message;
   }

@@ -40,9 +40,12 @@ export async function authenticateWebhook(
   deps: { db: Db; globalToken?: string },
   cred: WebhookCredentials,
 ): Promise<WebhookPrincipal> {
-  const row = await deps.db.call<{ id: string; accountId: string; webhookSecret: string } | null>('instance_auth', {
-    name: cred.instanceName,
-  });
+  const row = await deps.db.call<{ id: string; accountId: string; webhookSecret: string } | null>(
+    'instance_auth',
+    {
+      name: cred.instanceName,
+    },
+  );
   const fail = () => unauthenticated('invalid or missing webhook token');
   if (!row) throw fail();
   const who = { instanceId: row.id, accountId: row.accountId, instanceName: cred.instanceName };

@@ -27,14 +27,22 @@ import {
   qrImageSchema,
   receiptDataSchema,
 } from '../adapters/evolution/webhook/webhook.schemas.js';
-import { authenticateWebhook, type WebhookCredentials, type WebhookPrincipal } from './webhook-auth.service.js';
+import {
+  authenticateWebhook,
+  type WebhookCredentials,
+  type WebhookPrincipal,
+} from './webhook-auth.service.js';
 
 export type WebhookAnswer = { success: true; ignored?: true };
 type Ingested = { events: AccountEvent[] };
 type Handler = (who: WebhookPrincipal, data: unknown) => Promise<Ingested | null>;
 
 /** Called after a webhook's change committed and was published (e.g. the AI reply). */
-export type IngestListener = (e: { who: WebhookPrincipal; event: string; events: readonly AccountEvent[] }) => void | Promise<void>;
+export type IngestListener = (e: {
+  who: WebhookPrincipal;
+  event: string;
+  events: readonly AccountEvent[];
+}) => void | Promise<void>;
 
 export interface WebhookIntakeDeps {
   db: Db;
@@ -62,17 +70,30 @@ export class WebhookIntakeService {
       'messages.upsert': (w, d) => this.message(w, d, 'upsert'),
       'send.message': (w, d) => this.message(w, d, 'send'),
       'messages.update': (w, d) => this.receipt(w, d),
-      'messages.delete': (w, d) => this.change(w, { waMessageId: normalizeDelete(parse('messages.delete', deleteDataSchema, d)), deleted: true }),
+      'messages.delete': (w, d) =>
+        this.change(w, {
+          waMessageId: normalizeDelete(parse('messages.delete', deleteDataSchema, d)),
+          deleted: true,
+        }),
       'messages.edited': (w, d) => this.edit(w, d),
       'connection.update': (w, d) => this.connection(w, d),
-      'logout.instance': (w) => this.call('ingest_connection', w, { status: 'disconnected', reason: 'logged_out' }),
-      'remove.instance': (w) => this.call('ingest_connection', w, { status: 'disconnected', reason: 'closed' }),
+      'logout.instance': (w) =>
+        this.call('ingest_connection', w, { status: 'disconnected', reason: 'logged_out' }),
+      'remove.instance': (w) =>
+        this.call('ingest_connection', w, { status: 'disconnected', reason: 'closed' }),
       'qrcode.updated': (w, d) => this.qr(w, d),
       'contacts.upsert': (w, d) => this.contacts(w, d),
       'contacts.update': (w, d) => this.contacts(w, d),
-      'groups.upsert': (w, d) => this.call('ingest_groups', w, { groups: normalizeGroups(parse('groups.upsert', groupsDataSchema, d)) }),
+      'groups.upsert': (w, d) =>
+        this.call('ingest_groups', w, {
+          groups: normalizeGroups(parse('groups.upsert', groupsDataSchema, d)),
+        }),
       'group-participants.update': (w, d) =>
-        this.call('ingest_group_participants', w, normalizeGroupParticipants(parse('group-participants.update', groupParticipantsDataSchema, d))),
+        this.call(
+          'ingest_group_participants',
+          w,
+          normalizeGroupParticipants(parse('group-participants.update', groupParticipantsDataSchema, d)),
+        ),
     };
   }
 
@@ -87,9 +108,13 @@ export class WebhookIntakeService {
    */
   async handle(body: unknown, cred: Omit<WebhookCredentials, 'instanceName'>): Promise<WebhookAnswer> {
     const envelope = envelopeSchema.safeParse(body);
-    if (!envelope.success) throw invalid('invalid webhook body: a JSON object with string `event` and `instance`', envelope.error);
+    if (!envelope.success)
+      throw invalid('invalid webhook body: a JSON object with string `event` and `instance`', envelope.error);
     const { event, instance, data } = envelope.data;
-    const who = await authenticateWebhook({ db: this.deps.db, globalToken: this.deps.webhookToken }, { ...cred, instanceName: instance });
+    const who = await authenticateWebhook(
+      { db: this.deps.db, globalToken: this.deps.webhookToken },
+      { ...cred, instanceName: instance },
+    );
     const handler = Object.hasOwn(this.handlers, event) ? this.handlers[event] : undefined;
     if (!handler) return { success: true, ignored: true };
     const result = await handler(who, data);
@@ -100,7 +125,10 @@ export class WebhookIntakeService {
   }
 
   private async message(who: WebhookPrincipal, data: unknown, origin: 'upsert' | 'send') {
-    const m = normalizeMessage(parse(origin === 'send' ? 'send.message' : 'messages.upsert', messageDataSchema, data), origin);
+    const m = normalizeMessage(
+      parse(origin === 'send' ? 'send.message' : 'messages.upsert', messageDataSchema, data),
+      origin,
+    );
     return m ? this.call('ingest_message', who, { message: m }) : null;
   }
 
@@ -114,7 +142,10 @@ export class WebhookIntakeService {
     return e ? this.change(who, { waMessageId: e.waMessageId, text: e.text, editedAt: e.editedAt }) : null;
   }
 
-  private change(who: WebhookPrincipal, args: { waMessageId: string; text?: string; editedAt?: string; deleted?: boolean }) {
+  private change(
+    who: WebhookPrincipal,
+    args: { waMessageId: string; text?: string; editedAt?: string; deleted?: boolean },
+  ) {
     return this.call('ingest_message_change', who, args);
   }
 
@@ -135,16 +166,29 @@ export class WebhookIntakeService {
     const d = image.data;
     const qrCode = await qrDataUrl(d.qrcode.base64, d.qrcode.code);
     if (!qrCode) throw new AppError('validation_failed', 'qrcode.updated without a QR image or code');
-    const r = await this.deps.db.call<Ingested & { qr: { instanceId: string; instanceName: string; qrCode: string; pairingCode: string | null } }>(
+    const r = await this.deps.db.call<
+      Ingested & {
+        qr: { instanceId: string; instanceName: string; qrCode: string; pairingCode: string | null };
+      }
+    >(
       'ingest_qr',
-      withoutNul({ accountId: who.accountId, instanceId: who.instanceId, qrCode, pairingCode: d.qrcode.pairingCode ?? null }),
+      withoutNul({
+        accountId: who.accountId,
+        instanceId: who.instanceId,
+        qrCode,
+        pairingCode: d.qrcode.pairingCode ?? null,
+      }),
     );
     this.deps.realtime.publishQr(who.accountId, r.qr);
     return { events: r.events };
   }
 
   private call(fn: string, who: WebhookPrincipal, args: Record<string, unknown>): Promise<Ingested> {
-    return this.deps.db.call<Ingested>(fn, { accountId: who.accountId, instanceId: who.instanceId, ...withoutNul(args) });
+    return this.deps.db.call<Ingested>(fn, {
+      accountId: who.accountId,
+      instanceId: who.instanceId,
+      ...withoutNul(args),
+    });
   }
 
   private followUp(who: WebhookPrincipal, event: string, events: readonly AccountEvent[]) {
@@ -174,7 +218,10 @@ function invalid(message: string, error: z.ZodError) {
 }
 
 /** The PNG data URL Evolution sent, or one rendered from the raw code (some payloads elide it). */
-async function qrDataUrl(base64: string | null | undefined, code: string | null | undefined): Promise<string | null> {
+async function qrDataUrl(
+  base64: string | null | undefined,
+  code: string | null | undefined,
+): Promise<string | null> {
   if (base64 && /^data:image\/[a-z+]+;base64,[A-Za-z0-9+/=]+$/.test(base64)) return base64;
   if (code) return QRCode.toDataURL(code, { margin: 3, scale: 4, errorCorrectionLevel: 'H' });
   return null;

@@ -15,7 +15,8 @@ export function fakeWhatsApp() {
   const sent: Array<{ instanceName: string; number: string; text: string }> = [];
   const next: Array<{ waMessageId?: string; error?: string; wait?: Promise<unknown> }> = [];
   let n = 0;
-  const unexpected = (name: string) => () => Promise.reject(new Error(`fakeWhatsApp: unexpected call to ${name}`));
+  const unexpected = (name: string) => () =>
+    Promise.reject(new Error(`fakeWhatsApp: unexpected call to ${name}`));
   const gateway: WhatsAppGateway = {
     version: unexpected('version'),
     createInstance: unexpected('createInstance'),

@@ -9,13 +9,17 @@ import { createAccount } from './factories.js';
 export const FIXTURES_DIR = path.resolve(import.meta.dirname, '../fixtures/evolution');
 
 /** Every Evolution sample file's name. */
-export const fixtureNames = () => readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.json')).sort();
+export const fixtureNames = () =>
+  readdirSync(FIXTURES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 
 /** A sample body, with `instance` (and data.instance fields) rewritten to `instanceName`. */
 export function fixture(name: string, instanceName: string): any {
   const body = JSON.parse(readFileSync(path.join(FIXTURES_DIR, name), 'utf8'));
   body.instance = instanceName;
-  if (body.data && typeof body.data === 'object' && 'instance' in body.data) body.data.instance = instanceName;
+  if (body.data && typeof body.data === 'object' && 'instance' in body.data)
+    body.data.instance = instanceName;
   if (body.data?.qrcode?.instance) body.data.qrcode.instance = instanceName;
   return body;
 }
@@ -24,7 +28,13 @@ export function fixture(name: string, instanceName: string): any {
 export function recorder(): RealtimePublisher & { published: AccountEvent[]; qrs: InstanceQrPayload[] } {
   const published: AccountEvent[] = [];
   const qrs: InstanceQrPayload[] = [];
-  return { published, qrs, publish: (e) => void published.push(...e), publishQr: (_a, p) => void qrs.push(p), publishTyping() {} };
+  return {
+    published,
+    qrs,
+    publish: (e) => void published.push(...e),
+    publishQr: (_a, p) => void qrs.push(p),
+    publishTyping() {},
+  };
 }
 
 export interface TestInstance {
@@ -40,12 +50,21 @@ export async function createInstance(db: Db): Promise<TestInstance> {
   const a = await createAccount(db);
   const name = `inst-${randomUUID().slice(0, 8)}`;
   const secret = randomBytes(24).toString('base64url');
-  const r = await db.call<{ id: string }>('instance_create', { accountId: a.accountId, name, webhookSecret: secret });
+  const r = await db.call<{ id: string }>('instance_create', {
+    accountId: a.accountId,
+    name,
+    webhookSecret: secret,
+  });
   return { accountId: a.accountId, userId: a.userId, instanceId: r.id, name, secret };
 }
 
 /** POSTs a webhook body (object, or raw string) to the Motor. */
-export async function postWebhook(baseUrl: string, body: unknown, headers: Record<string, string> = {}, pathSuffix = '') {
+export async function postWebhook(
+  baseUrl: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  pathSuffix = '',
+) {
   const res = await fetch(`${baseUrl}/api/webhook${pathSuffix}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -93,17 +112,28 @@ export async function snapshot(db: Db, accountId: string, instanceId: string) {
         .sort((x, y) => String(x.waMessageId).localeCompare(String(y.waMessageId))),
     });
   }
-  convs.sort((x, y) => JSON.stringify(x.contact ?? x.group).localeCompare(JSON.stringify(y.contact ?? y.group)));
+  convs.sort((x, y) =>
+    JSON.stringify(x.contact ?? x.group).localeCompare(JSON.stringify(y.contact ?? y.group)),
+  );
   const contacts = (await db.call<any[]>('contacts_list', { accountId }))
     .map((c) => ({ jid: c.jid, lid: c.lid, phone: c.phone, name: c.name, avatarUrl: c.avatarUrl }))
     .sort((x, y) => String(x.jid ?? x.lid).localeCompare(String(y.jid ?? y.lid)));
-  const groups = (await db.call<any[]>('groups_list', { accountId })).map((g) => ({ jid: g.jid, subject: g.subject, participants: g.participants }));
+  const groups = (await db.call<any[]>('groups_list', { accountId })).map((g) => ({
+    jid: g.jid,
+    subject: g.subject,
+    participants: g.participants,
+  }));
   const instance = await db.call<any>('ingest_instance_state', { accountId, instanceId });
   return {
     convs,
     contacts,
     groups,
-    instance: { status: instance.status, reason: instance.reason, phoneNumber: instance.phoneNumber, profileName: instance.profileName },
+    instance: {
+      status: instance.status,
+      reason: instance.reason,
+      phoneNumber: instance.phoneNumber,
+      profileName: instance.profileName,
+    },
   };
 }
 

@@ -9,7 +9,8 @@ import { ConversationsService } from '../../src/services/conversations.service.j
 describe(`${ConversationsService.name} at scale (10k conversations, 100k messages)`, () => {
   let pg: PGlite;
   let accountId: string;
-  const call = async (fn: string, args: string) => (await pg.query<{ r: any }>(`select app.${fn}(${args}) as r`)).rows[0]!.r;
+  const call = async (fn: string, args: string) =>
+    (await pg.query<{ r: any }>(`select app.${fn}(${args}) as r`)).rows[0]!.r;
   // 100 ms is the budget on an idle machine; on a shared, overloaded one (load average above the
   // core count) it scales with the load so the test measures the query, not the neighbours.
   const budget = () => 100 * Math.max(1, os.loadavg()[0]! / os.cpus().length);
@@ -27,7 +28,9 @@ describe(`${ConversationsService.name} at scale (10k conversations, 100k message
   beforeAll(async () => {
     pg = new PGlite({ loadDataDir: new Blob([await readFile(inject('pgliteDump'))]) });
     await pg.waitReady;
-    const acc = await pg.query<{ r: any }>(`select app.signup(p_email := 'scale@example.com', p_name := 'S', p_account_name := 'Scale') as r`);
+    const acc = await pg.query<{ r: any }>(
+      `select app.signup(p_email := 'scale@example.com', p_name := 'S', p_account_name := 'Scale') as r`,
+    );
     accountId = acc.rows[0]!.r.account.id;
     await pg.exec(`
       insert into public.instances (account_id, name, webhook_secret) values ('${accountId}', 'scale-inst', 's');
@@ -47,7 +50,9 @@ describe(`${ConversationsService.name} at scale (10k conversations, 100k message
   afterAll(() => pg?.close());
 
   it('has the data', async () => {
-    const r = await pg.query<{ n: number }>(`select count(*)::int as n from public.messages where account_id = '${accountId}'`);
+    const r = await pg.query<{ n: number }>(
+      `select count(*)::int as n from public.messages where account_id = '${accountId}'`,
+    );
     expect(r.rows[0]!.n).toBe(100_000);
   });
 
@@ -61,7 +66,10 @@ describe(`${ConversationsService.name} at scale (10k conversations, 100k message
     expect(ms).toBeLessThan(budget());
     const page = await call('conversations_list', `p_account_id := '${accountId}', p_limit := 50`);
     const last = page.at(-1);
-    const next = await call('conversations_list', `p_account_id := '${accountId}', p_before := '${last.lastMessageAt}', p_before_id := '${last.id}', p_limit := 50`);
+    const next = await call(
+      'conversations_list',
+      `p_account_id := '${accountId}', p_before := '${last.lastMessageAt}', p_before_id := '${last.id}', p_limit := 50`,
+    );
     expect(next).toHaveLength(50);
     expect(new Set([...page, ...next].map((c: any) => c.id)).size).toBe(100);
   });
@@ -73,13 +81,24 @@ describe(`${ConversationsService.name} at scale (10k conversations, 100k message
   });
 
   it('searches names, phones and 100k message texts in well under 100 ms (median)', async () => {
-    const cases = [`p_q := 'pedido'`, `p_q := 'Cliente 9999'`, `p_q := '5511900004242'`, `p_q := 'pedido 7919'`, `p_q := 'nothing matches this'`];
+    const cases = [
+      `p_q := 'pedido'`,
+      `p_q := 'Cliente 9999'`,
+      `p_q := '5511900004242'`,
+      `p_q := 'pedido 7919'`,
+      `p_q := 'nothing matches this'`,
+    ];
     for (const q of cases) {
-      const ms = await timed(() => call('conversations_list', `p_account_id := '${accountId}', ${q}, p_limit := 50`));
+      const ms = await timed(() =>
+        call('conversations_list', `p_account_id := '${accountId}', ${q}, p_limit := 50`),
+      );
       console.info(`search ${q}: ${ms.toFixed(1)} ms (budget ${budget().toFixed(0)} ms)`);
       expect(ms, q).toBeLessThan(budget());
     }
-    const found = await call('conversations_list', `p_account_id := '${accountId}', p_q := '5511900004242', p_limit := 50`);
+    const found = await call(
+      'conversations_list',
+      `p_account_id := '${accountId}', p_q := '5511900004242', p_limit := 50`,
+    );
     expect(found.map((c: any) => c.contact.phone)).toEqual(['5511900004242']);
   });
 });

@@ -17,7 +17,13 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
   const inst = { name: `conv-${randomUUID().slice(0, 8)}`, secret: 'conv-secret-0123456789', id: '' };
 
   /** A customer message through the real webhook route. */
-  const customerSays = async (phone: string, name: string, text: string, ts: number, id = randomUUID().slice(0, 20)) => {
+  const customerSays = async (
+    phone: string,
+    name: string,
+    text: string,
+    ts: number,
+    id = randomUUID().slice(0, 20),
+  ) => {
     const body = fixture('messages-upsert-text.json', inst.name);
     body.data.key = { remoteJid: `${phone}@s.whatsapp.net`, fromMe: false, id };
     body.data.pushName = name;
@@ -38,7 +44,11 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
     owner = await signup(app.baseUrl, { name: 'Ana Agente' });
     other = await signup(app.baseUrl);
     client = api(app.baseUrl, owner.cookie);
-    const created = await app.db.call<{ id: string }>('instance_create', { accountId: owner.account.id, name: inst.name, webhookSecret: inst.secret });
+    const created = await app.db.call<{ id: string }>('instance_create', {
+      accountId: owner.account.id,
+      name: inst.name,
+      webhookSecret: inst.secret,
+    });
     inst.id = created.id;
     const base = 1763644000;
     await customerSays('5511900000001', 'Alice', 'quero um bolo de chocolate', base + 10);
@@ -62,7 +72,9 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
     } while (cursor);
     expect(seen).toEqual(all);
     const before = (await list()).body[2].lastMessageAt; // Davi's
-    expect((await list(`?before=${encodeURIComponent(before)}`)).body.map((c: any) => c.contact.name)).toEqual(['Carla', 'Bruno']);
+    expect(
+      (await list(`?before=${encodeURIComponent(before)}`)).body.map((c: any) => c.contact.name),
+    ).toEqual(['Carla', 'Bruno']);
   });
 
   it('searches by name, phone and message text', async () => {
@@ -88,7 +100,9 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
     expect(msgs.body.map((m: any) => m.text)).toEqual(['quero um bolo de chocolate', 'pode ser amanhã']);
     const newest = await client.get(`/api/conversations/${alice.id}/messages?limit=1`);
     expect(newest.body.map((m: any) => m.text)).toEqual(['pode ser amanhã']);
-    const older = await client.get(`/api/conversations/${alice.id}/messages?before=${encodeURIComponent(newest.body[0].createdAt)}`);
+    const older = await client.get(
+      `/api/conversations/${alice.id}/messages?before=${encodeURIComponent(newest.body[0].createdAt)}`,
+    );
     expect(older.body.map((m: any) => m.text)).toEqual(['quero um bolo de chocolate']);
   });
 
@@ -103,22 +117,35 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
 
   it('patches status, assignee and AI, and filters by status', async () => {
     const carla = await byPhone('5511900000003');
-    const r = await client.patch(`/api/conversations/${carla.id}`, { status: 'resolved', assigneeId: owner.user.id, aiEnabled: false });
+    const r = await client.patch(`/api/conversations/${carla.id}`, {
+      status: 'resolved',
+      assigneeId: owner.user.id,
+      aiEnabled: false,
+    });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ status: 'resolved', assigneeId: owner.user.id, aiEnabled: false });
-    expect(rt.published.at(-1)).toMatchObject({ type: 'conversation.updated', data: { conversation: { id: carla.id, status: 'resolved' } } });
+    expect(rt.published.at(-1)).toMatchObject({
+      type: 'conversation.updated',
+      data: { conversation: { id: carla.id, status: 'resolved' } },
+    });
     expect((await list('?status=resolved')).body.map((c: any) => c.id)).toEqual([carla.id]);
     expect((await list('?status=open')).body.map((c: any) => c.id)).not.toContain(carla.id);
     // A new customer message reopens it.
     await customerSays('5511900000003', 'Carla', 'mais uma coisa', 1763644070);
     expect((await client.get(`/api/conversations/${carla.id}`)).body.status).toBe('open');
-    expect((await client.patch(`/api/conversations/${carla.id}`, { assigneeId: null })).body.assigneeId).toBeNull();
+    expect(
+      (await client.patch(`/api/conversations/${carla.id}`, { assigneeId: null })).body.assigneeId,
+    ).toBeNull();
   });
 
   it('refuses an assignee outside the account (404) and an empty or wrong patch (400)', async () => {
     const davi = await byPhone('5511900000004');
-    expect((await client.patch(`/api/conversations/${davi.id}`, { assigneeId: other.user.id })).status).toBe(404);
-    expect((await client.patch(`/api/conversations/${davi.id}`, { assigneeId: randomUUID() })).status).toBe(404);
+    expect((await client.patch(`/api/conversations/${davi.id}`, { assigneeId: other.user.id })).status).toBe(
+      404,
+    );
+    expect((await client.patch(`/api/conversations/${davi.id}`, { assigneeId: randomUUID() })).status).toBe(
+      404,
+    );
     expect((await client.patch(`/api/conversations/${davi.id}`, {})).status).toBe(400);
     expect((await client.patch(`/api/conversations/${davi.id}`, { status: 'closed' })).status).toBe(400);
     expect((await client.patch(`/api/conversations/${davi.id}`, { aiEnabled: 'no' })).status).toBe(400);
@@ -131,9 +158,21 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({
       success: true,
-      message: { direction: 'out', sender: 'agent', authorId: owner.user.id, authorName: 'Ana Agente', status: 'sent', text: 'Por nada!', waMessageId: expect.any(String) },
+      message: {
+        direction: 'out',
+        sender: 'agent',
+        authorId: owner.user.id,
+        authorName: 'Ana Agente',
+        status: 'sent',
+        text: 'Por nada!',
+        waMessageId: expect.any(String),
+      },
     });
-    expect(wa.sent.at(-1)).toEqual({ instanceName: inst.name, number: '5511900000005@s.whatsapp.net', text: 'Por nada!' });
+    expect(wa.sent.at(-1)).toEqual({
+      instanceName: inst.name,
+      number: '5511900000005@s.whatsapp.net',
+      text: 'Por nada!',
+    });
     expect(rt.published.slice(n).map((e) => [e.type, (e.data as any).message.status])).toEqual([
       ['message.created', 'pending'],
       ['message.updated', 'sent'],
@@ -153,7 +192,12 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
     wa.next.push({ error: 'Connection Closed' });
     const failed = await client.post(`/api/conversations/${davi.id}/messages`, { text: 'Oi Davi', clientId });
     expect(failed.status).toBe(200);
-    expect(failed.body.message).toMatchObject({ status: 'failed', error: 'Connection Closed', clientId, waMessageId: null });
+    expect(failed.body.message).toMatchObject({
+      status: 'failed',
+      error: 'Connection Closed',
+      clientId,
+      waMessageId: null,
+    });
     const sentBefore = wa.sent.length;
     const retry = await client.post(`/api/conversations/${davi.id}/messages`, { text: 'Oi Davi', clientId });
     expect(retry.body.message).toMatchObject({ id: failed.body.message.id, status: 'sent', error: null });
@@ -181,15 +225,30 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
     const r = await sending;
     expect(r.body.message).toMatchObject({ waMessageId, status: 'sent' });
     const msgs = await client.get(`/api/conversations/${bruno.id}/messages`);
-    expect(msgs.body.filter((m: any) => m.waMessageId === waMessageId)).toEqual([expect.objectContaining({ id: r.body.message.id, authorId: owner.user.id })]);
+    expect(msgs.body.filter((m: any) => m.waMessageId === waMessageId)).toEqual([
+      expect.objectContaining({ id: r.body.message.id, authorId: owner.user.id }),
+    ]);
   });
 
   it('validates the reply body', async () => {
     const bruno = await byPhone('5511900000002');
-    expect((await client.post(`/api/conversations/${bruno.id}/messages`, { text: '\u0000\u0000' })).status).toBe(400);
-    expect((await client.get('/api/conversations?q=%00bruno')).body.map((c: any) => c.contact.name)).toEqual(['Bruno']);
-    for (const body of [{}, { text: '   ' }, { text: 5 }, { text: 'x'.repeat(5000) }, { text: 'ok', clientId: 'not-a-uuid' }]) {
-      expect((await client.post(`/api/conversations/${bruno.id}/messages`, body)).status, JSON.stringify(body).slice(0, 50)).toBe(400);
+    expect(
+      (await client.post(`/api/conversations/${bruno.id}/messages`, { text: '\u0000\u0000' })).status,
+    ).toBe(400);
+    expect((await client.get('/api/conversations?q=%00bruno')).body.map((c: any) => c.contact.name)).toEqual([
+      'Bruno',
+    ]);
+    for (const body of [
+      {},
+      { text: '   ' },
+      { text: 5 },
+      { text: 'x'.repeat(5000) },
+      { text: 'ok', clientId: 'not-a-uuid' },
+    ]) {
+      expect(
+        (await client.post(`/api/conversations/${bruno.id}/messages`, body)).status,
+        JSON.stringify(body).slice(0, 50),
+      ).toBe(400);
     }
   });
 
@@ -217,6 +276,10 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
       messagesToday: expect.any(Number),
     });
     expect(r.body.messagesToday).toBeGreaterThanOrEqual(10);
-    expect((await api(app.baseUrl, other.cookie).get('/api/overview')).body).toEqual({ instances: [], openConversations: 0, messagesToday: 0 });
+    expect((await api(app.baseUrl, other.cookie).get('/api/overview')).body).toEqual({
+      instances: [],
+      openConversations: 0,
+      messagesToday: 0,
+    });
   });
 });

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookIntakeService } from '../../src/services/webhook-intake.service.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { fakeWhatsApp } from '../support/fake-whatsapp.js';
-import { createInstance, fixture, fixtureNames, postWebhook, recorder, snapshot, type TestInstance } from '../support/ingest-harness.js';
+import {
+  createInstance,
+  fixture,
+  fixtureNames,
+  postWebhook,
+  recorder,
+  snapshot,
+  type TestInstance,
+} from '../support/ingest-harness.js';
 
 // Every Evolution sample, through the real route into PGlite, with its effect asserted.
 describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
@@ -26,7 +34,10 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
   const messagesOf = async (inst: TestInstance) => {
     const convs = await app.db.call<any[]>('conversations_list', { accountId: inst.accountId });
     const out: any[] = [];
-    for (const c of convs) out.push(...(await app.db.call<any[]>('messages_list', { accountId: inst.accountId, conversationId: c.id })));
+    for (const c of convs)
+      out.push(
+        ...(await app.db.call<any[]>('messages_list', { accountId: inst.accountId, conversationId: c.id })),
+      );
     return { convs, messages: out };
   };
 
@@ -56,24 +67,42 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
         }),
       ]);
       const contacts = await app.db.call<any[]>('contacts_list', { accountId: inst.accountId });
-      expect(contacts).toEqual([expect.objectContaining({ jid: '5511999990001@s.whatsapp.net', lid: '100000000000001@lid', phone: '5511999990001' })]);
-      expect(rt.published.filter((e) => e.accountId === inst.accountId).map((e) => e.type)).toEqual(['message.created']);
+      expect(contacts).toEqual([
+        expect.objectContaining({
+          jid: '5511999990001@s.whatsapp.net',
+          lid: '100000000000001@lid',
+          phone: '5511999990001',
+        }),
+      ]);
+      expect(rt.published.filter((e) => e.accountId === inst.accountId).map((e) => e.type)).toEqual([
+        'message.created',
+      ]);
     },
     'messages-upsert-extended-text.json': async () => {
       const { inst } = await deliver('messages-upsert-extended-text.json');
       const { messages } = await messagesOf(inst);
-      expect(messages[0]).toMatchObject({ type: 'text', text: 'Vi esse produto aqui: https://example.com/p/123' });
+      expect(messages[0]).toMatchObject({
+        type: 'text',
+        text: 'Vi esse produto aqui: https://example.com/p/123',
+      });
     },
     'messages-upsert-extended-text-v1.json': async () => {
       const { inst } = await deliver('messages-upsert-extended-text-v1.json');
       const { convs, messages } = await messagesOf(inst);
-      expect(messages[0]).toMatchObject({ type: 'text', text: 'Vi esse produto aqui: https://example.com/p/123', direction: 'in' });
+      expect(messages[0]).toMatchObject({
+        type: 'text',
+        text: 'Vi esse produto aqui: https://example.com/p/123',
+        direction: 'in',
+      });
       expect(convs[0].contact).toMatchObject({ name: 'Maria Teste', phone: '5511999990001' });
     },
     'messages-upsert-quoted-reply.json': async () => {
       const { inst } = await deliver('messages-upsert-quoted-reply.json');
       const { messages } = await messagesOf(inst);
-      expect(messages[0]).toMatchObject({ text: 'Pode ser às 10h?', quotedWaMessageId: '3EB0A1B2C3D4E5F6A7B8C9' });
+      expect(messages[0]).toMatchObject({
+        text: 'Pode ser às 10h?',
+        quotedWaMessageId: '3EB0A1B2C3D4E5F6A7B8C9',
+      });
     },
     'messages-upsert-image-caption.json': async () => {
       const { inst } = await deliver('messages-upsert-image-caption.json');
@@ -88,13 +117,20 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
     'messages-upsert-audio.json': async () => {
       const { inst } = await deliver('messages-upsert-audio.json');
       const { convs, messages } = await messagesOf(inst);
-      expect(messages[0]).toMatchObject({ type: 'audio', text: null, media: expect.objectContaining({ mimetype: 'audio/ogg; codecs=opus', seconds: 7 }) });
+      expect(messages[0]).toMatchObject({
+        type: 'audio',
+        text: null,
+        media: expect.objectContaining({ mimetype: 'audio/ogg; codecs=opus', seconds: 7 }),
+      });
       expect(convs[0].lastMessagePreview).toBe('🎤 Áudio');
     },
     'messages-upsert-group.json': async () => {
       const { inst } = await deliver('messages-upsert-group.json');
       const { convs, messages } = await messagesOf(inst);
-      expect(convs[0]).toMatchObject({ contact: null, group: expect.objectContaining({ id: expect.any(String) }) });
+      expect(convs[0]).toMatchObject({
+        contact: null,
+        group: expect.objectContaining({ id: expect.any(String) }),
+      });
       expect(messages[0]).toMatchObject({
         participant: '5511999990003@s.whatsapp.net',
         authorName: 'Carlos Teste',
@@ -109,7 +145,13 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
     'messages-upsert-fromme.json': async () => {
       const { inst } = await deliver('messages-upsert-fromme.json');
       const { convs, messages } = await messagesOf(inst);
-      expect(messages[0]).toMatchObject({ direction: 'out', sender: 'agent', authorId: null, status: 'sent', text: 'Entregamos sim, até as 14h.' });
+      expect(messages[0]).toMatchObject({
+        direction: 'out',
+        sender: 'agent',
+        authorId: null,
+        status: 'sent',
+        text: 'Entregamos sim, até as 14h.',
+      });
       expect(convs[0]).toMatchObject({ aiEnabled: false, unreadCount: 0 });
       // "Loja Demo" is the business's own name, not the contact's.
       expect(convs[0].contact.name).toBeNull();
@@ -119,7 +161,11 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
       const { messages } = await messagesOf(inst);
       const target = messages.find((m) => m.waMessageId === '3AF0E1D2C3B4A5968778');
       const reaction = messages.find((m) => m.waMessageId === '3A8899AABBCCDDEEFF00');
-      expect(reaction).toMatchObject({ type: 'reaction', text: '👍', quotedWaMessageId: '3AF0E1D2C3B4A5968778' });
+      expect(reaction).toMatchObject({
+        type: 'reaction',
+        text: '👍',
+        quotedWaMessageId: '3AF0E1D2C3B4A5968778',
+      });
       expect(target.reactions).toEqual({ '👍': 1 });
       expect(rt.published.filter((e) => e.accountId === inst.accountId).map((e) => e.type)).toEqual([
         'message.created',
@@ -149,10 +195,18 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
     },
     'connection-update-open.json': async () => {
       const { state } = await deliver('connection-update-open.json');
-      expect((await state()).instance).toEqual({ status: 'connected', reason: null, phoneNumber: '5511999990000', profileName: 'Loja Demo' });
+      expect((await state()).instance).toEqual({
+        status: 'connected',
+        reason: null,
+        phoneNumber: '5511999990000',
+        profileName: 'Loja Demo',
+      });
     },
     'connection-update-connecting.json': async () => {
-      const { inst, state } = await deliver('connection-update-open.json', 'connection-update-connecting.json');
+      const { inst, state } = await deliver(
+        'connection-update-open.json',
+        'connection-update-connecting.json',
+      );
       expect((await state()).instance).toMatchObject({ status: 'connecting', reason: null });
       const pushed = rt.published.filter((e) => e.accountId === inst.accountId);
       expect(pushed.map((e) => (e.data as any).instance.status)).toEqual(['connected', 'connecting']);
@@ -172,7 +226,10 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
     },
     'qrcode-updated.json': async () => {
       const { inst } = await deliver('qrcode-updated.json');
-      const s = await app.db.call<any>('ingest_instance_state', { accountId: inst.accountId, instanceId: inst.instanceId });
+      const s = await app.db.call<any>('ingest_instance_state', {
+        accountId: inst.accountId,
+        instanceId: inst.instanceId,
+      });
       const sample = fixture('qrcode-updated.json', inst.name).data.qrcode.base64;
       expect(s).toMatchObject({ qrCode: sample, pairingCode: null, status: 'connecting' });
       expect(rt.qrs.filter((q) => q.instanceId === inst.instanceId)).toEqual([
@@ -182,11 +239,17 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
     },
     'qrcode-updated-pairing-code.json': async () => {
       const { inst } = await deliver('qrcode-updated-pairing-code.json');
-      const s = await app.db.call<any>('ingest_instance_state', { accountId: inst.accountId, instanceId: inst.instanceId });
+      const s = await app.db.call<any>('ingest_instance_state', {
+        accountId: inst.accountId,
+        instanceId: inst.instanceId,
+      });
       // The sample elides `base64`: the Motor renders the raw code itself.
       expect(s.qrCode).toMatch(/^data:image\/png;base64,/);
       expect(s.pairingCode).toBe('K7PQ2XW9');
-      expect(rt.qrs.find((q) => q.instanceId === inst.instanceId)).toMatchObject({ pairingCode: 'K7PQ2XW9', qrCode: s.qrCode });
+      expect(rt.qrs.find((q) => q.instanceId === inst.instanceId)).toMatchObject({
+        pairingCode: 'K7PQ2XW9',
+        qrCode: s.qrCode,
+      });
     },
     'contacts-upsert.json': async () => {
       const { inst } = await deliver('contacts-upsert.json');
@@ -199,13 +262,22 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
     'contacts-upsert-single.json': async () => {
       const { inst } = await deliver('contacts-upsert-single.json');
       const contacts = await app.db.call<any[]>('contacts_list', { accountId: inst.accountId });
-      expect(contacts).toEqual([expect.objectContaining({ phone: '5511999990002', name: 'João Teste', jid: '5511999990002@s.whatsapp.net' })]);
+      expect(contacts).toEqual([
+        expect.objectContaining({
+          phone: '5511999990002',
+          name: 'João Teste',
+          jid: '5511999990002@s.whatsapp.net',
+        }),
+      ]);
     },
     'contacts-update.json': async () => {
       const { inst } = await deliver('messages-upsert-text.json', 'contacts-update.json');
       const contacts = await app.db.call<any[]>('contacts_list', { accountId: inst.accountId });
       expect(contacts).toHaveLength(1);
-      expect(contacts[0]).toMatchObject({ name: 'Maria Teste', avatarUrl: expect.stringMatching(/^https:\/\/pps\.whatsapp\.net\//) });
+      expect(contacts[0]).toMatchObject({
+        name: 'Maria Teste',
+        avatarUrl: expect.stringMatching(/^https:\/\/pps\.whatsapp\.net\//),
+      });
       const types = rt.published.filter((e) => e.accountId === inst.accountId).map((e) => e.type);
       expect(types).toEqual(['message.created', 'conversation.updated']); // the avatar changed
     },
@@ -223,7 +295,11 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
       const [g] = await app.db.call<any[]>('groups_list', { accountId: inst.accountId });
       expect(g.participants).toHaveLength(4);
       expect(g.participants).toContainEqual(
-        expect.objectContaining({ id: '100000000000004@lid', phoneNumber: '5511999990004@s.whatsapp.net', admin: null }),
+        expect.objectContaining({
+          id: '100000000000004@lid',
+          phoneNumber: '5511999990004@s.whatsapp.net',
+          admin: null,
+        }),
       );
     },
     'presence-update.json': async () => {

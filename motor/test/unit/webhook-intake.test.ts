@@ -5,7 +5,16 @@ import { unavailable } from '../../src/errors.js';
 import type { Db } from '../../src/ports/db.port.js';
 import { WebhookIntakeService } from '../../src/services/webhook-intake.service.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { createInstance, fixture, fixtureNames, headSeq, postWebhook, recorder, snapshot, type TestInstance } from '../support/ingest-harness.js';
+import {
+  createInstance,
+  fixture,
+  fixtureNames,
+  headSeq,
+  postWebhook,
+  recorder,
+  snapshot,
+  type TestInstance,
+} from '../support/ingest-harness.js';
 
 const GLOBAL_TOKEN = 'global-webhook-token-for-tests';
 
@@ -14,7 +23,8 @@ function switchableDb(real: Db): Db & { down: boolean } {
   const db = {
     down: false,
     driver: real.driver,
-    call: <T>(fn: string, args?: Record<string, unknown>) => (db.down ? Promise.reject(unavailable()) : real.call<T>(fn, args)),
+    call: <T>(fn: string, args?: Record<string, unknown>) =>
+      db.down ? Promise.reject(unavailable()) : real.call<T>(fn, args),
     ping: () => real.ping(),
     close: () => real.close(),
   };
@@ -48,7 +58,11 @@ describe(`${WebhookIntakeService.name} — HTTP edge`, () => {
 
   describe('authentication', () => {
     it('answers 401 without a token, with a wrong one, and for an unknown instance', async () => {
-      for (const headers of [{}, { 'x-motor-token': 'wrong' }, { authorization: 'Bearer not-a-jwt' }] as Array<Record<string, string>>) {
+      for (const headers of [
+        {},
+        { 'x-motor-token': 'wrong' },
+        { authorization: 'Bearer not-a-jwt' },
+      ] as Array<Record<string, string>>) {
         const r = await postWebhook(app.baseUrl, text(), headers);
         expect(r.status).toBe(401);
         expect(r.body.error.code).toBe('unauthenticated');
@@ -60,9 +74,13 @@ describe(`${WebhookIntakeService.name} — HTTP edge`, () => {
     });
 
     it("accepts Evolution's JWT signed with the instance secret, and refuses others", async () => {
-      const ok = await postWebhook(app.baseUrl, fixture('presence-update.json', inst.name), { authorization: `Bearer ${await jwt(inst.secret)}` });
+      const ok = await postWebhook(app.baseUrl, fixture('presence-update.json', inst.name), {
+        authorization: `Bearer ${await jwt(inst.secret)}`,
+      });
       expect(ok).toMatchObject({ status: 200, body: { success: true, ignored: true } });
-      const wrong = await postWebhook(app.baseUrl, fixture('presence-update.json', inst.name), { authorization: `Bearer ${await jwt('another secret')}` });
+      const wrong = await postWebhook(app.baseUrl, fixture('presence-update.json', inst.name), {
+        authorization: `Bearer ${await jwt('another secret')}`,
+      });
       expect(wrong.status).toBe(401);
       const expired = await postWebhook(app.baseUrl, fixture('presence-update.json', inst.name), {
         authorization: `Bearer ${await jwt(inst.secret, Math.floor(Date.now() / 1000) - 60)}`,
@@ -71,7 +89,12 @@ describe(`${WebhookIntakeService.name} — HTTP edge`, () => {
     });
 
     it('accepts the global ?token= and the per-event URLs', async () => {
-      const r = await postWebhook(app.baseUrl, fixture('connection-update-connecting.json', inst.name), {}, `/connection-update?token=${GLOBAL_TOKEN}`);
+      const r = await postWebhook(
+        app.baseUrl,
+        fixture('connection-update-connecting.json', inst.name),
+        {},
+        `/connection-update?token=${GLOBAL_TOKEN}`,
+      );
       expect(r).toMatchObject({ status: 200, body: { success: true } });
     });
   });
@@ -86,12 +109,23 @@ describe(`${WebhookIntakeService.name} — HTTP edge`, () => {
 
     it('answers 400 for non-JSON, non-objects and envelopes without event/instance', async () => {
       const seq = await headSeq(app.db, inst.accountId);
-      for (const body of ['{not json', '[]', '"text"', 'null', '42', JSON.stringify({ event: 1, instance: inst.name }), JSON.stringify({ instance: inst.name }), JSON.stringify({ event: 'messages.upsert', instance: null })]) {
+      for (const body of [
+        '{not json',
+        '[]',
+        '"text"',
+        'null',
+        '42',
+        JSON.stringify({ event: 1, instance: inst.name }),
+        JSON.stringify({ instance: inst.name }),
+        JSON.stringify({ event: 'messages.upsert', instance: null }),
+      ]) {
         const r = await postWebhook(app.baseUrl, body, { 'x-motor-token': inst.secret });
         expect(r.status, body).toBe(400);
         expect(r.body.error.code).toBe('validation_failed');
       }
-      expect(await postWebhook(app.baseUrl, '', { 'x-motor-token': inst.secret })).toMatchObject({ status: 400 });
+      expect(await postWebhook(app.baseUrl, '', { 'x-motor-token': inst.secret })).toMatchObject({
+        status: 400,
+      });
       expect(await headSeq(app.db, inst.accountId)).toBe(seq);
     });
 
@@ -100,7 +134,11 @@ describe(`${WebhookIntakeService.name} — HTTP edge`, () => {
       const r = await postWebhook(app.baseUrl, bad, { 'x-motor-token': inst.secret });
       expect(r.status).toBe(400);
       expect(r.body.error).toMatchObject({ code: 'validation_failed', details: expect.any(Array) });
-      const unknown = await postWebhook(app.baseUrl, { event: 'labels.edit', instance: inst.name, data: [1, 2] }, { 'x-motor-token': inst.secret });
+      const unknown = await postWebhook(
+        app.baseUrl,
+        { event: 'labels.edit', instance: inst.name, data: [1, 2] },
+        { 'x-motor-token': inst.secret },
+      );
       expect(unknown).toMatchObject({ status: 200, body: { success: true, ignored: true } });
     });
 
@@ -138,7 +176,11 @@ describe(`${WebhookIntakeService.name} — HTTP edge`, () => {
         return body;
       });
       const garbage = fc.jsonValue({ maxDepth: 3 });
-      const envelopes = fc.record({ event: fc.constantFrom(...handled.map((h) => h.event), 'x.y'), instance: fc.constant(inst.name), data: fc.jsonValue({ maxDepth: 3 }) });
+      const envelopes = fc.record({
+        event: fc.constantFrom(...handled.map((h) => h.event), 'x.y'),
+        instance: fc.constant(inst.name),
+        data: fc.jsonValue({ maxDepth: 3 }),
+      });
 
       await fc.assert(
         fc.asyncProperty(fc.oneof(mutated, garbage, envelopes), async (body) => {

@@ -39,23 +39,47 @@ export function conversationsRoutes(deps: {
     ctx.body = await conversations.get(authOf(ctx), input(ctx, 'params', idParamSchema).id);
   });
 
-  router.get('/api/conversations/:id/messages', validate({ params: idParamSchema, query: listMessagesQuerySchema }), async (ctx) => {
-    ctx.body = await conversations.messages(authOf(ctx), input(ctx, 'params', idParamSchema).id, input(ctx, 'query', listMessagesQuerySchema));
-  });
+  router.get(
+    '/api/conversations/:id/messages',
+    validate({ params: idParamSchema, query: listMessagesQuerySchema }),
+    async (ctx) => {
+      ctx.body = await conversations.messages(
+        authOf(ctx),
+        input(ctx, 'params', idParamSchema).id,
+        input(ctx, 'query', listMessagesQuerySchema),
+      );
+    },
+  );
 
-  router.post('/api/conversations/:id/messages', validate({ params: idParamSchema, body: sendMessageBodySchema }), async (ctx) => {
-    const message = await sender.send(authOf(ctx), input(ctx, 'params', idParamSchema).id, input(ctx, 'body', sendMessageBodySchema));
-    ctx.body = { success: true, message };
-  });
+  router.post(
+    '/api/conversations/:id/messages',
+    validate({ params: idParamSchema, body: sendMessageBodySchema }),
+    async (ctx) => {
+      const message = await sender.send(
+        authOf(ctx),
+        input(ctx, 'params', idParamSchema).id,
+        input(ctx, 'body', sendMessageBodySchema),
+      );
+      ctx.body = { success: true, message };
+    },
+  );
 
   router.post('/api/conversations/:id/read', validate({ params: idParamSchema }), async (ctx) => {
     await conversations.markRead(authOf(ctx), input(ctx, 'params', idParamSchema).id);
     ctx.status = 204;
   });
 
-  router.patch('/api/conversations/:id', validate({ params: idParamSchema, body: patchConversationBodySchema }), async (ctx) => {
-    ctx.body = await conversations.patch(authOf(ctx), input(ctx, 'params', idParamSchema).id, input(ctx, 'body', patchConversationBodySchema));
-  });
+  router.patch(
+    '/api/conversations/:id',
+    validate({ params: idParamSchema, body: patchConversationBodySchema }),
+    async (ctx) => {
+      ctx.body = await conversations.patch(
+        authOf(ctx),
+        input(ctx, 'params', idParamSchema).id,
+        input(ctx, 'body', patchConversationBodySchema),
+      );
+    },
+  );
 
   router.get('/api/overview', async (ctx) => {
     ctx.body = await conversations.overview(authOf(ctx));

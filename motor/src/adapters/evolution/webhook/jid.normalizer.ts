@@ -29,7 +29,8 @@ export const isPhoneJid = (j: string | null): j is string => !!j && /^\d+@s\.wha
 export const isLid = (j: string | null): j is string => !!j && /^\d+@lid$/.test(j);
 export const isGroupJid = (j: string | null): j is string => !!j && j.endsWith('@g.us');
 /** Chats the Motor never stores: status updates, broadcast lists, newsletters (channels). */
-export const isIgnoredChat = (j: string | null) => !j || j.endsWith('@broadcast') || j.endsWith('@newsletter');
+export const isIgnoredChat = (j: string | null) =>
+  !j || j.endsWith('@broadcast') || j.endsWith('@newsletter');
 
 /**
  * Picks the phone JID and the LID among every form a key may carry (`remoteJid`, `remoteJidAlt`,

@@ -40,7 +40,10 @@ export function unwrapMessage(message: unknown): Obj {
   return m;
 }
 
-const media = (c: Obj, extra: Partial<NonNullable<Message['media']>> = {}): NonNullable<Message['media']> => ({
+const media = (
+  c: Obj,
+  extra: Partial<NonNullable<Message['media']>> = {},
+): NonNullable<Message['media']> => ({
   mimetype: str(c.mimetype),
   caption: str(c.caption),
   fileName: str(c.fileName) ?? str(c.title),
@@ -58,7 +61,12 @@ const media = (c: Obj, extra: Partial<NonNullable<Message['media']>> = {}): NonN
 export function messageContent(message: unknown, contextInfo?: unknown): MessageContent {
   const m = unwrapMessage(message);
   const quotedOf = (c: Obj | null) => str(obj(contextInfo)?.stanzaId) ?? str(obj(c?.contextInfo)?.stanzaId);
-  const out = (type: MessageType, text: string | null, c: Obj | null, md: Message['media'] = null): MessageContent => ({
+  const out = (
+    type: MessageType,
+    text: string | null,
+    c: Obj | null,
+    md: Message['media'] = null,
+  ): MessageContent => ({
     type,
     text,
     media: md,
@@ -69,7 +77,8 @@ export function messageContent(message: unknown, contextInfo?: unknown): Message
   let c = obj(m.extendedTextMessage);
   if (c) return out('text', str(c.text), c);
   if ((c = obj(m.imageMessage))) return out('image', str(c.caption), c, media(c));
-  if ((c = obj(m.videoMessage) ?? obj(m.ptvMessage))) return out('video', str(c.caption), c, media(c, { seconds: num(c.seconds) }));
+  if ((c = obj(m.videoMessage) ?? obj(m.ptvMessage)))
+    return out('video', str(c.caption), c, media(c, { seconds: num(c.seconds) }));
   if ((c = obj(m.audioMessage))) return out('audio', null, c, media(c, { seconds: num(c.seconds) }));
   if ((c = obj(m.documentMessage))) return out('document', str(c.caption) ?? str(c.fileName), c, media(c));
   if ((c = obj(m.stickerMessage))) return out('sticker', null, c, media(c));
@@ -84,7 +93,12 @@ export function messageContent(message: unknown, contextInfo?: unknown): Message
     });
   }
   if ((c = obj(m.reactionMessage))) {
-    return { type: 'reaction', text: typeof c.text === 'string' ? c.text : '', media: null, quotedWaMessageId: str(obj(c.key)?.id) };
+    return {
+      type: 'reaction',
+      text: typeof c.text === 'string' ? c.text : '',
+      media: null,
+      quotedWaMessageId: str(obj(c.key)?.id),
+    };
   }
   if ((c = obj(m.contactMessage))) return out('other', `👤 ${str(c.displayName) ?? 'Contato'}`, c);
   if ((c = obj(m.contactsArrayMessage))) {

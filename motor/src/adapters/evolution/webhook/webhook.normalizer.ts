@@ -1,6 +1,14 @@
 import type { DisconnectReason, InstanceStatus, MessageStatus } from '@atende/shared';
 import type { z } from 'zod';
-import { identityOf, isGroupJid, isIgnoredChat, normalizeJid, phoneOf, usefulPushName, type Identity } from './jid.normalizer.js';
+import {
+  identityOf,
+  isGroupJid,
+  isIgnoredChat,
+  normalizeJid,
+  phoneOf,
+  usefulPushName,
+  type Identity,
+} from './jid.normalizer.js';
 import { editedText, messageContent, type MessageContent } from './message-content.normalizer.js';
 import { receiptStatus } from './status.normalizer.js';
 import type {
@@ -24,7 +32,8 @@ export interface NormalizedMessage extends MessageContent {
   waMessageId: string;
   origin: 'upsert' | 'send';
   fromMe: boolean;
-  chat: { kind: 'direct'; jid: string | null; lid: string | null } | { kind: 'group'; jid: string; lid: null };
+  chat:
+    { kind: 'direct'; jid: string | null; lid: string | null } | { kind: 'group'; jid: string; lid: null };
   /** Group sender. */
   participant: Identity | null;
   /** The sender's WhatsApp name (incoming 1:1: the contact's). */
@@ -76,7 +85,9 @@ export function normalizeMessage(data: MessageData, origin: 'upsert' | 'send'): 
   let sentAt = int64ToNumber(data.messageTimestamp);
   if (content.type === 'reaction') {
     // senderTimestampMs orders a person's successive reactions within the same second.
-    const ms = int64ToNumber((data.message?.reactionMessage as { senderTimestampMs?: never } | undefined)?.senderTimestampMs);
+    const ms = int64ToNumber(
+      (data.message?.reactionMessage as { senderTimestampMs?: never } | undefined)?.senderTimestampMs,
+    );
     if (ms && Number.isFinite(ms) && ms > 0) sentAt = ms / 1000;
   }
   return {
@@ -88,12 +99,15 @@ export function normalizeMessage(data: MessageData, origin: 'upsert' | 'send'): 
     participant,
     pushName: push,
     authorName: push,
-    sentAt: sentAt !== null && Number.isFinite(sentAt) && sentAt > 0 && sentAt < MAX_EPOCH_SECONDS ? sentAt : null,
+    sentAt:
+      sentAt !== null && Number.isFinite(sentAt) && sentAt > 0 && sentAt < MAX_EPOCH_SECONDS ? sentAt : null,
   };
 }
 
 /** messages.update → {waMessageId, status}, or null for a status to ignore (DELETED, unknown). */
-export function normalizeReceipt(data: z.infer<typeof receiptDataSchema>): { waMessageId: string; status: MessageStatus } | null {
+export function normalizeReceipt(
+  data: z.infer<typeof receiptDataSchema>,
+): { waMessageId: string; status: MessageStatus } | null {
   const status = receiptStatus(data.status);
   if (!status || status === 'received') return null;
   return { waMessageId: (data.keyId ?? data.key?.id)!, status };
@@ -109,7 +123,8 @@ export function normalizeEdit(data: z.infer<typeof editDataSchema>, receivedAt =
   const text = editedText(data.editedMessage);
   if (text === null) return null;
   const ms = int64ToNumber(data.timestampMs);
-  const editedAt = ms && Number.isFinite(ms) && ms > 0 && ms < MAX_EPOCH_SECONDS * 1000 ? new Date(ms) : receivedAt;
+  const editedAt =
+    ms && Number.isFinite(ms) && ms > 0 && ms < MAX_EPOCH_SECONDS * 1000 ? new Date(ms) : receivedAt;
   return { waMessageId: data.key.id, text, editedAt: editedAt.toISOString() };
 }
 
@@ -155,7 +170,9 @@ export function normalizeContacts(data: z.infer<typeof contactsDataSchema>) {
   return list.flatMap((c) => {
     const id = identityOf([c.remoteJid, c.id, c.lid]);
     if (!id) return [];
-    return [{ ...id, pushName: usefulPushName(c.pushName, id.jid ?? id.lid), avatarUrl: c.profilePicUrl ?? null }];
+    return [
+      { ...id, pushName: usefulPushName(c.pushName, id.jid ?? id.lid), avatarUrl: c.profilePicUrl ?? null },
+    ];
   });
 }
 
@@ -183,5 +200,9 @@ export function normalizeGroups(data: z.infer<typeof groupsDataSchema>) {
 
 /** group-participants.update (participants as strings or objects) → app.ingest_group_participants args. */
 export function normalizeGroupParticipants(data: z.infer<typeof groupParticipantsDataSchema>) {
-  return { groupJid: normalizeJid(data.id) ?? data.id, action: data.action, participants: data.participants.map(participant) };
+  return {
+    groupJid: normalizeJid(data.id) ?? data.id,
+    action: data.action,
+    participants: data.participants.map(participant),
+  };
 }

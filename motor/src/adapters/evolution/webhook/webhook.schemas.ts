@@ -88,7 +88,10 @@ export const qrImageSchema = z.looseObject({
   }),
 });
 /** After QRCODE_LIMIT: {message: "QR code limit reached…", statusCode: 500}. */
-export const qrLimitSchema = z.looseObject({ message: z.string().max(1000), statusCode: z.number().optional() });
+export const qrLimitSchema = z.looseObject({
+  message: z.string().max(1000),
+  statusCode: z.number().optional(),
+});
 export const qrDataSchema = z.union([qrImageSchema, qrLimitSchema]);
 
 const contactSchema = z.looseObject({
