@@ -49,7 +49,7 @@ export class ConversationsService {
     const items = await this.deps.db.call<Conversation[]>('conversations_list', {
       accountId: caller.accountId,
       status: q.status ?? null,
-      q: q.q?.replace(/\u0000/g, '') || null,
+      q: q.q?.replaceAll('\u0000', '') || null,
       before: cursor?.at ?? q.before ?? null,
       beforeId: cursor?.id ?? null,
       limit: q.limit,

@@ -30,7 +30,7 @@ export class SendMessageService {
   ) {}
 
   async send(caller: Caller, conversationId: string, input: SendMessageBody): Promise<Message> {
-    const body = { ...input, text: input.text.replace(/\u0000/g, '') }; // Postgres text cannot hold U+0000
+    const body = { ...input, text: input.text.replaceAll('\u0000', '') }; // Postgres text cannot hold U+0000
     const begun = await this.deps.db.call<Begun>('send_message_begin', {
       accountId: caller.accountId,
       conversationId,

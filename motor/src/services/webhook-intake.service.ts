@@ -229,7 +229,7 @@ async function qrDataUrl(
 
 /** Postgres text and jsonb cannot hold U+0000; WhatsApp text never needs it. */
 export function withoutNul<T>(value: T): T {
-  if (typeof value === 'string') return value.replace(/\u0000/g, '') as T;
+  if (typeof value === 'string') return value.replaceAll('\u0000', '') as T;
   if (Array.isArray(value)) return value.map(withoutNul) as T;
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
