@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitUntil } from './load.js';
+import { sleep } from './load.js';
 
 /**
  * The Motor as a real child process (`node motor/dist/main.js`), for benchmarks and for the
@@ -33,14 +33,38 @@ const newestMtime = (dir: string): number => {
  *   ensureMotorBuilt(); // in beforeAll, before startMotor()
  */
 export function ensureMotorBuilt(): void {
-  const src = Math.max(newestMtime(path.join(motorDir, 'src')), newestMtime(path.join(repoDir, 'shared/src')));
-  if (existsSync(MOTOR_ENTRY) && existsSync(path.join(repoDir, 'shared/dist/index.js')) && statSync(MOTOR_ENTRY).mtimeMs >= src) {
+  const src = Math.max(
+    newestMtime(path.join(motorDir, 'src')),
+    newestMtime(path.join(repoDir, 'shared/src')),
+  );
+  if (
+    existsSync(MOTOR_ENTRY) &&
+    existsSync(path.join(repoDir, 'shared/dist/index.js')) &&
+    statSync(MOTOR_ENTRY).mtimeMs >= src
+  ) {
     return;
   }
   for (const ws of ['shared', 'motor']) {
     const r = spawnSync('npm', ['run', 'build', '-w', ws], { cwd: repoDir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`npm run build -w ${ws} failed:\n${r.stdout}\n${r.stderr}`);
   }
+}
+
+/**
+ * Every Motor child still running. If the test process ends without reaching its afterAll (a hook
+ * timeout, a crash, vitest tearing the worker down), they are SIGKILLed on the way out, so no test
+ * ever leaves a Motor behind holding a port and database connections.
+ */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function trackChild(child: ChildProcess) {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const c of liveChildren) c.kill('SIGKILL');
+  });
 }
 
 /** A free TCP port on 127.0.0.1 (bound then released). */
@@ -117,6 +141,7 @@ export async function startMotor(opts: MotorProcessOptions = {}): Promise<MotorP
   const spawnOne = async () => {
     exit = null;
     child = spawn(process.execPath, [MOTOR_ENTRY], { cwd: repoDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    trackChild(child);
     const append = (b: Buffer) => {
       out += b.toString('utf8');
       if (out.length > 200_000) out = out.slice(-100_000);
@@ -129,16 +154,39 @@ export async function startMotor(opts: MotorProcessOptions = {}): Promise<MotorP
         resolve();
       }),
     );
+    // A Motor that exits while starting fails the wait at once (waitUntil would retry a thrown
+    // error until its deadline); a probe that hangs is cut after 5 s.
     const probe = async (p: string) => {
-      if (exit) throw new Error(`the Motor exited (${JSON.stringify(exit)}) while starting:\n${out.slice(-4000)}`);
-      return fetch(url + p).then(
+      if (exit) return 'exited';
+      return fetch(url + p, { signal: AbortSignal.timeout(5000) }).then(
         (r) => r.status === 200,
         () => false,
       );
     };
-    const timeoutMs = opts.startTimeoutMs ?? 60_000;
-    await waitUntil(() => probe('/healthz'), { timeoutMs, everyMs: 50, what: `${url}/healthz` });
-    if (opts.waitReady !== false) await waitUntil(() => probe('/readyz'), { timeoutMs, everyMs: 50, what: `${url}/readyz` });
+    const whileRunning = async (p: string) => {
+      const r = await probe(p);
+      if (r === 'exited') throw new Error(`the Motor exited (${JSON.stringify(exit)}) while starting`);
+      return r;
+    };
+    const timeoutMs = opts.startTimeoutMs ?? 90_000;
+    try {
+      const deadline = Date.now() + timeoutMs;
+      for (const p of opts.waitReady === false ? ['/healthz'] : ['/healthz', '/readyz']) {
+        for (;;) {
+          if (await whileRunning(p)) break;
+          if (Date.now() > deadline)
+            throw new Error(`timed out after ${timeoutMs} ms waiting for ${url}${p}`);
+          await sleep(50);
+        }
+      }
+    } catch (err) {
+      // Never leave a half-started Motor behind: the caller has no handle to stop it.
+      if (!exit) {
+        child.kill('SIGKILL');
+        await exitedPromise;
+      }
+      throw new Error(`${(err as Error).message}\n--- Motor output ---\n${out.slice(-4000)}`, { cause: err });
+    }
   };
 
   await spawnOne();

@@ -21,6 +21,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let port = 0;
 
   const listen = async () => {
+    if (server) return; // already listening
     const s = net.createServer((client) => {
       const upstream = net.connect(target);
       for (const sock of [client, upstream]) {
@@ -32,7 +33,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
-    await new Promise<void>((resolve) => s.listen(port, '127.0.0.1', resolve));
+    // Same port as before on restore (the Motor's DATABASE_URL points at it); a fresh one at first.
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => (s.off('error', reject), resolve()));
+    });
     port = (s.address() as net.AddressInfo).port;
     server = s;
   };
