@@ -10,8 +10,10 @@ export interface SoakSample {
 
 export interface SoakResult {
   run: RunStats;
-  /** Status codes other than 200, counted. */
+  /** Every answer's status code, counted (`error`: no answer at all). */
   statuses: Record<string, number>;
+  /** Message ids of the webhooks answered 200, in order. */
+  accepted: string[];
   samples: SoakSample[];
   /** RSS growth after the warm-up (the first 20% of the run), MB per minute, least squares. */
   slopeMBPerMin: number;
@@ -19,6 +21,33 @@ export interface SoakResult {
   /** Mean RSS (MB) of the middle third and of the last third of the run. */
   middleMB: number;
   lastMB: number;
+  /**
+   * The trend of the RSS *floor* after the warm-up, MB per minute: the minimum of each 5-second
+   * window (what is left after a GC, free of the allocation sawtooth), fitted with the Theil–Sen
+   * estimator (median of the pairwise slopes: a stray spike cannot tilt it). A leak raises the floor.
+   */
+  floorSlopeMBPerMin: number;
+  /** Lowest RSS (MB) of the middle third and of the last third of the run. */
+  middleFloorMB: number;
+  lastFloorMB: number;
+  /** The floor series after the warm-up, `[seconds, MB]`, for the report. */
+  floor: [number, number][];
+}
+
+const median = (xs: number[]) => {
+  const a = [...xs].sort((x, y) => x - y);
+  const n = a.length;
+  return n === 0 ? 0 : n % 2 ? a[(n - 1) / 2]! : (a[n / 2 - 1]! + a[n / 2]!) / 2;
+};
+
+/** Theil–Sen slope: the median of the slopes between every pair of points. */
+export function theilSenSlope(xs: number[], ys: number[]): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < xs.length; i++) {
+    for (let j = i + 1; j < xs.length; j++)
+      if (xs[j] !== xs[i]) slopes.push((ys[j]! - ys[i]!) / (xs[j]! - xs[i]!));
+  }
+  return median(slopes);
 }
 
 const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / Math.max(1, xs.length);
@@ -32,10 +61,17 @@ const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / Math.max(1, xs.le
  *   const r = await runSoak({ motor, targets, rate: 50, seconds: 60 });
  *   console.log(r.slopeMBPerMin);
  */
-export async function runSoak(o: { motor: MotorProcess; targets: TrafficTarget[]; rate: number; seconds: number; conversationsPerTarget?: number }): Promise<SoakResult> {
+export async function runSoak(o: {
+  motor: MotorProcess;
+  targets: TrafficTarget[];
+  rate: number;
+  seconds: number;
+  conversationsPerTarget?: number;
+}): Promise<SoakResult> {
   const client = new LoadClient(o.motor.url, { maxSockets: 128 });
   const next = messageTraffic({ targets: o.targets, conversationsPerTarget: o.conversationsPerTarget ?? 10 });
   const statuses: Record<string, number> = {};
+  const accepted: string[] = [];
   const samples: SoakSample[] = [];
   const t0 = performance.now();
   const sample = () => samples.push({ t: (performance.now() - t0) / 1000, rssBytes: o.motor.rss() });
@@ -48,8 +84,15 @@ export async function runSoak(o: { motor: MotorProcess; targets: TrafficTarget[]
       durationMs: o.seconds * 1000,
       op: async () => {
         const t = next();
-        const r = await client.post('/api/webhook', t.body, { 'x-motor-token': t.target.secret });
+        let r;
+        try {
+          r = await client.post('/api/webhook', t.body, { 'x-motor-token': t.target.secret }, 60_000);
+        } catch (err) {
+          statuses.error = (statuses.error ?? 0) + 1; // no answer at all (timeout, connection dropped)
+          throw err;
+        }
         statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+        if (r.status === 200) accepted.push(t.id);
         return r.status === 200;
       },
     });
@@ -64,13 +107,31 @@ export async function runSoak(o: { motor: MotorProcess; targets: TrafficTarget[]
     steady.map((s) => s.rssBytes / 2 ** 20),
   );
   const third = o.seconds / 3;
+  const MB = (b: number) => b / 2 ** 20;
+  const windowS = 5;
+  const windows = new Map<number, number>();
+  for (const s of steady) {
+    if (!Number.isFinite(s.rssBytes)) continue;
+    const w = Math.floor(s.t / windowS);
+    windows.set(w, Math.min(windows.get(w) ?? Infinity, MB(s.rssBytes)));
+  }
+  const floor = [...windows.entries()].map(([w, mb]) => [w * windowS, mb] as [number, number]);
+  const minOf = (xs: number[]) => (xs.length ? Math.min(...xs) : NaN);
   return {
     run,
     statuses,
+    accepted,
     samples,
     slopeMBPerMin: fit.slope,
     r2: fit.r2,
     middleMB: mean(samples.filter((s) => s.t >= third && s.t < 2 * third).map((s) => s.rssBytes / 2 ** 20)),
     lastMB: mean(samples.filter((s) => s.t >= 2 * third).map((s) => s.rssBytes / 2 ** 20)),
+    floorSlopeMBPerMin: theilSenSlope(
+      floor.map(([t]) => t / 60),
+      floor.map(([, mb]) => mb),
+    ),
+    middleFloorMB: minOf(samples.filter((s) => s.t >= third && s.t < 2 * third).map((s) => MB(s.rssBytes))),
+    lastFloorMB: minOf(samples.filter((s) => s.t >= 2 * third).map((s) => MB(s.rssBytes))),
+    floor,
   };
 }
