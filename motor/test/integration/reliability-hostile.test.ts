@@ -14,7 +14,20 @@ import { messageUpsertBody } from '../support/webhook-factory.js';
 // (the account's event log does not move), and memory must come back to its baseline.
 
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 10_000);
-const EVENTS = ['messages.upsert', 'messages.update', 'send.message', 'connection.update', 'qrcode.updated', 'contacts.upsert', 'groups.upsert', 'logout.instance', 'messages.delete', 'messages.edited', 'presence.update', 'group-participants.update'];
+const EVENTS = [
+  'messages.upsert',
+  'messages.update',
+  'send.message',
+  'connection.update',
+  'qrcode.updated',
+  'contacts.upsert',
+  'groups.upsert',
+  'logout.instance',
+  'messages.delete',
+  'messages.edited',
+  'presence.update',
+  'group-participants.update',
+];
 
 /** `global.gc` without starting node with --expose-gc. */
 function gcNow(): () => void {
@@ -25,7 +38,22 @@ function gcNow(): () => void {
 const weirdString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'grapheme', maxLength: 50 }),
-  fc.constantFrom('', ' ', '\u0000', '__proto__', 'constructor', '@s.whatsapp.net', ':12@s.whatsapp.net', '@lid', '@g.us', "'; drop table messages; --", '%', '_', '\\', 'a'.repeat(70_000)),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '__proto__',
+    'constructor',
+    '@s.whatsapp.net',
+    ':12@s.whatsapp.net',
+    '@lid',
+    '@g.us',
+    "'; drop table messages; --",
+    '%',
+    '_',
+    '\\',
+    'a'.repeat(70_000),
+  ),
 );
 const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
   weirdString,
@@ -41,12 +69,30 @@ function hostileBodies(instance: string) {
   // A valid messages.upsert with one field replaced by something hostile.
   const mutatedUpsert = fc
     .record({
-      path: fc.constantFrom('data', 'data.key', 'data.key.id', 'data.key.remoteJid', 'data.key.fromMe', 'data.message', 'data.message.conversation', 'data.messageTimestamp', 'data.pushName', 'data.key.remoteJidAlt', 'data.messageType', 'event', 'instance', 'date_time'),
+      path: fc.constantFrom(
+        'data',
+        'data.key',
+        'data.key.id',
+        'data.key.remoteJid',
+        'data.key.fromMe',
+        'data.message',
+        'data.message.conversation',
+        'data.messageTimestamp',
+        'data.pushName',
+        'data.key.remoteJidAlt',
+        'data.messageType',
+        'event',
+        'instance',
+        'date_time',
+      ),
       value: weirdValue,
       id: fc.string({ minLength: 0, maxLength: 40 }),
     })
     .map(({ path, value, id }) => {
-      const body = messageUpsertBody({ instance, phone: '5511977770000', id: id || 'X' }) as Record<string, unknown>;
+      const body = messageUpsertBody({ instance, phone: '5511977770000', id: id || 'X' }) as Record<
+        string,
+        unknown
+      >;
       const keys = path.split('.');
       let o = body as Record<string, unknown>;
       for (const k of keys.slice(0, -1)) o = (o[k] ?? (o[k] = {})) as Record<string, unknown>;
@@ -54,10 +100,33 @@ function hostileBodies(instance: string) {
       return JSON.stringify(body);
     });
   const randomEnvelope = fc
-    .record({ event: fc.oneof(fc.constantFrom(...EVENTS), weirdString), data: weirdValue, extra: fc.dictionary(weirdString, weirdValue, { maxKeys: 3 }) })
-    .map(({ event, data, extra }) => JSON.stringify({ ...extra, event, instance, data, destination: 'x', date_time: 'x', server_url: 'x', apikey: null }));
-  const deep = fc.integer({ min: 100, max: 5000 }).map((n) => `{"event":"messages.upsert","instance":"${instance}","data":${'['.repeat(n)}${']'.repeat(n)}}`);
-  const brokenJson = fc.oneof(fc.string(), fc.constantFrom('{', '{"event":', 'null', '[]', '"x"', '1', '{"event":"messages.upsert","instance":'), fc.jsonValue().map((v) => JSON.stringify(v).slice(0, -1)));
+    .record({
+      event: fc.oneof(fc.constantFrom(...EVENTS), weirdString),
+      data: weirdValue,
+      extra: fc.dictionary(weirdString, weirdValue, { maxKeys: 3 }),
+    })
+    .map(({ event, data, extra }) =>
+      JSON.stringify({
+        ...extra,
+        event,
+        instance,
+        data,
+        destination: 'x',
+        date_time: 'x',
+        server_url: 'x',
+        apikey: null,
+      }),
+    );
+  const deep = fc
+    .integer({ min: 100, max: 5000 })
+    .map(
+      (n) => `{"event":"messages.upsert","instance":"${instance}","data":${'['.repeat(n)}${']'.repeat(n)}}`,
+    );
+  const brokenJson = fc.oneof(
+    fc.string(),
+    fc.constantFrom('{', '{"event":', 'null', '[]', '"x"', '1', '{"event":"messages.upsert","instance":'),
+    fc.jsonValue().map((v) => JSON.stringify(v).slice(0, -1)),
+  );
   const proto = fc.constantFrom(
     `{"__proto__":{"polluted":true},"event":"messages.upsert","instance":"${instance}","data":{}}`,
     `{"constructor":{"prototype":{"polluted":true}},"event":"messages.upsert","instance":"${instance}","data":{"key":{"__proto__":{"id":"p"}}}}`,
@@ -81,6 +150,20 @@ function compact(body: string): string {
   } catch {
     return body.slice(0, 300);
   }
+}
+
+/** A failing case, whole: which sample, the request body (up to 8 kB) and the full response. */
+function offending(
+  i: number,
+  body: string,
+  r: { status: number; body: string },
+  wrongSecret: boolean,
+): string {
+  return [
+    `  sample #${i} (fast-check seed 7), ${wrongSecret ? 'WRONG' : 'correct'} x-motor-token, ${body.length} chars`,
+    `  request body: ${body.length > 8000 ? `${body.slice(0, 8000)}… (${body.length - 8000} more chars)` : body}`,
+    `  response: ${r.status} ${r.body.slice(0, 2000)}`,
+  ].join('\n');
 }
 
 describe('10,000 hostile webhook bodies', () => {
@@ -108,18 +191,34 @@ describe('10,000 hostile webhook bodies', () => {
     const statuses: Record<number, number> = {};
     const partial: string[] = [];
     const fiveXx: string[] = [];
+    const noEnvelope: string[] = [];
+    let firstFiveXx = '';
+    let firstNoEnvelope = '';
     let seq = await head();
     const samples = fc.sample(hostileBodies(instance), { numRuns: RUNS, seed: 7 });
     for (const [i, body] of samples.entries()) {
       const wrongSecret = i % 10 === 9;
       const r = await client.post('/api/webhook', body, { 'x-motor-token': wrongSecret ? 'nope' : secret });
       statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-      if (r.status >= 500 && r.status !== 503) fiveXx.push(`${r.status} ${r.body.slice(0, 120)} ← ${compact(body)}`);
+      if (r.status >= 500 && r.status !== 503) {
+        fiveXx.push(`${r.status} ${r.body.slice(0, 120)} ← ${compact(body)}`);
+        if (fiveXx.length === 1) firstFiveXx = offending(i, body, r, wrongSecret);
+      }
       if (r.status >= 400) {
         const now = await head();
-        if (now !== seq) partial.push(`${r.status} moved the event log ${seq} → ${now}: ${body.slice(0, 200)}`);
+        if (now !== seq)
+          partial.push(`${r.status} moved the event log ${seq} → ${now}: ${body.slice(0, 200)}`);
         seq = now;
-        expect(() => JSON.parse(r.body).error.code).not.toThrow(); // the contract's error envelope
+        let code: unknown;
+        try {
+          code = JSON.parse(r.body).error.code; // the contract's error envelope
+        } catch {
+          code = undefined;
+        }
+        if (typeof code !== 'string') {
+          noEnvelope.push(`${r.status} ${r.body.slice(0, 120)} ← ${compact(body)}`);
+          if (noEnvelope.length === 1) firstNoEnvelope = offending(i, body, r, wrongSecret);
+        }
       } else {
         seq = await head();
       }
@@ -131,7 +230,21 @@ describe('10,000 hostile webhook bodies', () => {
     console.log(
       `[reliability:hostile] ${samples.length} bodies, statuses ${JSON.stringify(statuses)}; heap ${(heapBefore / 2 ** 20).toFixed(1)} → ${(heapAfter / 2 ** 20).toFixed(1)} MB after GC`,
     );
-    expect(fiveXx.slice(0, 5)).toEqual([]);
+    // The first offending body is printed whole (up to 8 kB) with the full response, so it can be
+    // replayed: `curl -X POST …/api/webhook -H 'x-motor-token: <secret>' --data-binary @body.json`.
+    if (firstFiveXx) console.error(`[reliability:hostile] FIRST 5xx (of ${fiveXx.length}):\n${firstFiveXx}`);
+    if (firstNoEnvelope)
+      console.error(
+        `[reliability:hostile] FIRST error without the envelope (of ${noEnvelope.length}):\n${firstNoEnvelope}`,
+      );
+    expect(
+      fiveXx.length,
+      `${fiveXx.length} answers were a 5xx other than 503; the first:\n${firstFiveXx}`,
+    ).toBe(0);
+    expect(
+      noEnvelope.length,
+      `${noEnvelope.length} error answers lack {error:{code}}; the first:\n${firstNoEnvelope}`,
+    ).toBe(0);
     expect(partial.slice(0, 5)).toEqual([]);
     expect(statuses[503] ?? 0).toBe(0); // the database is up: no reason to ask for a retry
     expect(heapAfter - heapBefore).toBeLessThan(32 * 2 ** 20);
