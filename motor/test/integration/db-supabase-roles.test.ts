@@ -59,19 +59,20 @@ describeWithService(down, 'Supabase roles on the migrated schema (PostgreSQL 15)
   });
 
   it('gives service_role EXECUTE on every app function; anon/authenticated cannot even use the schema', async () => {
-    // The gate for anon/authenticated is USAGE on schema `app`: per-schema default privileges
-    // cannot revoke PUBLIC's global EXECUTE on new functions, so has_function_privilege() is true
-    // for them, yet any call fails with 42501 (first test) for lack of schema USAGE.
+    // Two locks for anon/authenticated: no USAGE on schema `app`, and (20261129009000_lockdown)
+    // no EXECUTE on any app function either.
     const [usage] = await sql<{ anon: boolean; auth: boolean; svc: boolean }[]>`
       select has_schema_privilege('anon', 'app', 'usage') as anon,
              has_schema_privilege('authenticated', 'app', 'usage') as auth,
              has_schema_privilege('service_role', 'app', 'usage') as svc`;
     expect(usage).toEqual({ anon: false, auth: false, svc: true });
-    const rows = await sql<{ fn: string; svc: boolean }[]>`
-      select p.oid::regprocedure::text as fn, has_function_privilege('service_role', p.oid, 'execute') as svc
+    const rows = await sql<{ fn: string; svc: boolean; client: boolean }[]>`
+      select p.oid::regprocedure::text as fn, has_function_privilege('service_role', p.oid, 'execute') as svc,
+             has_function_privilege('anon', p.oid, 'execute') or has_function_privilege('authenticated', p.oid, 'execute') as client
       from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'app'`;
     expect(rows.length).toBeGreaterThan(5);
     expect(rows.filter((r) => !r.svc).map((r) => r.fn)).toEqual([]);
+    expect(rows.filter((r) => r.client).map((r) => r.fn)).toEqual([]);
   });
 
   it('has row-level security on every table, with no policy, so the anon key reads and writes nothing', async () => {
