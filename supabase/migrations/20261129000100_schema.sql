@@ -12,7 +12,9 @@
 create schema if not exists app;
 
 -- Only the service role (Supabase) and the owner (the Motor's own connection) may call app.*:
--- functions created later in this schema get no EXECUTE for PUBLIC, anon or authenticated.
+-- anon/authenticated get no USAGE on the schema here, and 20261129009000_lockdown.sql revokes
+-- EXECUTE on every app function from PUBLIC/anon/authenticated (per-schema default privileges
+-- alone cannot take back PUBLIC's global EXECUTE).
 revoke all on schema app from public;
 alter default privileges in schema app revoke execute on functions from public;
 do $$
