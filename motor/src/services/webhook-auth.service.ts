@@ -37,22 +37,69 @@ export function sameSecret(a: string, b: string): boolean {
  *   const who = await authenticateWebhook({ db, globalToken: config.webhookToken }, { instanceName, motorToken });
  */
 export async function authenticateWebhook(
-  deps: { db: Db; globalToken?: string },
+  deps: { db: Db; globalToken?: string; cache?: InstanceAuthCache },
   cred: WebhookCredentials,
 ): Promise<WebhookPrincipal> {
-  const row = await deps.db.call<{ id: string; accountId: string; webhookSecret: string } | null>(
-    'instance_auth',
-    {
-      name: cred.instanceName,
-    },
-  );
   const fail = () => unauthenticated('invalid or missing webhook token');
+  const cached = deps.cache?.get(cred.instanceName);
+  if (cached) {
+    const who = await verify(cached, deps.globalToken, cred);
+    if (who) return who;
+    // A cached row that no longer matches may be stale (secret re-registered): ask the database.
+  }
+  const row = await deps.db.call<InstanceAuthRow | null>('instance_auth', { name: cred.instanceName });
   if (!row) throw fail();
+  const who = await verify(row, deps.globalToken, cred);
+  if (!who) throw fail();
+  deps.cache?.set(cred.instanceName, row);
+  return who;
+}
+
+interface InstanceAuthRow {
+  id: string;
+  accountId: string;
+  webhookSecret: string;
+}
+
+async function verify(row: InstanceAuthRow, globalToken: string | undefined, cred: WebhookCredentials) {
   const who = { instanceId: row.id, accountId: row.accountId, instanceName: cred.instanceName };
   if (cred.motorToken && sameSecret(cred.motorToken, row.webhookSecret)) return who;
-  if (cred.queryToken && deps.globalToken && sameSecret(cred.queryToken, deps.globalToken)) return who;
+  if (cred.queryToken && globalToken && sameSecret(cred.queryToken, globalToken)) return who;
   if (cred.bearer && (await validJwt(cred.bearer, row.webhookSecret))) return who;
-  throw fail();
+  return null;
+}
+
+/**
+ * A short-lived cache of instance credentials, so a webhook costs one database round trip (the
+ * ingest call) instead of two. Only rows that just authenticated a request are cached; a mismatch
+ * falls back to the database. Instance names are globally unique and rows are not re-assigned, so
+ * a few seconds of staleness cannot route a webhook to another account.
+ *
+ * @example
+ *   const cache = new InstanceAuthCache({ ttlMs: 10_000 });
+ */
+export class InstanceAuthCache {
+  private readonly rows = new Map<string, { row: InstanceAuthRow; until: number }>();
+  constructor(private readonly opts: { ttlMs: number; max?: number; now?: () => number }) {}
+
+  get(name: string): InstanceAuthRow | undefined {
+    const hit = this.rows.get(name);
+    if (!hit) return undefined;
+    if (hit.until < this.now()) {
+      this.rows.delete(name);
+      return undefined;
+    }
+    return hit.row;
+  }
+
+  set(name: string, row: InstanceAuthRow): void {
+    if (this.rows.size >= (this.opts.max ?? 10_000)) this.rows.clear();
+    this.rows.set(name, { row, until: this.now() + this.opts.ttlMs });
+  }
+
+  private now() {
+    return (this.opts.now ?? Date.now)();
+  }
 }
 
 async function validJwt(token: string, secret: string): Promise<boolean> {

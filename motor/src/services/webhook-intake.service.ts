@@ -29,6 +29,7 @@ import {
 } from '../adapters/evolution/webhook/webhook.schemas.js';
 import {
   authenticateWebhook,
+  InstanceAuthCache,
   type WebhookCredentials,
   type WebhookPrincipal,
 } from './webhook-auth.service.js';
@@ -64,6 +65,8 @@ export interface WebhookIntakeDeps {
 export class WebhookIntakeService {
   private readonly listeners: IngestListener[] = [];
   private readonly handlers: Record<string, Handler>;
+  // One round trip per webhook instead of two (see InstanceAuthCache).
+  private readonly authCache = new InstanceAuthCache({ ttlMs: 10_000 });
 
   constructor(private readonly deps: WebhookIntakeDeps) {
     this.handlers = {
@@ -112,7 +115,7 @@ export class WebhookIntakeService {
       throw invalid('invalid webhook body: a JSON object with string `event` and `instance`', envelope.error);
     const { event, instance, data } = envelope.data;
     const who = await authenticateWebhook(
-      { db: this.deps.db, globalToken: this.deps.webhookToken },
+      { db: this.deps.db, globalToken: this.deps.webhookToken, cache: this.authCache },
       { ...cred, instanceName: instance },
     );
     const handler = Object.hasOwn(this.handlers, event) ? this.handlers[event] : undefined;
