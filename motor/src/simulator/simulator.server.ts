@@ -8,6 +8,7 @@ import { resetAll } from './simulator.lifecycle.js';
 import { evolutionRoutes } from './simulator.rest.js';
 import { SimRouter } from './simulator.router.js';
 import { DEFAULT_TIMINGS, SimHttpError, type SimInstance, type SimulatorTimings } from './simulator.state.js';
+import { SimulatorStore } from './simulator.persistence.js';
 import { SimulatorWebhooks } from './simulator.webhooks.js';
 
 const BODY_LIMIT = 16 * 1024 * 1024;
@@ -24,6 +25,8 @@ export interface SimulatorOptions {
   defaultPhone?: string;
   /** For webhooks (tests may inject one). */
   fetch?: typeof fetch;
+  /** Keep instances across restarts in this JSON file (the Motor uses DATA_DIR/simulator.json). */
+  stateFile?: string;
 }
 
 export interface RunningSimulator {
@@ -56,9 +59,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     logger: opts.logger,
     defaultPhone: opts.defaultPhone ?? '5511999990000',
   };
+  const store = opts.stateFile ? new SimulatorStore({ file: opts.stateFile, logger: opts.logger }) : null;
+  store?.load(ctx.instances);
   const router = new SimRouter().add(...evolutionRoutes, ...controlRoutes);
   const server = http.createServer((req, res) => {
-    handle(req, res, router, ctx, opts.apiKey).catch((err) => {
+    handle(req, res, router, ctx, opts.apiKey)
+      .then(() => store?.save(ctx.instances))
+      .catch((err) => {
       opts.logger.error({ err }, 'simulator request failed');
       if (!res.headersSent) send(res, 500, envelope(500, 'Internal Server Error'));
     });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
@@ -34,7 +35,7 @@ export async function createWhatsApp(opts: { config: Config; logger: Logger; fet
     };
   }
   const apiKey = randomBytes(24).toString('base64url');
-  const sim = await startSimulator({ port: evolution.port, host: '127.0.0.1', logger: opts.logger.child({ component: 'evolution-simulator' }), apiKey });
+  const sim = await startSimulator({ port: evolution.port, host: '127.0.0.1', logger: opts.logger.child({ component: 'evolution-simulator' }), apiKey, stateFile: path.join(opts.config.dataDir, 'simulator.json') });
   const client = { baseUrl: sim.url, apiKey, timeoutMs: evolution.timeoutMs, fetch: opts.fetch };
   return {
     whatsapp: new EvolutionClient(client),
