@@ -146,6 +146,7 @@ export const overviewSchema = z.object({
   ),
   openConversations: z.number().int(),
   messagesToday: z.number().int(),
+  aiAvailable: z.boolean(),
 });
 export type OverviewResult = z.infer<typeof overviewSchema>;
 

@@ -27,6 +27,8 @@ export interface Overview {
   }>;
   openConversations: number;
   messagesToday: number;
+  /** Whether AI replies can run; the dashboard shows a notice when they cannot. */
+  aiAvailable: boolean;
 }
 
 /**
@@ -106,8 +108,10 @@ export class ConversationsService {
     return r.conversation;
   }
 
-  overview(caller: Caller): Promise<Overview> {
-    return this.deps.db.call<Overview>('overview', { accountId: caller.accountId });
+  async overview(caller: Caller): Promise<Overview> {
+    const counts = await this.deps.db.call<Omit<Overview, 'aiAvailable'>>('overview', { accountId: caller.accountId });
+    // AI replies (Groq) are round two: not available on any server yet, whatever GROQ_API_KEY says.
+    return { ...counts, aiAvailable: false };
   }
 }
 

@@ -280,6 +280,7 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
       instances: [],
       openConversations: 0,
       messagesToday: 0,
+      aiAvailable: false,
     });
   });
 });

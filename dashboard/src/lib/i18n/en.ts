@@ -79,7 +79,7 @@ export const en: Record<MessageKey, string> = {
   'overview.goInbox': 'Open conversations',
   'overview.unread': '{count} unread conversations',
 
-  'overview.aiOff': 'AI is off on this server (no Groq key): conversations are handled by agents only.',
+  'overview.aiOff': 'AI replies arrive in the next version: for now every conversation is answered by your team.',
   'inbox.title': 'Conversations',
   'inbox.tab.open': 'Open',
   'inbox.tab.pending': 'Pending',

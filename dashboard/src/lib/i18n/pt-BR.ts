@@ -77,7 +77,7 @@ export const ptBR = {
   'overview.goInbox': 'Abrir conversas',
   'overview.unread': '{count} conversas não lidas',
 
-  'overview.aiOff': 'A IA está desligada neste servidor (sem chave do Groq): as conversas ficam só com os atendentes.',
+  'overview.aiOff': 'As respostas automáticas com IA chegam na próxima versão: por enquanto, todas as conversas ficam com a sua equipe.',
   'inbox.title': 'Conversas',
   'inbox.tab.open': 'Abertas',
   'inbox.tab.pending': 'Pendentes',
