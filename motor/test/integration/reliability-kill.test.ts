@@ -24,11 +24,11 @@ function killSuite(kind: 'postgres' | 'pglite') {
     instances = (await seedTenants(db, { accounts: 5, instancesPerAccount: 1 })).flatMap((t) => t.instances);
     await db.close();
     motor = await startMotor({ env: database.motorEnv });
-  }, 120_000);
+  }, 300_000); // ensureMotorBuilt() may rebuild (tsc) on a busy machine
   afterAll(async () => {
     await motor?.stop();
     await database?.drop();
-  });
+  }, 60_000);
 
   it('stores every webhook that got a 200, exactly once, across a kill -9 and a restart', async () => {
     const next = messageTraffic({ targets: instances.map((i) => ({ instance: i.name, secret: i.secret })), conversationsPerTarget: 10 });

@@ -118,7 +118,7 @@ export interface MotorProcess {
  *   await motor.restart();
  */
 export async function startMotor(opts: MotorProcessOptions = {}): Promise<MotorProcess> {
-  const port = opts.env?.PORT ? Number(opts.env.PORT) : await freePort();
+  let port = opts.env?.PORT ? Number(opts.env.PORT) : await freePort();
   const simulatorPort = opts.env?.SIMULATOR_PORT ?? String(await freePort());
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({
@@ -132,7 +132,7 @@ export async function startMotor(opts: MotorProcessOptions = {}): Promise<MotorP
   })) {
     if (v !== undefined) env[k] = v;
   }
-  const url = `http://127.0.0.1:${port}`;
+  let url = `http://127.0.0.1:${port}`;
   let out = '';
   let child: ChildProcess;
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
@@ -189,11 +189,29 @@ export async function startMotor(opts: MotorProcessOptions = {}): Promise<MotorP
     }
   };
 
-  await spawnOne();
+  // A port from freePort() is free when chosen but not reserved: if something else took it before
+  // the Motor bound it, start again on fresh ports (first start only; a restart must keep its URL).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await spawnOne();
+      break;
+    } catch (err) {
+      const portTaken = /EADDRINUSE/.test((err as Error).message);
+      if (!portTaken || attempt >= 3 || opts.env?.PORT) throw err;
+      port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      env.PORT = String(port);
+      if (!opts.env?.SIMULATOR_PORT) env.SIMULATOR_PORT = String(await freePort());
+    }
+  }
 
   const proc: MotorProcess = {
-    url,
-    port,
+    get url() {
+      return url;
+    },
+    get port() {
+      return port;
+    },
     get pid() {
       return child.pid ?? -1;
     },
