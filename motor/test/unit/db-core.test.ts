@@ -50,3 +50,15 @@ describe('signup (PGlite)', () => {
     await expect(db.call('events_after', { accountId: r.account.id, after: 0 })).resolves.toEqual({ seq: 0, events: [] });
   });
 });
+
+describe('hostile text reaching SQL (PGlite)', () => {
+  let db: PgliteDb;
+  beforeAll(async () => {
+    db = await createTestDb();
+  });
+  afterAll(() => db.close());
+
+  it('answers validation_failed, not internal, for U+0000 in a text argument', async () => {
+    await expect(db.call('instance_auth', { name: 'a\u0000b' })).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+});

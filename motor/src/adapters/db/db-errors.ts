@@ -17,6 +17,9 @@ const SQLSTATE_TO_CODE: Record<string, AppError['code']> = {
   '22001': 'validation_failed', // string_data_right_truncation
   '23514': 'validation_failed', // check_violation
   '22023': 'validation_failed', // invalid_parameter_value
+  '22021': 'validation_failed', // character_not_in_repertoire (e.g. U+0000 in a text argument)
+  '22P05': 'validation_failed', // untranslatable_character (U+0000 inside jsonb)
+  '54000': 'validation_failed', // program_limit_exceeded (e.g. a value too large to index)
 };
 
 /** Connection-level failures: the database is down or unreachable, retry later (503). */
