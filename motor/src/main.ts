@@ -3,7 +3,6 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createDb } from './adapters/db/create-db.js';
 import { createLogger } from './logger.js';
-import type { RealtimePublisher } from './ports/realtime.port.js';
 import { useRedisAdapter } from './realtime/redis.adapter.js';
 import { attachRealtimeGateway } from './realtime/socket.gateway.js';
 import { createSocketPublisher } from './realtime/socket.publisher.js';
@@ -37,12 +36,12 @@ async function main() {
   // Socket.IO is created before the app (services publish through it) and attached to the HTTP
   // server below; with REDIS_URL its rooms are shared by every Motor process.
   const io = createSocketServer();
-  const realtime: RealtimePublisher = createSocketPublisher({ io, logger });
+  const realtime = createSocketPublisher({ io, logger });
   const redis = config.redisUrl ? await useRedisAdapter({ io, url: config.redisUrl, logger }) : null;
   const sessionSecret = await loadSessionSecret({ configured: config.sessionSecret, dataDir: config.dataDir });
   const supabaseAuth = config.supabase ? new SupabaseAuth(config.supabase) : null;
-  const auth = new AuthService({ db, logger, sessionSecret, supabase: supabaseAuth });
-  const users = new UsersService({ db, logger, publicUrl: config.publicUrl, supabase: supabaseAuth });
+  const auth = new AuthService({ db, logger, sessionSecret, supabase: supabaseAuth, sockets: realtime });
+  const users = new UsersService({ db, logger, publicUrl: config.publicUrl, supabase: supabaseAuth, sockets: realtime });
   await seedDemo({ db, env: config.env, authMode: auth.mode, print: (text) => console.log(text) });
   const wa = await createWhatsApp({ config, logger });
   if (wa.simulatorUrl) {

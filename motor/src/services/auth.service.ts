@@ -29,6 +29,8 @@ export interface AuthServiceDeps {
   /** Supabase Auth mode when present; local users otherwise. */
   supabase?: SupabaseAuth | null;
   sessionTtlSeconds?: number;
+  /** Closes a user's open sockets when their sessions are revoked (the Socket.IO publisher). */
+  sockets?: { disconnectUser(userId: string): void };
 }
 
 type SqlSession = { session?: { id: string; expiresAt: string } };
@@ -191,6 +193,9 @@ export class AuthService {
       passwordHash: await hashPassword(body.newPassword),
       sessionTtlSeconds: this.ttl,
     });
+    // Every other session is revoked: close their sockets now, not at the next periodic re-check
+    // (this browser reconnects at once with its new cookie).
+    this.deps.sockets?.disconnectUser(auth.userId);
     return this.sign(r);
   }
 

@@ -11,6 +11,8 @@ export interface UsersServiceDeps {
   logger: Logger;
   publicUrl: string;
   supabase?: SupabaseAuth | null;
+  /** Closes a removed member's open sockets at once (the Socket.IO publisher). */
+  sockets?: { disconnectUser(userId: string): void };
 }
 
 /**
@@ -79,6 +81,7 @@ export class UsersService {
       actorId: auth.userId,
       userId,
     });
+    this.deps.sockets?.disconnectUser(userId);
     if (r.authUserId && this.deps.supabase) {
       await this.deps.supabase
         .deleteUser(r.authUserId)

@@ -77,10 +77,11 @@ export async function startRealtimeTestServer(opts: {
     SESSION_SECRET: 's'.repeat(40),
     WEBHOOK_TOKEN: webhookToken,
   });
-  const auth = new AuthService({ db, logger, sessionSecret: config.sessionSecret! });
-  const users = new UsersService({ db, logger, publicUrl: config.publicUrl });
   const io = createSocketServer();
   const realtime = createSocketPublisher({ io, logger });
+  // Wired as in main.ts: revoking sessions closes the user's sockets at once.
+  const auth = new AuthService({ db, logger, sessionSecret: config.sessionSecret!, sockets: realtime });
+  const users = new UsersService({ db, logger, publicUrl: config.publicUrl, sockets: realtime });
   const conversations =
     opts.conversations === 'real' ? new ConversationsService({ db, realtime }) : (opts.conversations ?? fakeConversations());
   // No Evolution here: the realtime tests never reach it (instances are created in SQL).

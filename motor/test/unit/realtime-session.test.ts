@@ -56,4 +56,20 @@ describe(recheckSession.name, () => {
     expect(await bystander.command('conversation:read', {})).toMatchObject({ ok: false }); // still connected and answering
     for (const c of [...tabs, bystander]) c.close();
   }, 90_000);
+
+  it('closes a removed member\'s sockets at once, without waiting for the periodic re-check', async () => {
+    const slow = await startRealtimeTestServer({ db, recheckSessionMs: 3_600_000 });
+    try {
+      const owner = await slow.signup();
+      const member = await slow.addAgent(owner);
+      const sock = await TestRealtimeClient.connect({ url: slow.url, cookie: member.cookie });
+      const cut = disconnected(sock);
+      const ownerCtx = await slow.auth.authenticate({ cookieHeader: owner.cookie });
+      await slow.users.remove(ownerCtx, member.userId);
+      expect(await cut).toBe('io server disconnect');
+      sock.close();
+    } finally {
+      await slow.close();
+    }
+  }, 90_000);
 });
