@@ -23,6 +23,9 @@ import { conversationsRoutes } from './http/routes/conversations.routes.js';
 import { WebhookIntakeService } from './services/webhook-intake.service.js';
 import { ConversationsService } from './services/conversations.service.js';
 import { SendMessageService } from './services/send-message.service.js';
+import { EvolutionHealthService } from './services/evolution-health.service.js';
+import { ReconcileService } from './services/reconcile.service.js';
+import { InstanceAuthCache } from './services/webhook-auth.service.js';
 
 /** Everything the app needs from the outside, built in main.ts (or by a test). */
 export interface AppDeps {
@@ -40,6 +43,14 @@ export interface AppDeps {
   webhookIntake?: WebhookIntakeService;
   /** The simulator's phone side for the dashboard's sandbox panel; null/absent with a real Evolution. */
   sandbox?: WhatsAppSandbox | null;
+  /** Evolution's health (start-up check, /readyz, overview); built here when absent. */
+  evolutionHealth?: EvolutionHealthService;
+  /** Reads missed messages back from Evolution; built here when absent (main.ts runs it at start). */
+  reconcile?: ReconcileService;
+  /** Webhook credentials cache shared by intake and instances; built here when absent. */
+  authCache?: InstanceAuthCache;
+  /** How long to look for an instance a timed-out create may still make (tests shorten it). */
+  orphanCheck?: { windowMs: number; everyMs: number };
 }
 
 /**
@@ -60,15 +71,21 @@ export function createApp(deps: AppDeps): Koa {
   app.use(originGuard({ publicUrl: deps.config.publicUrl }));
   app.use(jsonBody());
 
-  const intake =
-    deps.webhookIntake ??
-    new WebhookIntakeService({ db: deps.db, realtime: deps.realtime, logger: deps.logger, webhookToken: deps.config.webhookToken });
-  const conversations = new ConversationsService(deps);
+  const { intake, reconcile, evolutionHealth, authCache } = evolutionParts(deps);
+  const conversations = new ConversationsService({ ...deps, evolutionHealth });
   const sender = new SendMessageService(deps);
 
-  const instances = new InstancesService(deps);
+  const instances = new InstancesService({
+    ...deps,
+    onCredentialsChanged: (name) => authCache.forget(name),
+    onConnected: (i) => reconcile.trigger({ why: 'reconnect', instanceId: i.instanceId }),
+  });
   const routers = [
-    healthRoutes(deps),
+    healthRoutes({
+      db: deps.db,
+      evolutionHealth,
+      onDatabaseRecovered: () => reconcile.trigger({ why: 'database recovered' }),
+    }),
     authRoutes(deps),
     usersRoutes(deps),
     eventsRoutes(deps),
@@ -81,4 +98,38 @@ export function createApp(deps: AppDeps): Koa {
 
   app.use(staticDashboard());
   return app;
+}
+
+/**
+ * The Evolution-facing pieces, built once per deps (main.ts builds them itself to run the start-up
+ * check and reconcile): webhook intake sharing its credentials cache with InstancesService, the
+ * health checker, and reconciliation triggered when a number reconnects.
+ */
+export function evolutionParts(deps: AppDeps) {
+  const authCache = deps.authCache ?? new InstanceAuthCache({ ttlMs: 10_000 });
+  const intake =
+    deps.webhookIntake ??
+    new WebhookIntakeService({
+      db: deps.db,
+      realtime: deps.realtime,
+      logger: deps.logger,
+      webhookToken: deps.config.webhookToken,
+      authCache,
+    });
+  const evolutionHealth =
+    deps.evolutionHealth ?? new EvolutionHealthService({ whatsapp: deps.whatsapp, logger: deps.logger });
+  const reconcile =
+    deps.reconcile ??
+    new ReconcileService({ db: deps.db, whatsapp: deps.whatsapp, intake, logger: deps.logger });
+  if (!deps.reconcile) {
+    intake.onIngested(({ who, events }) => {
+      const connected = events.some(
+        (e) =>
+          e.type === 'instance.updated' &&
+          (e.data as { instance?: { status?: string } }).instance?.status === 'connected',
+      );
+      if (connected) reconcile.trigger({ why: 'reconnect', instanceId: who.instanceId });
+    });
+  }
+  return { authCache, intake, evolutionHealth, reconcile };
 }

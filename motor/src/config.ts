@@ -46,6 +46,8 @@ const envSchema = z.object({
   EVOLUTION_API_KEY: optionalString,
   EVOLUTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   SIMULATOR_PORT: port(8081),
+  // How long the simulator's instance/create takes (Evolution 2.3.6: 5–9 s; tests shorten it).
+  SIMULATOR_CREATE_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   WEBHOOK_TOKEN: optionalString,
   GROQ_API_KEY: optionalString,
   GROQ_MODEL: z.string().default('llama-3.3-70b-versatile'),
@@ -74,7 +76,11 @@ export interface Config {
   supabase: { url: string; serviceRoleKey: string; anonKey?: string; jwtSecret?: string } | null;
   redisUrl?: string;
   /** `timeoutMs`: per Evolution REST call (EVOLUTION_TIMEOUT_MS). */
-  evolution: ({ mode: 'real'; url: string; apiKey: string } | { mode: 'simulator'; port: number }) & { timeoutMs: number };
+  evolution: (
+    { mode: 'real'; url: string; apiKey: string } | { mode: 'simulator'; port: number; createDelayMs: number }
+  ) & {
+    timeoutMs: number;
+  };
   webhookToken?: string;
   groq: { apiKey: string; model: string; baseUrl?: string } | null;
   sessionSecret?: string;
@@ -111,17 +117,34 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   // DATABASE_URL wins for data when both are set (a direct connection is faster than PostgREST);
   // Supabase Auth still applies.
-  if (e.DATABASE_URL) database = { driver: 'postgres', url: e.DATABASE_URL, ...(e.DATABASE_GROUP_COMMIT === 'on' ? { groupCommit: true } : {}) };
-  else if (supabase) database = { driver: 'supabase', url: supabase.url, serviceRoleKey: supabase.serviceRoleKey };
+  if (e.DATABASE_URL)
+    database = {
+      driver: 'postgres',
+      url: e.DATABASE_URL,
+      ...(e.DATABASE_GROUP_COMMIT === 'on' ? { groupCommit: true } : {}),
+    };
+  else if (supabase)
+    database = { driver: 'supabase', url: supabase.url, serviceRoleKey: supabase.serviceRoleKey };
 
   // Several Motor processes (REDIS_URL) must sign and verify session cookies with one key; a
   // secret generated per process into DATA_DIR would make each refuse the others' sessions.
-  if (e.REDIS_URL && !e.SESSION_SECRET && !supabase) need('SESSION_SECRET', 'REDIS_URL is set (all Motor processes must share it)');
+  if (e.REDIS_URL && !e.SESSION_SECRET && !supabase)
+    need('SESSION_SECRET', 'REDIS_URL is set (all Motor processes must share it)');
 
-  let evolution: Config['evolution'] = { mode: 'simulator', port: e.SIMULATOR_PORT, timeoutMs: e.EVOLUTION_TIMEOUT_MS };
+  let evolution: Config['evolution'] = {
+    mode: 'simulator',
+    port: e.SIMULATOR_PORT,
+    createDelayMs: e.SIMULATOR_CREATE_DELAY_MS,
+    timeoutMs: e.EVOLUTION_TIMEOUT_MS,
+  };
   if (e.EVOLUTION_API_URL) {
     if (!e.EVOLUTION_API_KEY) need('EVOLUTION_API_KEY', 'EVOLUTION_API_URL is set');
-    evolution = { mode: 'real', url: e.EVOLUTION_API_URL.replace(/\/+$/, ''), apiKey: e.EVOLUTION_API_KEY!, timeoutMs: e.EVOLUTION_TIMEOUT_MS };
+    evolution = {
+      mode: 'real',
+      url: e.EVOLUTION_API_URL.replace(/\/+$/, ''),
+      apiKey: e.EVOLUTION_API_KEY!,
+      timeoutMs: e.EVOLUTION_TIMEOUT_MS,
+    };
   }
 
   return {

@@ -1,5 +1,6 @@
 import http from 'node:http';
-import { createApp } from './app.js';
+import { createApp, evolutionParts } from './app.js';
+import { EVOLUTION_CONFIG_FAULTS } from './services/evolution-health.service.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createDb } from './adapters/db/create-db.js';
 import { createLogger } from './logger.js';
@@ -38,16 +39,36 @@ async function main() {
   const io = createSocketServer();
   const realtime = createSocketPublisher({ io, logger });
   const redis = config.redisUrl ? await useRedisAdapter({ io, url: config.redisUrl, logger }) : null;
-  const sessionSecret = await loadSessionSecret({ configured: config.sessionSecret, dataDir: config.dataDir });
+  const sessionSecret = await loadSessionSecret({
+    configured: config.sessionSecret,
+    dataDir: config.dataDir,
+  });
   const supabaseAuth = config.supabase ? new SupabaseAuth(config.supabase) : null;
   const auth = new AuthService({ db, logger, sessionSecret, supabase: supabaseAuth, sockets: realtime });
-  const users = new UsersService({ db, logger, publicUrl: config.publicUrl, supabase: supabaseAuth, sockets: realtime });
+  const users = new UsersService({
+    db,
+    logger,
+    publicUrl: config.publicUrl,
+    supabase: supabaseAuth,
+    sockets: realtime,
+  });
   await seedDemo({ db, env: config.env, authMode: auth.mode, print: (text) => console.log(text) });
   const wa = await createWhatsApp({ config, logger });
   if (wa.simulatorUrl) {
-    console.log(`Evolution simulator running at ${wa.simulatorUrl} (simulated WhatsApp; set EVOLUTION_API_URL for a real Evolution API)`);
+    console.log(
+      `Evolution simulator running at ${wa.simulatorUrl} (simulated WhatsApp; set EVOLUTION_API_URL for a real Evolution API)`,
+    );
   }
-  const app = createApp({ config, logger, db, realtime, auth, users, whatsapp: wa.whatsapp, sandbox: wa.sandbox });
+  const base = { config, logger, db, realtime, auth, users, whatsapp: wa.whatsapp, sandbox: wa.sandbox };
+  const evo = evolutionParts(base);
+  const health = await evo.evolutionHealth.check();
+  if (EVOLUTION_CONFIG_FAULTS.includes(health.status)) {
+    console.error(`Atende cannot use the Evolution API: ${health.message}`);
+    process.exit(78); // EX_CONFIG: a restart loop would not help
+  }
+  if (health.status !== 'ok')
+    logger.warn({ evolution: health }, 'Evolution API not reachable yet; /readyz and the overview report it');
+  const app = createApp({ ...base, ...evo, webhookIntake: evo.intake });
   const server = http.createServer(app.callback());
   io.attach(server);
   attachRealtimeGateway({
@@ -62,6 +83,8 @@ async function main() {
   const retention = startEventRetention({ db, logger, keepHours: config.eventRetentionHours });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   logger.info(`Atende is running at http://localhost:${config.port}`);
+  // Messages whose webhooks Evolution dropped while the Motor was down (docs/evolution.md).
+  evo.reconcile.trigger({ why: 'start' });
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');

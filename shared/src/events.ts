@@ -15,6 +15,8 @@ export const eventDataSchemas = {
       phoneNumber: z.string().nullable(),
       profileName: z.string().nullable(),
       reason: disconnectReasonSchema.nullable(),
+      /** True when the number was removed for good (it leaves the lists). */
+      removed: z.boolean().optional(),
     }),
   }),
   'campaign.updated': z.object({
@@ -66,7 +68,8 @@ export interface ReadyPayload {
   seq: number;
 }
 
-export type Ack<T = unknown> = { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string } };
+export type Ack<T = unknown> =
+  { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string } };
 
 export interface ServerToClientEvents {
   ready: (p: ReadyPayload) => void;

@@ -1,4 +1,5 @@
 import type {
+  EvolutionHealth,
   Conversation,
   ListConversationsQuery,
   ListMessagesQuery,
@@ -29,6 +30,8 @@ export interface Overview {
   messagesToday: number;
   /** Whether AI replies can run; the dashboard shows a notice when they cannot. */
   aiAvailable: boolean;
+  /** The Evolution API as last checked (absent when the Motor has no checker). */
+  evolution?: EvolutionHealth;
 }
 
 /**
@@ -40,7 +43,13 @@ export interface Overview {
  *   const page = await sut.list(caller, { limit: 50 });
  */
 export class ConversationsService {
-  constructor(private readonly deps: { db: Db; realtime: RealtimePublisher }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      realtime: RealtimePublisher;
+      evolutionHealth?: { current(): Promise<EvolutionHealth> };
+    },
+  ) {}
 
   /** Newest activity first; `nextCursor` continues after the last item (null at the end). */
   async list(
@@ -109,9 +118,12 @@ export class ConversationsService {
   }
 
   async overview(caller: Caller): Promise<Overview> {
-    const counts = await this.deps.db.call<Omit<Overview, 'aiAvailable'>>('overview', { accountId: caller.accountId });
+    const counts = await this.deps.db.call<Omit<Overview, 'aiAvailable'>>('overview', {
+      accountId: caller.accountId,
+    });
     // AI replies (Groq) are round two: not available on any server yet, whatever GROQ_API_KEY says.
-    return { ...counts, aiAvailable: false };
+    const evolution = await this.deps.evolutionHealth?.current();
+    return { ...counts, aiAvailable: false, ...(evolution ? { evolution } : {}) };
   }
 }
 

@@ -51,6 +51,8 @@ export interface WebhookIntakeDeps {
   logger: Logger;
   /** The `?token=` secret of Evolution's global webhook (config.webhookToken). */
   webhookToken?: string;
+  /** Shared with InstancesService, which drops a name when its credentials change. */
+  authCache?: InstanceAuthCache;
 }
 
 /**
@@ -66,9 +68,10 @@ export class WebhookIntakeService {
   private readonly listeners: IngestListener[] = [];
   private readonly handlers: Record<string, Handler>;
   // One round trip per webhook instead of two (see InstanceAuthCache).
-  private readonly authCache = new InstanceAuthCache({ ttlMs: 10_000 });
+  private readonly authCache: InstanceAuthCache;
 
   constructor(private readonly deps: WebhookIntakeDeps) {
+    this.authCache = deps.authCache ?? new InstanceAuthCache({ ttlMs: 10_000 });
     this.handlers = {
       'messages.upsert': (w, d) => this.message(w, d, 'upsert'),
       'send.message': (w, d) => this.message(w, d, 'send'),
@@ -114,10 +117,14 @@ export class WebhookIntakeService {
     if (!envelope.success)
       throw invalid('invalid webhook body: a JSON object with string `event` and `instance`', envelope.error);
     const { event, instance, data } = envelope.data;
+    const bodyToken =
+      typeof envelope.data.apikey === 'string' && envelope.data.apikey !== '' ? envelope.data.apikey : null;
     const who = await authenticateWebhook(
       { db: this.deps.db, globalToken: this.deps.webhookToken, cache: this.authCache },
-      { ...cred, instanceName: instance },
+      { ...cred, instanceName: instance, bodyToken },
     );
+    // A late event of an older session under this name (docs/evolution.md "Incarnations").
+    if (who.staleIncarnation) return { success: true, ignored: true };
     const handler = Object.hasOwn(this.handlers, event) ? this.handlers[event] : undefined;
     if (!handler) return { success: true, ignored: true };
     const result = await handler(who, data);
@@ -125,6 +132,23 @@ export class WebhookIntakeService {
     if (result.events.length > 0) this.deps.realtime.publish(result.events);
     this.followUp(who, event, result.events);
     return { success: true };
+  }
+
+  /**
+   * A message read back from Evolution (`chat/findMessages` records have the `messages.upsert`
+   * data shape), ingested as if its webhook had arrived: idempotent (a known message changes
+   * nothing). Follow-ups hear it as `messages.reconciled`. Returns how many messages were new.
+   */
+  async ingestStored(who: WebhookPrincipal, record: unknown): Promise<number> {
+    const parsed = messageDataSchema.safeParse(record);
+    if (!parsed.success) return 0;
+    const m = normalizeMessage(parsed.data, 'upsert');
+    if (!m) return 0;
+    const r = await this.call('ingest_message', who, { message: m });
+    if (r.events.length === 0) return 0;
+    this.deps.realtime.publish(r.events);
+    this.followUp(who, 'messages.reconciled', r.events);
+    return r.events.filter((e) => e.type === 'message.created').length;
   }
 
   private async message(who: WebhookPrincipal, data: unknown, origin: 'upsert' | 'send') {
@@ -171,7 +195,7 @@ export class WebhookIntakeService {
     if (!qrCode) throw new AppError('validation_failed', 'qrcode.updated without a QR image or code');
     const r = await this.deps.db.call<
       Ingested & {
-        qr: { instanceId: string; instanceName: string; qrCode: string; pairingCode: string | null };
+        qr: { instanceId: string; instanceName: string; qrCode: string; pairingCode: string | null } | null;
       }
     >(
       'ingest_qr',
@@ -182,7 +206,7 @@ export class WebhookIntakeService {
         pairingCode: d.qrcode.pairingCode ?? null,
       }),
     );
-    this.deps.realtime.publishQr(who.accountId, r.qr);
+    if (r.qr) this.deps.realtime.publishQr(who.accountId, r.qr); // null: not connecting (a stopped session's QR)
     return { events: r.events };
   }
 

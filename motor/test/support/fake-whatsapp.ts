@@ -20,6 +20,14 @@ export function fakeWhatsApp() {
     Promise.reject(new Error(`fakeWhatsApp: unexpected call to ${name}`));
   const gateway: WhatsAppGateway = {
     version: unexpected('version'),
+    // /readyz and the overview ask; the fake is a healthy 2.3.6.
+    health: async () => ({
+      status: 'ok',
+      version: '2.3.6',
+      simulated: true,
+      message: 'fake WhatsApp',
+      checkedAt: new Date().toISOString(),
+    }),
     createInstance: unexpected('createInstance'),
     connect: unexpected('connect'),
     connectionState: unexpected('connectionState'),
@@ -29,7 +37,7 @@ export function fakeWhatsApp() {
     setWebhook: unexpected('setWebhook'),
     findWebhook: unexpected('findWebhook'),
     sendMedia: unexpected('sendMedia'),
-    findMessages: unexpected('findMessages'),
+    findMessages: async () => ({ total: 0, pages: 0, records: [] }), // reconciliation after a reconnect asks
     fetchAllGroups: unexpected('fetchAllGroups'),
     async sendText(instanceName, input): Promise<SentMessage> {
       sent.push({ instanceName, number: input.number, text: input.text });

@@ -281,6 +281,7 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
       openConversations: 0,
       messagesToday: 0,
       aiAvailable: false,
+      evolution: expect.objectContaining({ status: 'ok', version: '2.3.6' }),
     });
   });
 });

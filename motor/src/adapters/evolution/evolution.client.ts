@@ -1,15 +1,18 @@
+import type { EvolutionHealth } from '@atende/shared';
 import type { z } from 'zod';
 import { isAppError } from '../../errors.js';
 import type {
   CreatedInstance,
   EvolutionInstanceInfo,
   EvolutionState,
+  LogoutOutcome,
   QrCode,
   SentMessage,
   WebhookSettings,
   WhatsAppGateway,
 } from '../../ports/whatsapp.port.js';
 import { EvolutionHttp, type EvolutionFailure, type EvolutionHttpOptions } from './evolution.http.js';
+import { checkEvolutionHealth } from './evolution.health.js';
 import * as s from './evolution.schemas.js';
 
 const enc = encodeURIComponent;
@@ -38,7 +41,17 @@ export class EvolutionClient implements WhatsAppGateway {
     return (await this.http.request({ method: 'GET', path: '/', schema: s.rootSchema })).version;
   }
 
-  async createInstance(input: { instanceName: string; webhook: WebhookSettings; qrcode?: boolean; number?: string }): Promise<CreatedInstance> {
+  async health(): Promise<EvolutionHealth> {
+    return checkEvolutionHealth(this.http);
+  }
+
+  async createInstance(input: {
+    instanceName: string;
+    webhook: WebhookSettings;
+    qrcode?: boolean;
+    number?: string;
+    token?: string;
+  }): Promise<CreatedInstance> {
     const r = await this.http.request({
       method: 'POST',
       path: '/instance/create',
@@ -48,6 +61,7 @@ export class EvolutionClient implements WhatsAppGateway {
         integration: 'WHATSAPP-BAILEYS',
         qrcode: input.qrcode ?? true,
         ...(input.number ? { number: input.number } : {}),
+        ...(input.token ? { token: input.token } : {}),
         webhook: webhookBody(input.webhook),
       },
     });
@@ -61,7 +75,10 @@ export class EvolutionClient implements WhatsAppGateway {
     };
   }
 
-  async connect(instanceName: string, opts: { number?: string } = {}): Promise<{ state: EvolutionState | null; qr: QrCode | null }> {
+  async connect(
+    instanceName: string,
+    opts: { number?: string } = {},
+  ): Promise<{ state: EvolutionState | null; qr: QrCode | null }> {
     const r = await this.http.request({
       method: 'GET',
       path: `/instance/connect/${enc(instanceName)}`,
@@ -74,33 +91,60 @@ export class EvolutionClient implements WhatsAppGateway {
   }
 
   async connectionState(instanceName: string): Promise<EvolutionState> {
-    const r = await this.http.request({ method: 'GET', path: `/instance/connectionState/${enc(instanceName)}`, schema: s.connectionStateSchema });
+    const r = await this.http.request({
+      method: 'GET',
+      path: `/instance/connectionState/${enc(instanceName)}`,
+      schema: s.connectionStateSchema,
+    });
     return toState(r.instance.state) ?? 'close';
   }
 
   async fetchInstance(instanceName: string): Promise<EvolutionInstanceInfo | null> {
     const rows = await ifFound(() =>
-      this.http.request({ method: 'GET', path: '/instance/fetchInstances', query: { instanceName }, schema: s.fetchInstancesSchema }),
+      this.http.request({
+        method: 'GET',
+        path: '/instance/fetchInstances',
+        query: { instanceName },
+        schema: s.fetchInstancesSchema,
+      }),
     );
     const row = rows?.find((r) => r.name === instanceName);
     if (!row) return null;
-    return { name: row.name, connectionStatus: row.connectionStatus, ownerJid: row.ownerJid ?? null, profileName: row.profileName ?? null };
+    return {
+      name: row.name,
+      connectionStatus: row.connectionStatus,
+      ownerJid: row.ownerJid ?? null,
+      profileName: row.profileName ?? null,
+      token: row.token ?? null,
+    };
   }
 
-  async logout(instanceName: string): Promise<void> {
+  async logout(instanceName: string): Promise<LogoutOutcome> {
     try {
-      await this.http.request({ method: 'DELETE', path: `/instance/logout/${enc(instanceName)}`, schema: s.anySchema });
+      await this.http.request({
+        method: 'DELETE',
+        path: `/instance/logout/${enc(instanceName)}`,
+        schema: s.anySchema,
+      });
+      return 'logged_out';
     } catch (err) {
-      // 2.3.x answers 400 "… is not connected" for a closed session (2.4 made logout idempotent);
-      // an instance Evolution does not know (404) is not logged in anywhere either.
-      if (statusOf(err) === 400 && /not connected/i.test(messageOf(err))) return;
-      if (statusOf(err) === 404) return;
+      // 2.3.x answers 400 "… is not connected" for any session that is not open, one still
+      // connecting included (its loop goes on); 2.4 made logout idempotent. An instance Evolution
+      // does not know (404) is not logged in anywhere either.
+      if (statusOf(err) === 400 && /not connected/i.test(messageOf(err))) return 'not_connected';
+      if (statusOf(err) === 404) return 'unknown_instance';
       throw err;
     }
   }
 
   async deleteInstance(instanceName: string): Promise<void> {
-    await ifFound(() => this.http.request({ method: 'DELETE', path: `/instance/delete/${enc(instanceName)}`, schema: s.anySchema }));
+    await ifFound(() =>
+      this.http.request({
+        method: 'DELETE',
+        path: `/instance/delete/${enc(instanceName)}`,
+        schema: s.anySchema,
+      }),
+    );
   }
 
   async setWebhook(instanceName: string, webhook: WebhookSettings): Promise<void> {
@@ -113,13 +157,26 @@ export class EvolutionClient implements WhatsAppGateway {
   }
 
   async findWebhook(instanceName: string): Promise<(WebhookSettings & { enabled: boolean }) | null> {
-    const r = await this.http.request({ method: 'GET', path: `/webhook/find/${enc(instanceName)}`, schema: s.webhookRowSchema });
+    const r = await this.http.request({
+      method: 'GET',
+      path: `/webhook/find/${enc(instanceName)}`,
+      schema: s.webhookRowSchema,
+    });
     if (!r) return null;
     const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, String(v)]));
-    return { url: r.url, enabled: r.enabled, headers, events: r.events ?? [], byEvents: r.webhookByEvents ?? false };
+    return {
+      url: r.url,
+      enabled: r.enabled,
+      headers,
+      events: r.events ?? [],
+      byEvents: r.webhookByEvents ?? false,
+    };
   }
 
-  async sendText(instanceName: string, input: { number: string; text: string; quotedWaMessageId?: string }): Promise<SentMessage> {
+  async sendText(
+    instanceName: string,
+    input: { number: string; text: string; quotedWaMessageId?: string },
+  ): Promise<SentMessage> {
     const r = await this.http.request({
       method: 'POST',
       path: `/message/sendText/${enc(instanceName)}`,
@@ -135,20 +192,39 @@ export class EvolutionClient implements WhatsAppGateway {
 
   async sendMedia(
     instanceName: string,
-    input: { number: string; mediatype: 'image' | 'video' | 'document' | 'audio'; media: string; mimetype?: string; caption?: string; fileName?: string },
+    input: {
+      number: string;
+      mediatype: 'image' | 'video' | 'document' | 'audio';
+      media: string;
+      mimetype?: string;
+      caption?: string;
+      fileName?: string;
+    },
   ): Promise<SentMessage> {
-    const r = await this.http.request({ method: 'POST', path: `/message/sendMedia/${enc(instanceName)}`, body: input, schema: s.sentMessageSchema });
+    const r = await this.http.request({
+      method: 'POST',
+      path: `/message/sendMedia/${enc(instanceName)}`,
+      body: input,
+      schema: s.sentMessageSchema,
+    });
     return toSent(r);
   }
 
-  async findMessages(instanceName: string, input: { remoteJid: string; page?: number; pageSize?: number }): Promise<{ total: number; records: unknown[] }> {
+  async findMessages(
+    instanceName: string,
+    input: { remoteJid: string; page?: number; pageSize?: number },
+  ): Promise<{ total: number; pages: number; records: unknown[] }> {
     const r = await this.http.request({
       method: 'POST',
       path: `/chat/findMessages/${enc(instanceName)}`,
-      body: { where: { key: { remoteJid: input.remoteJid } }, page: input.page ?? 1, offset: input.pageSize ?? 50 },
+      body: {
+        where: { key: { remoteJid: input.remoteJid } },
+        page: input.page ?? 1,
+        offset: input.pageSize ?? 50,
+      },
       schema: s.findMessagesSchema,
     });
-    return { total: r.messages.total, records: r.messages.records };
+    return { total: r.messages.total, pages: r.messages.pages ?? 1, records: r.messages.records };
   }
 
   async fetchAllGroups(instanceName: string, opts: { getParticipants?: boolean } = {}): Promise<unknown[]> {
@@ -162,7 +238,14 @@ export class EvolutionClient implements WhatsAppGateway {
 }
 
 function webhookBody(w: WebhookSettings) {
-  return { enabled: true, url: w.url, byEvents: w.byEvents ?? false, base64: false, headers: w.headers, events: w.events };
+  return {
+    enabled: true,
+    url: w.url,
+    byEvents: w.byEvents ?? false,
+    base64: false,
+    headers: w.headers,
+    events: w.events,
+  };
 }
 
 function toQr(q: z.infer<typeof s.qrSchema> | null | undefined): QrCode | null {
@@ -171,12 +254,20 @@ function toQr(q: z.infer<typeof s.qrSchema> | null | undefined): QrCode | null {
 }
 
 function toState(state: string): EvolutionState | null {
-  return state === 'open' || state === 'connecting' || state === 'close' || state === 'refused' ? state : null;
+  return state === 'open' || state === 'connecting' || state === 'close' || state === 'refused'
+    ? state
+    : null;
 }
 
 function toSent(r: z.infer<typeof s.sentMessageSchema>): SentMessage {
-  const ts = r.messageTimestamp === null || r.messageTimestamp === undefined ? null : Number(r.messageTimestamp);
-  return { waMessageId: r.key.id, remoteJid: r.key.remoteJid, status: r.status ?? null, messageTimestamp: Number.isFinite(ts) ? ts : null };
+  const ts =
+    r.messageTimestamp === null || r.messageTimestamp === undefined ? null : Number(r.messageTimestamp);
+  return {
+    waMessageId: r.key.id,
+    remoteJid: r.key.remoteJid,
+    status: r.status ?? null,
+    messageTimestamp: Number.isFinite(ts) ? ts : null,
+  };
 }
 
 function statusOf(err: unknown): number | null {

@@ -9,12 +9,15 @@ import { input, validate } from '../middleware/validate.middleware.js';
 const connectBody = connectInstanceBodySchema.optional().transform((b) => b ?? {});
 
 /**
- * WhatsApp instances (CONTRACT.md "WhatsApp instances"): connect, status, disconnect, list.
+ * WhatsApp instances: connect (QR or pairing code), status, disconnect, remove, list.
  *
  * @example
  *   const router = instancesRoutes({ auth, instances });
  */
-export function instancesRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; instances: InstancesService }) {
+export function instancesRoutes(deps: {
+  auth: Pick<AuthService, 'authenticate'>;
+  instances: InstancesService;
+}) {
   const { instances } = deps;
   const router = new Router();
   router.use(['/api/instance', '/api/instances'], requireAuth(deps.auth));
@@ -29,7 +32,15 @@ export function instancesRoutes(deps: { auth: Pick<AuthService, 'authenticate'>;
   });
 
   router.delete('/api/instance/disconnect', validate({ query: instanceNameQuerySchema }), async (ctx) => {
-    ctx.body = await instances.disconnect(authOf(ctx), input(ctx, 'query', instanceNameQuerySchema).instanceName);
+    ctx.body = await instances.disconnect(
+      authOf(ctx),
+      input(ctx, 'query', instanceNameQuerySchema).instanceName,
+    );
+  });
+
+  // Remove a number for good: deleted at Evolution, gone from the lists (conversations stay).
+  router.delete('/api/instance', validate({ query: instanceNameQuerySchema }), async (ctx) => {
+    ctx.body = await instances.remove(authOf(ctx), input(ctx, 'query', instanceNameQuerySchema).instanceName);
   });
 
   router.get('/api/instances', async (ctx) => {
