@@ -157,7 +157,8 @@ end $$;
 -- The answer for a claim held by `p_owner`:
 --   p_wa_message_id → sent (also when the lookup found it at Evolution);
 --   p_retry_at → not answered (timeout/network): pending again at that time, looked up first;
---   otherwise → failed with `p_reason_code` and the readable `p_error`.
+--   otherwise → failed: the message's `error` is the stable `p_reason_code` (shared FAILURE_REASONS),
+--   the row keeps it and Evolution's words (`p_error`).
 -- A claim the owner lost (lease expired and another process took it) records only a WhatsApp id.
 -- Returns {message, events} (the message's own update, as app.send_message_result makes it).
 create or replace function app.outbox_result(
@@ -167,7 +168,6 @@ create or replace function app.outbox_result(
 language plpgsql as $$
 declare
   v_row public.outbox;
-  v_result jsonb;
 begin
   select * into v_row from public.outbox where id = p_outbox_id;
   if v_row.id is null then
@@ -190,11 +190,11 @@ begin
       where id = v_row.id;
     return jsonb_build_object('message', null, 'events', '[]'::jsonb);
   end if;
+  -- The message carries the stable code (the dashboard translates it); the row keeps the words too.
   update public.outbox set status = 'failed', lookup = false, lease_owner = null, lease_until = null,
-    reason_code = coalesce(p_reason_code, 'evolution_error'), error = left(coalesce(p_error, 'sending failed'), 1000),
+    reason_code = coalesce(p_reason_code, 'unknown'), error = left(coalesce(p_error, p_reason_code, 'unknown'), 1000),
     updated_at = now() where id = v_row.id;
-  v_result := app.send_message_result(v_row.account_id, v_row.message_id, null, coalesce(p_error, 'sending failed'));
-  return v_result;
+  return app.send_message_result(v_row.account_id, v_row.message_id, null, coalesce(p_reason_code, 'unknown'));
 end $$;
 
 -- WhatsApp ids of `p_wa_ids` (a jsonb array of strings) that no other stored message of the

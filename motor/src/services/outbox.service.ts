@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { failureReasonOf, type FailureReason } from '@atende/shared';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
@@ -34,22 +35,6 @@ export interface OutboxClaim {
   firstAttemptAt: string;
 }
 
-/**
- * Stable reason codes of a failed send (outbox.reason_code; docs/outbound.md). The message's
- * `error` carries the readable text (Evolution's own words when it gave some).
- */
-export const OUTBOX_REASONS = {
-  not_connected: 'The WhatsApp number is not connected',
-  not_on_whatsapp: 'This number is not on WhatsApp',
-  no_address: 'The conversation has no WhatsApp address',
-  instance_unknown: 'Evolution does not know this WhatsApp number',
-  evolution_rejected: 'Evolution refused the message',
-  evolution_error: 'Evolution failed to send the message',
-  evolution_unreachable: 'Evolution did not answer',
-  rate_limited: 'Evolution is rate limiting',
-} as const;
-export type OutboxReason = keyof typeof OUTBOX_REASONS;
-
 export interface OutboxOptions {
   /** How long a claim is ours; must exceed one Evolution call (EVOLUTION_TIMEOUT_MS). */
   leaseMs?: number;
@@ -67,7 +52,11 @@ export interface OutboxOptions {
   owner?: string;
 }
 
-type Outcome = { waMessageId: string } | { reasonCode: OutboxReason; error: string; retryAt?: Date };
+/** Sent, or failed with a stable reason code (shared FAILURE_REASONS) and Evolution's own words. */
+type Outcome = { waMessageId: string } | { reasonCode: FailureReason; error: string; retryAt?: Date };
+
+/** No answer, or an answer that says nothing about the message: it may have gone out; look it up and retry. */
+const RETRIED: readonly FailureReason[] = ['timeout', 'evolution_unreachable', 'evolution_error', 'unknown'];
 
 /**
  * The outbound pipeline's sender (docs/outbound.md). SQL functions enqueue (a message row and an
@@ -186,16 +175,14 @@ export class OutboxService {
 
   private async attempt(c: OutboxClaim): Promise<Outcome> {
     const number = c.payload.number;
-    if (!number) return { reasonCode: 'no_address', error: OUTBOX_REASONS.no_address };
+    if (!number)
+      return { reasonCode: 'no_whatsapp_address', error: 'the conversation has no WhatsApp address' };
     if (c.lookup) {
       const found = await this.lookup(c, number);
       if (found) return { waMessageId: found };
     }
     if (c.attempts > this.o.maxAttempts) {
-      return {
-        reasonCode: 'evolution_unreachable',
-        error: `${OUTBOX_REASONS.evolution_unreachable} after ${c.attempts - 1} attempts`,
-      };
+      return { reasonCode: 'evolution_unreachable', error: `no answer after ${c.attempts - 1} attempts` };
     }
     const sent = await this.send(c.instanceName, c.payload, number);
     return { waMessageId: sent.waMessageId };
@@ -236,27 +223,17 @@ export class OutboxService {
   }
 
   private failure(c: OutboxClaim, err: unknown): Outcome {
-    const d = isAppError(err)
-      ? (err.details as { status?: number | null; evolutionMessage?: string | null } | undefined)
-      : undefined;
-    const status = d?.status ?? null;
+    const d = isAppError(err) ? (err.details as { evolutionMessage?: string | null } | undefined) : undefined;
     const said = d?.evolutionMessage || (err instanceof Error ? err.message : String(err));
-    const retry = (reasonCode: OutboxReason): Outcome =>
-      c.attempts < this.o.maxAttempts
-        ? {
-            reasonCode,
-            error: said,
-            retryAt: new Date(Date.now() + this.o.retryDelayMs * 2 ** (c.attempts - 1)),
-          }
-        : { reasonCode, error: `${OUTBOX_REASONS[reasonCode]} after ${c.attempts} attempts: ${said}` };
-    // No answer (timeout, network, or the lookup itself failed): it may have been sent; look it up next time.
-    if (status === null) return retry('evolution_unreachable');
-    if (status === 429) return retry('rate_limited');
-    if (/connection closed/i.test(said)) return { reasonCode: 'not_connected', error: said };
-    if (status === 400 && /exists/i.test(said)) return { reasonCode: 'not_on_whatsapp', error: said };
-    if (status === 404) return { reasonCode: 'instance_unknown', error: said };
-    if (status >= 500) return { reasonCode: 'evolution_error', error: said };
-    return { reasonCode: 'evolution_rejected', error: said };
+    const reasonCode = failureReasonOf(err);
+    if (!RETRIED.includes(reasonCode)) return { reasonCode, error: said };
+    if (c.attempts >= this.o.maxAttempts)
+      return { reasonCode, error: `after ${c.attempts} attempts: ${said}` };
+    return {
+      reasonCode,
+      error: said,
+      retryAt: new Date(Date.now() + this.o.retryDelayMs * 2 ** (c.attempts - 1)),
+    };
   }
 }
 

@@ -1,4 +1,5 @@
 import { upstreamFailed } from '../../src/errors.js';
+import { classifyEvolutionFailure } from '../../src/adapters/evolution/evolution.reasons.js';
 import type { SentMessage, SentRecord, WhatsAppGateway } from '../../src/ports/whatsapp.port.js';
 
 /**
@@ -15,7 +16,13 @@ import type { SentMessage, SentRecord, WhatsAppGateway } from '../../src/ports/w
 export function fakeWhatsApp() {
   const sent: Array<{ instanceName: string; number: string; text: string }> = [];
   // `lost`: WhatsApp got the message but the answer never came back (throws like a timeout).
-  const next: Array<{ waMessageId?: string; error?: string; status?: number | null; wait?: Promise<unknown>; lost?: boolean }> = [];
+  const next: Array<{
+    waMessageId?: string;
+    error?: string;
+    status?: number | null;
+    wait?: Promise<unknown>;
+    lost?: boolean;
+  }> = [];
   const delivered: Array<SentRecord & { instanceName: string; remoteJid: string }> = [];
   const lookups: Array<{ instanceName: string; remoteJid: string; since: number; until: number }> = [];
   let n = 0;
@@ -46,15 +53,41 @@ export function fakeWhatsApp() {
       sent.push({ instanceName, number: input.number, text: input.text });
       const step = next.shift() ?? {};
       if (step.wait) await step.wait;
-      if (step.error) throw upstreamFailed(step.error, { status: step.status === undefined ? 500 : step.status });
+      if (step.error) {
+        const status = step.status === undefined ? 500 : step.status;
+        const reason = classifyEvolutionFailure(
+          status === null ? { status, noAnswer: 'network' } : { status, message: jsonOr(step.error) },
+        );
+        throw upstreamFailed(step.error, { status, reason });
+      }
       n += 1;
       const waMessageId = step.waMessageId ?? `3EB0FAKE${run}${String(n).padStart(8, '0')}`;
       const timestamp = Math.floor(Date.now() / 1000);
       const remoteJid = input.number.includes('@') ? input.number : `${input.number}@s.whatsapp.net`;
-      delivered.push({ instanceName, remoteJid, waMessageId, text: input.text, messageType: 'conversation', timestamp });
-      if (step.lost) throw upstreamFailed('Evolution API did not answer within 15000 ms', { status: null });
+      delivered.push({
+        instanceName,
+        remoteJid,
+        waMessageId,
+        text: input.text,
+        messageType: 'conversation',
+        timestamp,
+      });
+      if (step.lost)
+        throw upstreamFailed('Evolution API did not answer within 15000 ms', {
+          status: null,
+          reason: 'timeout',
+        });
       return { waMessageId, remoteJid: input.number, status: 'PENDING', messageTimestamp: timestamp };
     },
   };
   return Object.assign(gateway, { sent, next, delivered, lookups });
+}
+
+/** Evolution's `response.message` may be JSON (e.g. `[{"exists":false,…}]`); a script gives it as text. */
+function jsonOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

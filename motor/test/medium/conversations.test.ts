@@ -214,12 +214,16 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
     expect(first.status).toBe(200);
     expect(first.body.message).toMatchObject({ status: 'pending', clientId });
     const failed = await settled(davi.id, first.body.message.id, 'failed');
-    expect(failed).toMatchObject({ error: 'Connection Closed', clientId, waMessageId: null });
+    expect(failed).toMatchObject({ error: 'instance_disconnected', clientId, waMessageId: null }); // a stable reason code
     const outbox = await app.db.call<any>('outbox_of_message', {
       accountId: owner.account.id,
       messageId: failed.id,
     });
-    expect(outbox).toMatchObject({ status: 'failed', reasonCode: 'not_connected' });
+    expect(outbox).toMatchObject({
+      status: 'failed',
+      reasonCode: 'instance_disconnected',
+      error: 'Connection Closed',
+    });
     const sentBefore = wa.sent.length;
     const retry = await client.post(`/api/conversations/${davi.id}/messages`, { text: 'Oi Davi', clientId });
     expect(retry.body.message).toMatchObject({ id: failed.id, status: 'pending', error: null });

@@ -51,10 +51,13 @@ describe(OutboxService.name, () => {
     return msgs.find((m) => m.id === id)!;
   };
   const outboxOf = (messageId: string) =>
-    db.call<{ status: string; reasonCode: string | null; attempts: number }>('outbox_of_message', {
-      accountId: inst.accountId,
-      messageId,
-    });
+    db.call<{ status: string; reasonCode: string | null; error: string | null; attempts: number }>(
+      'outbox_of_message',
+      {
+        accountId: inst.accountId,
+        messageId,
+      },
+    );
   const loop = (opts: ConstructorParameters<typeof OutboxService>[1] = {}) => {
     const o = new OutboxService(
       { db, whatsapp: wa, realtime: rt, logger: testLogger },
@@ -162,10 +165,11 @@ describe(OutboxService.name, () => {
     const id = await reply(conv, 'Olá?');
     loop();
     await expect.poll(async () => (await messageOf(conv, id)).status).toBe('failed');
-    expect((await messageOf(conv, id)).error).toContain('exists');
+    expect((await messageOf(conv, id)).error).toBe('number_not_on_whatsapp');
     expect(await outboxOf(id)).toMatchObject({
       status: 'failed',
-      reasonCode: 'not_on_whatsapp',
+      reasonCode: 'number_not_on_whatsapp',
+      error: expect.stringContaining('exists'),
       attempts: 1,
     });
     expect(sentTexts('Olá?')).toBe(1);
@@ -183,6 +187,7 @@ describe(OutboxService.name, () => {
       attempts: 3,
     });
     expect(wa.lookups).toHaveLength(2); // before attempts 2 and 3
-    expect((await messageOf(conv, id)).error).toMatch(/after 3 attempts/);
+    expect((await messageOf(conv, id)).error).toBe('evolution_unreachable');
+    expect((await outboxOf(id)).error).toMatch(/after 3 attempts/);
   });
 });
