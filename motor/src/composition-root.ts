@@ -24,6 +24,7 @@ import { startEventRetention } from './services/events-retention.service.js';
 import { EventsService } from './services/events.service.js';
 import { HealthService } from './services/health.service.js';
 import { InstancesService } from './services/instances.service.js';
+import { OutboxService, type OutboxOptions } from './services/outbox.service.js';
 import { SandboxService } from './services/sandbox.service.js';
 import { SendMessageService } from './services/send-message.service.js';
 import { UsersService } from './services/users.service.js';
@@ -46,6 +47,8 @@ export interface MotorServices {
   events: EventsService;
   conversations: ConversationsService;
   sender: SendMessageService;
+  /** The outbound sender loop (docs/outbound.md); started by `start()`. */
+  outbox: OutboxService;
   instances: InstancesService;
   sandboxPanel: SandboxService;
   webhookIntake: WebhookIntakeService;
@@ -70,6 +73,8 @@ export interface MotorOverrides {
   /** Supabase Auth mode (null: local users); default from SUPABASE_URL. */
   supabaseAuth?: SupabaseAuth | null;
   sessionSecret?: string;
+  /** Outbox sender options (short polls and leases in tests). */
+  outbox?: OutboxOptions;
   /** Socket.IO gateway knobs (and a stand-in for its conversations commands). */
   gateway?: Partial<
     Pick<RealtimeGatewayDeps, 'conversations' | 'maxQueuedPackets' | 'typingIntervalMs' | 'recheckSessionMs'>
@@ -147,7 +152,15 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
       : config.supabase
         ? new SupabaseAuth(config.supabase)
         : null;
-  const services = buildServices({ config, logger, ports, sockets, sessionSecret, supabase });
+  const services = buildServices({
+    config,
+    logger,
+    ports,
+    sockets,
+    sessionSecret,
+    supabase,
+    outbox: o.outbox,
+  });
 
   const app = createApp({ config, logger, services });
   const server = http.createServer(app.callback());
@@ -174,10 +187,10 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     services,
     async start(opts = {}) {
       if (o.demo !== false) await seedDemo({ db, env: config.env, authMode: services.auth.mode, print });
-      jobs.push(...startBackgroundJobs({ config, logger, ports }));
       await new Promise<void>((resolve) =>
         server.listen(opts.port ?? config.port, opts.host ?? config.host, resolve),
       );
+      jobs.push(...startBackgroundJobs({ config, logger, ports, services }));
       const { port } = server.address() as AddressInfo;
       return { url: `http://127.0.0.1:${port}`, port };
     },
@@ -200,17 +213,24 @@ function buildServices(deps: {
   sockets: { disconnectUser(userId: string): void };
   sessionSecret: string;
   supabase: SupabaseAuth | null;
+  outbox?: OutboxOptions;
 }): MotorServices {
   const { config, logger, sockets, sessionSecret, supabase } = deps;
   const { db, realtime, whatsapp } = deps.ports;
   const instances = new InstancesService({ db, realtime, whatsapp, logger, config });
+  // Claims by this process and every other; a lease outlasts one Evolution call.
+  const outbox = new OutboxService(
+    { db, whatsapp, realtime, logger },
+    { leaseMs: config.evolution.timeoutMs + 15_000, ...deps.outbox },
+  );
   return {
     health: new HealthService({ db }),
     auth: new AuthService({ db, logger, sessionSecret, supabase, sockets }),
     users: new UsersService({ db, logger, publicUrl: config.publicUrl, supabase, sockets }),
     events: new EventsService({ db }),
     conversations: new ConversationsService({ db, realtime }),
-    sender: new SendMessageService({ db, realtime, whatsapp, logger }),
+    sender: new SendMessageService({ db, realtime, outbox }),
+    outbox,
     instances,
     sandboxPanel: new SandboxService({ instances, sandbox: deps.ports.sandbox }),
     webhookIntake: new WebhookIntakeService({ db, realtime, logger, webhookToken: config.webhookToken }),
@@ -218,8 +238,14 @@ function buildServices(deps: {
 }
 
 /** The loops every Motor process runs while it is up (one line each). */
-function startBackgroundJobs(deps: { config: Config; logger: Logger; ports: MotorPorts }): BackgroundJob[] {
-  const { config, logger } = deps;
+function startBackgroundJobs(deps: {
+  config: Config;
+  logger: Logger;
+  ports: MotorPorts;
+  services: MotorServices;
+}): BackgroundJob[] {
+  const { config, logger, services } = deps;
   const { db } = deps.ports;
-  return [startEventRetention({ db, logger, keepHours: config.eventRetentionHours })];
+  services.outbox.start();
+  return [startEventRetention({ db, logger, keepHours: config.eventRetentionHours }), services.outbox];
 }

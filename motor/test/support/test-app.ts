@@ -10,6 +10,7 @@ import type { PgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import type { RealtimePublisher, AccountEvent } from '../../src/ports/realtime.port.js';
 import type { SupabaseAuth } from '../../src/adapters/auth/supabase-auth.adapter.js';
 import type { Logger } from '../../src/logger.js';
+import type { OutboxOptions } from '../../src/services/outbox.service.js';
 import { testLogger } from './silent-logger.js';
 import { createTestDb } from './test-db.js';
 import { fakeWhatsApp } from './fake-whatsapp.js';
@@ -39,6 +40,8 @@ export interface TestAppOptions {
    * receives the database and config chosen so far.
    */
   deps?: MotorOverrides | ((base: { db: PgliteDb; config: Config }) => MotorOverrides);
+  /** Options of the outbox sender loop the test app runs (short leases for crash tests). */
+  outbox?: OutboxOptions;
 }
 
 export interface TestApp {
@@ -75,6 +78,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     sessionSecret: config.sessionSecret ?? TEST_SESSION_SECRET,
     demo: false,
     print: () => {},
+    outbox: { pollMs: 200, retryDelayMs: 50, ...opts.outbox },
     ...extra,
   });
   const { url } = await motor.start({ port: 0, host: '127.0.0.1' });
