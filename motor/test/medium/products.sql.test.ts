@@ -28,7 +28,7 @@ describe(ProductsService.name, () => {
     fetch(`${app.baseUrl}/api/products/import`, {
       method: 'POST',
       headers: { cookie: who.cookie, 'content-type': type },
-      body: text,
+      body: typeof text === 'string' ? text : new Uint8Array(text),
     }).then(async (r) => ({ status: r.status, body: await r.json() }));
 
   describe('create, read, update, delete', () => {
