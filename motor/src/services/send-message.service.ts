@@ -1,5 +1,4 @@
-import type { Message, SendMessageBody } from '@atende/shared';
-import { isAppError } from '../errors.js';
+import { failureReasonOf, type Message, type SendMessageBody } from '@atende/shared';
 import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
 import type { AccountEvent, RealtimePublisher } from '../ports/realtime.port.js';
@@ -15,8 +14,8 @@ interface Begun {
 
 /**
  * Agent replies: store as `pending` and commit (pushed at once), send through Evolution's
- * sendText, then record the outcome — `sent` with Evolution's message id, or `failed` with
- * Evolution's reason. A failure still answers 200 with the failed message: the agent sees it
+ * sendText, then record the outcome — `sent` with Evolution's message id, or `failed` with a
+ * stable reason code (`FailureReason`, e.g. `instance_disconnected`). A failure still answers 200 with the failed message: the agent sees it
  * with its reason and retries with the same `clientId` (same row, sent again). The same
  * `clientId` of a message that is not failed returns it without sending twice.
  *
@@ -43,15 +42,19 @@ export class SendMessageService {
 
     let outcome: { waMessageId: string } | { error: string };
     try {
-      if (!begun.target.number) throw new Error('the conversation has no WhatsApp address');
+      if (!begun.target.number)
+        throw Object.assign(new Error('the conversation has no WhatsApp address'), {
+          details: { reason: 'no_whatsapp_address' },
+        });
       const sent = await this.deps.whatsapp.sendText(begun.target.instanceName, {
         number: begun.target.number,
         text: body.text,
       });
       outcome = { waMessageId: sent.waMessageId };
     } catch (err) {
-      const reason = isAppError(err) || err instanceof Error ? err.message : String(err);
-      this.deps.logger.warn({ err, conversationId, messageId: begun.message.id }, 'sendText failed');
+      // A stable reason code (shared FAILURE_REASONS), never Evolution's English message.
+      const reason = failureReasonOf(err);
+      this.deps.logger.warn({ err, reason, conversationId, messageId: begun.message.id }, 'sendText failed');
       outcome = { error: reason };
     }
     const done = await this.deps.db.call<{ message: Message; events: AccountEvent[] }>(

@@ -1,4 +1,5 @@
 import { upstreamFailed } from '../../src/errors.js';
+import { classifyEvolutionFailure } from '../../src/adapters/evolution/evolution.reasons.js';
 import type { SentMessage, WhatsAppGateway } from '../../src/ports/whatsapp.port.js';
 
 /**
@@ -34,7 +35,11 @@ export function fakeWhatsApp() {
       sent.push({ instanceName, number: input.number, text: input.text });
       const step = next.shift() ?? {};
       if (step.wait) await step.wait;
-      if (step.error) throw upstreamFailed(step.error, { status: 500 });
+      if (step.error)
+        throw upstreamFailed(step.error, {
+          status: 500,
+          reason: classifyEvolutionFailure({ status: 500, message: step.error }),
+        });
       n += 1;
       return {
         waMessageId: step.waMessageId ?? `3EB0FAKE${String(n).padStart(14, '0')}`,

@@ -194,7 +194,7 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
     expect(failed.status).toBe(200);
     expect(failed.body.message).toMatchObject({
       status: 'failed',
-      error: 'Connection Closed',
+      error: 'instance_disconnected', // a stable reason code, never Evolution's English
       clientId,
       waMessageId: null,
     });
