@@ -11,6 +11,7 @@ import { conversationsRoutes } from './http/routes/conversations.routes.js';
 import { eventsRoutes } from './http/routes/events.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
 import { instancesRoutes } from './http/routes/instances.routes.js';
+import { PRODUCTS_IMPORT_BODY, productsRoutes } from './http/routes/products.routes.js';
 import { sandboxRoutes } from './http/routes/sandbox.routes.js';
 import { usersRoutes } from './http/routes/users.routes.js';
 import { webhookRoutes } from './http/routes/webhook.routes.js';
@@ -41,7 +42,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorHandler(logger));
   app.use(requestContext(logger));
   app.use(originGuard({ publicUrl: config.publicUrl }));
-  app.use(jsonBody());
+  app.use(jsonBody({ raw: [PRODUCTS_IMPORT_BODY] }));
 
   const { auth } = s;
   const routers = [
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): Koa {
     conversationsRoutes({ auth, conversations: s.conversations, sender: s.sender }),
     instancesRoutes({ auth, instances: s.instances }),
     sandboxRoutes({ auth, sandbox: s.sandboxPanel }),
+    productsRoutes({ auth, products: s.products }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
 

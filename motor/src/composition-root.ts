@@ -25,6 +25,7 @@ import { EventsService } from './services/events.service.js';
 import { HealthService } from './services/health.service.js';
 import { InstancesService } from './services/instances.service.js';
 import { OutboxService, type OutboxOptions } from './services/outbox.service.js';
+import { ProductsService } from './services/products.service.js';
 import { SandboxService } from './services/sandbox.service.js';
 import { SendMessageService } from './services/send-message.service.js';
 import { UsersService } from './services/users.service.js';
@@ -52,6 +53,7 @@ export interface MotorServices {
   instances: InstancesService;
   sandboxPanel: SandboxService;
   webhookIntake: WebhookIntakeService;
+  products: ProductsService;
 }
 
 /** Something that runs in the background while the Motor is up (a loop, a timer). */
@@ -234,6 +236,7 @@ function buildServices(deps: {
     instances,
     sandboxPanel: new SandboxService({ instances, sandbox: deps.ports.sandbox }),
     webhookIntake: new WebhookIntakeService({ db, realtime, logger, webhookToken: config.webhookToken }),
+    products: new ProductsService({ db }),
   };
 }
 
