@@ -6,11 +6,13 @@ import { loadSessionSecret } from './adapters/auth/session-secret.js';
 import { SupabaseAuth } from './adapters/auth/supabase-auth.adapter.js';
 import { createDb } from './adapters/db/create-db.js';
 import { createWhatsApp } from './adapters/evolution/create-whatsapp.js';
+import { EvolutionInbound } from './adapters/evolution/webhook/evolution.inbound.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Db } from './ports/db.port.js';
 import type { RealtimePublisher } from './ports/realtime.port.js';
+import type { WhatsAppInbound } from './ports/whatsapp-inbound.port.js';
 import type { WhatsAppGateway, WhatsAppSandbox } from './ports/whatsapp.port.js';
 import { useRedisAdapter } from './realtime/redis.adapter.js';
 import { attachRealtimeGateway, type RealtimeGatewayDeps } from './realtime/socket.gateway.js';
@@ -36,6 +38,8 @@ export interface MotorPorts {
   db: Db;
   realtime: RealtimePublisher;
   whatsapp: WhatsAppGateway;
+  /** What arrives from WhatsApp (webhooks), as domain changes. */
+  inbound: WhatsAppInbound;
   /** The simulator's phone side; null with a real Evolution API. */
   sandbox: WhatsAppSandbox | null;
 }
@@ -144,7 +148,13 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     }
   }
 
-  const ports: MotorPorts = { db, realtime: o.realtime ?? sockets, whatsapp, sandbox };
+  const ports: MotorPorts = {
+    db,
+    realtime: o.realtime ?? sockets,
+    whatsapp,
+    inbound: new EvolutionInbound(),
+    sandbox,
+  };
   const sessionSecret =
     o.sessionSecret ??
     (await loadSessionSecret({ configured: config.sessionSecret, dataDir: config.dataDir }));
@@ -218,7 +228,7 @@ function buildServices(deps: {
   outbox?: OutboxOptions;
 }): MotorServices {
   const { config, logger, sockets, sessionSecret, supabase } = deps;
-  const { db, realtime, whatsapp } = deps.ports;
+  const { db, realtime, whatsapp, inbound } = deps.ports;
   const instances = new InstancesService({ db, realtime, whatsapp, logger, config });
   // Claims by this process and every other; a lease outlasts one Evolution call.
   const outbox = new OutboxService(
@@ -235,7 +245,13 @@ function buildServices(deps: {
     outbox,
     instances,
     sandboxPanel: new SandboxService({ instances, sandbox: deps.ports.sandbox }),
-    webhookIntake: new WebhookIntakeService({ db, realtime, logger, webhookToken: config.webhookToken }),
+    webhookIntake: new WebhookIntakeService({
+      db,
+      realtime,
+      logger,
+      inbound,
+      webhookToken: config.webhookToken,
+    }),
     products: new ProductsService({ db }),
   };
 }
