@@ -8,7 +8,11 @@
 -- This file: the `app` schema that holds every SQL function, and who may use it. Tables live in
 -- `public` with row-level security on and no policy, so Supabase's anon and authenticated roles
 -- reach nothing; only the service role and the owner (the Motor's own connection) call app.*.
--- gen_random_uuid() is built into PostgreSQL 13+, so no extension is needed.
+-- gen_random_uuid() is built into PostgreSQL 13+; the product search needs unaccent and pg_trgm
+-- (in `public` here, in `extensions` on Supabase; 70_products.sql finds them either way).
+
+create extension if not exists unaccent;
+create extension if not exists pg_trgm;
 
 create schema if not exists app;
 

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { pgliteExtensions as extensions } from '../../src/adapters/db/pglite/pglite.extensions.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPostgresDb } from '../../src/adapters/db/postgres/postgres.driver.js';
 import { createEmptyPostgresDatabase } from '../support/postgres-test-db.js';
@@ -23,7 +24,7 @@ const cleanups: (() => Promise<void>)[] = [];
 async function migratedDb(): Promise<SqlEngine> {
   if (!onPostgres) {
     const bytes = await readFile(inject('pgliteDump'));
-    return track(pgliteEngine(new PGlite({ loadDataDir: new Blob([bytes]) })));
+    return track(pgliteEngine(new PGlite({ loadDataDir: new Blob([bytes]), extensions })));
   }
   const target = await createEmptyPostgresDatabase();
   cleanups.push(target.drop);
@@ -34,7 +35,7 @@ async function migratedDb(): Promise<SqlEngine> {
 /** An empty database with the given schema files applied in order. */
 async function schemaDb(files: { name: string; sql: string }[]): Promise<SqlEngine> {
   let db: SqlEngine;
-  if (!onPostgres) db = track(pgliteEngine(new PGlite()));
+  if (!onPostgres) db = track(pgliteEngine(new PGlite({ extensions })));
   else {
     const target = await createEmptyPostgresDatabase();
     cleanups.push(target.drop);

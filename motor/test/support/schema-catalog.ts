@@ -52,12 +52,15 @@ export async function applySchemaFiles(db: SqlEngine, files: { name: string; sql
 /** Schemas whose objects we own; the runner's own bookkeeping table is not part of the schema. */
 const OWNED = `n.nspname in ('public', 'app')`;
 const NOT_BOOKKEEPING = `c.relname <> 'schema_migrations'`;
+/** Objects an extension created belong to the extension (listed once, by name and version). */
+const notFromExtension = (catalog: string, oid: string) =>
+  `not exists (select 1 from pg_depend e where e.classid = '${catalog}'::regclass and e.objid = ${oid} and e.deptype = 'e')`;
 
 /**
  * Everything a migration can define, as sorted "kind name → definition" lines: relations (with
  * RLS flags), columns (type, nullability, default; not position), indexes (pg_get_indexdef),
- * constraints, policies, triggers, every function of app and public (pg_get_functiondef and its
- * grants), default privileges and the app schema's grants. Two databases built differently are the
+ * constraints, policies, triggers, extensions, every function of app and public that no
+ * extension owns (pg_get_functiondef and its grants), default privileges and the app schema's grants. Two databases built differently are the
  * same schema when their catalogs are equal.
  *
  * @example
@@ -93,10 +96,13 @@ export async function catalogOf(db: SqlEngine): Promise<Map<string, string>> {
     `select 'trigger ' || n.nspname || '.' || c.relname || '.' || t.tgname as k, pg_get_triggerdef(t.oid) as v
        from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
       where ${OWNED} and not t.tgisinternal`,
+    `select 'extension ' || extname as k, extversion as v from pg_extension`,
     `select 'function ' || p.oid::regprocedure::text as k, pg_get_functiondef(p.oid) as v
-       from pg_proc p join pg_namespace n on n.oid = p.pronamespace where ${OWNED}`,
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where ${OWNED} and ${notFromExtension('pg_proc', 'p.oid')}`,
     `select 'grant on function ' || p.oid::regprocedure::text as k, coalesce(p.proacl::text, 'default') as v
-       from pg_proc p join pg_namespace n on n.oid = p.pronamespace where ${OWNED}`,
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where ${OWNED} and ${notFromExtension('pg_proc', 'p.oid')}`,
     `select 'grant on schema ' || nspname as k, coalesce(nspacl::text, 'default') as v
        from pg_namespace where nspname in ('public', 'app')`,
     `select 'default privileges ' || coalesce(n.nspname, '*') || ' ' || d.defaclobjtype::text as k, d.defaclacl::text as v
