@@ -12,23 +12,6 @@ import type {
   WhatsAppGateway,
 } from '../ports/whatsapp.port.js';
 
-/** What the Motor subscribes to at Evolution for every instance (13 events; docs/evolution.md). */
-export const MOTOR_WEBHOOK_EVENTS = [
-  'QRCODE_UPDATED',
-  'CONNECTION_UPDATE',
-  'MESSAGES_UPSERT',
-  'MESSAGES_UPDATE',
-  'MESSAGES_DELETE',
-  'MESSAGES_EDITED',
-  'SEND_MESSAGE',
-  'CONTACTS_UPSERT',
-  'CONTACTS_UPDATE',
-  'GROUPS_UPSERT',
-  'GROUP_PARTICIPANTS_UPDATE',
-  'LOGOUT_INSTANCE',
-  'REMOVE_INSTANCE',
-];
-
 type InstanceView = Instance & { reason: string | null; qrCode: string | null; pairingCode: string | null };
 
 interface Begun {
@@ -162,11 +145,7 @@ export class InstancesService {
   }
 
   private webhook(secret: string): WebhookSettings {
-    return {
-      url: `${this.deps.config.publicUrl}/api/webhook`,
-      headers: { 'x-motor-token': secret },
-      events: MOTOR_WEBHOOK_EVENTS,
-    };
+    return { url: `${this.deps.config.publicUrl}/api/webhook`, headers: { 'x-motor-token': secret } };
   }
 
   private async newIncarnation(caller: Caller, instance: InstanceView, secret: string, token: string | null) {

@@ -66,6 +66,7 @@ async function rig(
       whatsapp: new EvolutionClient(client),
       sandbox: new SimulatorSandboxClient(client),
       ...(o.orphanCheck ? { orphanCheck: o.orphanCheck } : {}),
+      evolutionCheck: false, // test 4 starts against a wrong key on purpose
     }),
   });
   app.deps.config.publicUrl = app.baseUrl;
@@ -275,7 +276,16 @@ describe('Evolution lifecycle against a faithful simulator', () => {
       body: '{"reason":"closed"}',
     });
     const sent = await r.as.post(`/api/conversations/${conv.id}/messages`, { text: 'Tudo bem?' });
-    expect(sent.body.message).toMatchObject({ status: 'failed', error: 'instance_disconnected' });
+    expect(sent.status).toBe(200);
+    // The outbox sends it; Evolution's 500 "Connection Closed" becomes the stable reason code.
+    const failed = await waitFor(
+      async () =>
+        ((await r!.as.get(`/api/conversations/${conv.id}/messages`)).body as any[]).find(
+          (m) => m.id === sent.body.message.id,
+        ),
+      (m) => m?.status === 'failed',
+    );
+    expect(failed.error).toBe('instance_disconnected');
   });
 
   it('6. repeated `connecting` webhooks do not rewrite the instance row', async () => {
@@ -324,7 +334,8 @@ describe(`${InstancesService.name}: pairing code`, () => {
 describe('7. what the docs say about the subscription', () => {
   it('docker-compose and docs/evolution.md list exactly the events the Motor subscribes to', async () => {
     const { readFile } = await import('node:fs/promises');
-    const { MOTOR_WEBHOOK_EVENTS } = await import('../../src/services/instances.service.js');
+    const { SUBSCRIBED_EVENTS: MOTOR_WEBHOOK_EVENTS } =
+      await import('../../src/adapters/evolution/webhook/webhook.events.js');
     const root = new URL('../../../', import.meta.url);
     const compose = await readFile(new URL('docker/docker-compose.yml', root), 'utf8');
     const comment = compose.slice(
@@ -333,7 +344,7 @@ describe('7. what the docs say about the subscription', () => {
     );
     const listed = (text: string) =>
       [...new Set(text.match(/\b[A-Z]+(?:_[A-Z]+)+\b/g) ?? [])]
-        .filter((n) => n !== 'MOTOR_WEBHOOK_EVENTS')
+        .filter((n) => n !== 'SUBSCRIBED_EVENTS')
         .sort();
     expect(listed(comment)).toEqual([...MOTOR_WEBHOOK_EVENTS].sort());
     expect(compose).toContain(`The ${MOTOR_WEBHOOK_EVENTS.length} events`);
