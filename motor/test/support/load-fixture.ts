@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pgliteExtensions } from '../../src/adapters/db/pglite/pglite.extensions.js';
 import postgres from 'postgres';
 import { createPgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { createPostgresDb } from '../../src/adapters/db/postgres/postgres.driver.js';
@@ -47,7 +48,7 @@ export async function createBenchDatabase(kind: DriverKind): Promise<BenchDataba
       motorEnv: { ...common, DATA_DIR: dataDir },
       open: () => createPgliteDb({ dataDir: path.join(dataDir, 'pglite') }),
       async query<T>(text: string, params?: unknown[]) {
-        const pg = new PGlite(path.join(dataDir, 'pglite'));
+        const pg = new PGlite(path.join(dataDir, 'pglite'), { extensions: pgliteExtensions });
         try {
           return (await pg.query<T>(text, params)).rows;
         } finally {

@@ -60,6 +60,7 @@ const MATRIX: Row[] = [
   // B's own conversation assigned to A's agent: the assignee must belong to B's account.
   { method: 'PATCH', route: '/api/conversations/:id', path: ({ b }) => `/api/conversations/${b.conversationId}`, body: ({ a }) => ({ assigneeId: a.agentId }), expect: 404 },
   { method: 'GET', route: '/api/overview', path: () => '/api/overview', expect: 'own' },
+  { method: 'GET', route: '/api/conversations/unread', path: () => '/api/conversations/unread', expect: 'own' },
   { method: 'GET', route: '/api/instances', path: () => '/api/instances', expect: 'own' },
   { method: 'GET', route: '/api/instance/status', path: ({ a }) => `/api/instance/status?instanceName=${a.instanceName}`, expect: 404 },
   { method: 'DELETE', route: '/api/instance/disconnect', path: ({ a }) => `/api/instance/disconnect?instanceName=${a.instanceName}`, expect: 404 },

@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js';
 import type { WhatsAppSandbox } from '../../ports/whatsapp.port.js';
 import type { AuthService } from '../../services/auth.service.js';
 import type { InstancesService } from '../../services/instances.service.js';
-import { authOf, requireAuth } from '../middleware/auth.middleware.js';
+import { authOf, requireAuth, requireRole } from '../middleware/auth.middleware.js';
 import { input, validate } from '../middleware/validate.middleware.js';
 
 /**
@@ -15,13 +15,21 @@ import { input, validate } from '../middleware/validate.middleware.js';
  * @example
  *   const router = sandboxRoutes({ auth, instances, sandbox: null });
  */
-export function sandboxRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; instances: InstancesService; sandbox: WhatsAppSandbox | null }) {
+export function sandboxRoutes(deps: {
+  auth: Pick<AuthService, 'authenticate'>;
+  instances: InstancesService;
+  sandbox: WhatsAppSandbox | null;
+}) {
   const { instances, sandbox } = deps;
   const router = new Router();
   router.use('/api/sandbox', requireAuth(deps.auth));
 
   const enabled = (): WhatsAppSandbox => {
-    if (!sandbox) throw new AppError('not_found', 'the sandbox exists only with the simulated WhatsApp (EVOLUTION_API_URL unset)');
+    if (!sandbox)
+      throw new AppError(
+        'not_found',
+        'the sandbox exists only with the simulated WhatsApp (EVOLUTION_API_URL unset)',
+      );
     return sandbox;
   };
 
@@ -29,12 +37,21 @@ export function sandboxRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; i
     ctx.body = { enabled: sandbox !== null };
   });
 
-  router.post('/api/sandbox/scan', validate({ body: sandboxScanBodySchema }), async (ctx) => {
-    const s = enabled();
-    const instance = await instances.get(authOf(ctx), input(ctx, 'body', sandboxScanBodySchema).instanceName);
-    const r = await s.scan(instance.name);
-    ctx.body = { success: true, simulated: true, state: r.state, wuid: r.wuid };
-  });
+  // Pairing a number is number management: owner/admin (sending as a customer is for everyone).
+  router.post(
+    '/api/sandbox/scan',
+    requireRole('owner', 'admin'),
+    validate({ body: sandboxScanBodySchema }),
+    async (ctx) => {
+      const s = enabled();
+      const instance = await instances.get(
+        authOf(ctx),
+        input(ctx, 'body', sandboxScanBodySchema).instanceName,
+      );
+      const r = await s.scan(instance.name);
+      ctx.body = { success: true, simulated: true, state: r.state, wuid: r.wuid };
+    },
+  );
 
   router.post('/api/sandbox/messages', validate({ body: sandboxMessageBodySchema }), async (ctx) => {
     const s = enabled();
