@@ -4,6 +4,7 @@ import type {
   ListMessagesQuery,
   Message,
   PatchConversationBody,
+  UnreadCounts,
 } from '@atende/shared';
 import { AppError } from '../errors.js';
 import type { Db } from '../ports/db.port.js';
@@ -14,9 +15,6 @@ export interface Caller {
   accountId: string;
   userId: string;
 }
-
-/** Conversations with unread messages (GET /api/conversations/unread, overview.unread). */
-export type UnreadCounts = { total: number } & Record<'open' | 'pending' | 'resolved', number>;
 
 /** The dashboard's overview (GET /api/overview). */
 export interface Overview {

@@ -10,9 +10,18 @@ import type {
   PatchConversationBody,
   Role,
   SignupBody,
+  UnreadCounts,
 } from '@atende/shared';
 import { HttpClient } from './http';
-import type { AuthResult, InviteBody, InviteResult, Overview, SandboxMessageBody, SandboxState, TeamUser } from './types';
+import type {
+  AuthResult,
+  InviteBody,
+  InviteResult,
+  Overview,
+  SandboxMessageBody,
+  SandboxState,
+  TeamUser,
+} from './types';
 
 export { ApiError, HttpClient, toFieldIssues, type FieldIssue } from './http';
 export type * from './types';
@@ -38,11 +47,14 @@ export function createApi(http = new HttpClient()) {
         http.post<AuthResult>('/api/auth/invite/accept', body),
     },
     conversations: {
-      list: (q: { status?: ConversationStatus; q?: string; before?: string | null; limit?: number }, signal?: AbortSignal) =>
-        http.get<Conversation[]>('/api/conversations', { query: q, signal }),
+      list: (
+        q: { status?: ConversationStatus; q?: string; cursor?: string | null; limit?: number },
+        signal?: AbortSignal,
+      ) => http.getPage<Conversation>('/api/conversations', { query: q, signal }),
       get: (id: string) => http.get<Conversation>(`/api/conversations/${enc(id)}`),
-      messages: (id: string, q: { before?: string | null; limit?: number } = {}) =>
-        http.get<Message[]>(`/api/conversations/${enc(id)}/messages`, { query: q }),
+      messages: (id: string, q: { cursor?: string | null; before?: string | null; limit?: number } = {}) =>
+        http.getPage<Message>(`/api/conversations/${enc(id)}/messages`, { query: q }),
+      unread: () => http.get<UnreadCounts>('/api/conversations/unread'),
       send: (id: string, body: { text: string; clientId: string }) =>
         http.post<{ success: true; message: Message }>(`/api/conversations/${enc(id)}/messages`, body),
       read: (id: string) => http.post<void>(`/api/conversations/${enc(id)}/read`),
@@ -52,7 +64,10 @@ export function createApi(http = new HttpClient()) {
     instances: {
       list: () => http.get<Instance[]>('/api/instances'),
       connect: (body: ConnectInstanceBody) =>
-        http.post<{ status: 'initializing'; instanceId: string; instanceName: string }>('/api/instance/connect', body),
+        http.post<{ status: 'initializing'; instanceId: string; instanceName: string }>(
+          '/api/instance/connect',
+          body,
+        ),
       status: (instanceName: string) =>
         http.get<{ status: Instance['status']; qrCode: string | null; phoneNumber: string | null }>(
           '/api/instance/status',

@@ -79,7 +79,8 @@ export const en: Record<MessageKey, string> = {
   'overview.goInbox': 'Open conversations',
   'overview.unread': '{count} unread conversations',
 
-  'overview.aiOff': 'AI replies arrive in the next version: for now every conversation is answered by your team.',
+  'overview.aiOff':
+    'AI replies arrive in the next version: for now every conversation is answered by your team.',
   'inbox.title': 'Conversations',
   'inbox.tab.open': 'Open',
   'inbox.tab.pending': 'Pending',
@@ -184,7 +185,8 @@ export const en: Record<MessageKey, string> = {
 
   'sandbox.title': 'Simulator',
   'sandbox.badge': 'Simulated',
-  'sandbox.intro': 'This environment uses a simulated WhatsApp: nothing reaches real numbers. Use these buttons to try the product.',
+  'sandbox.intro':
+    'This environment uses a simulated WhatsApp: nothing reaches real numbers. Use these buttons to try the product.',
   'sandbox.scan': 'Simulate QR scan',
   'sandbox.instance': 'Number',
   'sandbox.noInstance': 'Connect a number first.',
@@ -235,4 +237,13 @@ export const en: Record<MessageKey, string> = {
   'common.retry': 'Try again',
   'common.required': 'Required',
   'common.notifications': 'Notifications',
+
+  // Inbox (issue 11): status menu, number offline banner, validation messages, account recovery.
+  'thread.statusLabel': 'Conversation status',
+  'thread.numberOffline':
+    'The number {name} is disconnected: replies will not be delivered until it reconnects.',
+  'thread.numberReconnect': 'Reconnect number',
+  'thread.numberAskAdmin': 'Ask an admin to reconnect it.',
+  'wa.managersOnly':
+    'Only owners and admins connect or disconnect numbers. Here you can follow their status.',
 };

@@ -77,7 +77,8 @@ export const ptBR = {
   'overview.goInbox': 'Abrir conversas',
   'overview.unread': '{count} conversas não lidas',
 
-  'overview.aiOff': 'As respostas automáticas com IA chegam na próxima versão: por enquanto, todas as conversas ficam com a sua equipe.',
+  'overview.aiOff':
+    'As respostas automáticas com IA chegam na próxima versão: por enquanto, todas as conversas ficam com a sua equipe.',
   'inbox.title': 'Conversas',
   'inbox.tab.open': 'Abertas',
   'inbox.tab.pending': 'Pendentes',
@@ -182,7 +183,8 @@ export const ptBR = {
 
   'sandbox.title': 'Simulador',
   'sandbox.badge': 'Simulado',
-  'sandbox.intro': 'Este ambiente usa um WhatsApp simulado: nada sai para números reais. Use os botões para testar o produto.',
+  'sandbox.intro':
+    'Este ambiente usa um WhatsApp simulado: nada sai para números reais. Use os botões para testar o produto.',
   'sandbox.scan': 'Simular leitura do QR',
   'sandbox.instance': 'Número',
   'sandbox.noInstance': 'Conecte um número primeiro.',
@@ -219,7 +221,8 @@ export const ptBR = {
   'team.actions': 'Ações',
 
   'soon.title': 'Chega na segunda rodada',
-  'soon.campaigns': 'Campanhas: envie mensagens em massa com ritmo controlado e acompanhe o progresso ao vivo.',
+  'soon.campaigns':
+    'Campanhas: envie mensagens em massa com ritmo controlado e acompanhe o progresso ao vivo.',
   'soon.products': 'Produtos: o catálogo que a IA usa para responder preços e disponibilidade.',
   'soon.ai': 'IA: descreva seu negócio e escolha o modelo que responde aos clientes.',
 
@@ -233,6 +236,15 @@ export const ptBR = {
   'common.retry': 'Tentar de novo',
   'common.required': 'Obrigatório',
   'common.notifications': 'Avisos',
+
+  // Inbox (issue 11): status menu, number offline banner, validation messages, account recovery.
+  'thread.statusLabel': 'Situação da conversa',
+  'thread.numberOffline':
+    'O número {name} está desconectado: as respostas não serão entregues até reconectar.',
+  'thread.numberReconnect': 'Reconectar número',
+  'thread.numberAskAdmin': 'Peça a um administrador para reconectar.',
+  'wa.managersOnly':
+    'Só proprietários e administradores conectam ou desconectam números. Aqui você acompanha a situação.',
 } as const;
 
 export type MessageKey = keyof typeof ptBR;

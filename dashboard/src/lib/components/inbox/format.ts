@@ -8,7 +8,10 @@ export function conversationName(c: Conversation): string {
 }
 
 /** Who wrote a message, or null when no label is needed (the contact in a 1:1 chat). */
-export function senderLabel(m: Message, opts: { group: boolean; teamName: (id: string) => string | null }): string | null {
+export function senderLabel(
+  m: Message,
+  opts: { group: boolean; teamName: (id: string) => string | null },
+): string | null {
   if (m.direction === 'in') {
     if (!opts.group) return null;
     return m.authorName?.trim() || formatPhone(m.participant?.replace(/@.*/, '')) || null;
@@ -51,18 +54,4 @@ export function failureReason(error: string | null | undefined): string {
   const key = `error.${error}` as MessageKey;
   const translated = t(key);
   return translated === key ? error : translated;
-}
-
-/** Splits text into plain and link parts (http/https only) for safe rendering. */
-export function linkify(text: string): { text: string; href?: string }[] {
-  const parts: { text: string; href?: string }[] = [];
-  const re = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi;
-  let last = 0;
-  for (const m of text.matchAll(re)) {
-    if (m.index > last) parts.push({ text: text.slice(last, m.index) });
-    parts.push({ text: m[0], href: m[0] });
-    last = m.index + m[0].length;
-  }
-  if (last < text.length) parts.push({ text: text.slice(last) });
-  return parts;
 }
