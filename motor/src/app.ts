@@ -23,6 +23,9 @@ import { conversationsRoutes } from './http/routes/conversations.routes.js';
 import { WebhookIntakeService } from './services/webhook-intake.service.js';
 import { ConversationsService } from './services/conversations.service.js';
 import { SendMessageService } from './services/send-message.service.js';
+import { PRODUCTS_IMPORT_BODY, productsRoutes } from './http/routes/products.routes.js';
+import { ProductsService } from './services/products.service.js';
+import type { OutboxService } from './services/outbox.service.js';
 
 /** Everything the app needs from the outside, built in main.ts (or by a test). */
 export interface AppDeps {
@@ -38,6 +41,8 @@ export interface AppDeps {
   whatsapp: WhatsAppGateway;
   /** Webhook intake, when main.ts registers follow-ups on it (e.g. AI replies); built here otherwise. */
   webhookIntake?: WebhookIntakeService;
+  /** The outbound sender loop (started by the caller); enqueuing routes wake it. */
+  outbox?: OutboxService | null;
   /** The simulator's phone side for the dashboard's sandbox panel; null/absent with a real Evolution. */
   sandbox?: WhatsAppSandbox | null;
 }
@@ -58,11 +63,16 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorHandler(deps.logger));
   app.use(requestContext(deps.logger));
   app.use(originGuard({ publicUrl: deps.config.publicUrl }));
-  app.use(jsonBody());
+  app.use(jsonBody({ raw: [PRODUCTS_IMPORT_BODY] }));
 
   const intake =
     deps.webhookIntake ??
-    new WebhookIntakeService({ db: deps.db, realtime: deps.realtime, logger: deps.logger, webhookToken: deps.config.webhookToken });
+    new WebhookIntakeService({
+      db: deps.db,
+      realtime: deps.realtime,
+      logger: deps.logger,
+      webhookToken: deps.config.webhookToken,
+    });
   const conversations = new ConversationsService(deps);
   const sender = new SendMessageService(deps);
 
@@ -76,6 +86,7 @@ export function createApp(deps: AppDeps): Koa {
     conversationsRoutes({ auth: deps.auth, conversations, sender }),
     instancesRoutes({ auth: deps.auth, instances }),
     sandboxRoutes({ auth: deps.auth, instances, sandbox: deps.sandbox ?? null }),
+    productsRoutes({ auth: deps.auth, products: new ProductsService(deps) }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
 

@@ -60,38 +60,21 @@ begin
   return jsonb_build_object('items', v_items, 'nextCursor', v_cursor);
 end $$;
 
--- 2. Accent-insensitive search. `unaccent` ships with PostgreSQL, Supabase and PGlite (the
---    Motor loads it in PGlite). It lives in schema `extensions` (Supabase's convention); the
---    wrapper is immutable so that indexes can use it.
-create schema if not exists extensions;
-create extension if not exists unaccent with schema extensions;
-do $$
-begin
-  if exists (select 1 from pg_roles where rolname = 'service_role') then
-    execute 'grant usage on schema extensions to service_role';
-  end if;
-end $$;
-
--- Lower case, no accents: 'João' → 'joao'.
-create or replace function app.fold(p_text text) returns text
-language sql immutable parallel safe
-set search_path = extensions, public, pg_catalog as $$
-  select lower(unaccent('unaccent'::regdictionary, coalesce(p_text, '')))
-$$;
-
+-- 2. Accent-insensitive search, with the products migration's `app.unaccent_lower` (unaccent is
+--    loaded in PGlite by the Motor; PostgreSQL and Supabase ship it): 'João' → 'joao'.
 drop index if exists public.messages_text_search_idx;
 drop index if exists public.contacts_name_search_idx;
 create index if not exists messages_text_fold_idx
-  on public.messages using gin (to_tsvector('simple', app.fold(text)));
+  on public.messages using gin (to_tsvector('simple', app.unaccent_lower(text)));
 create index if not exists contacts_name_fold_idx
-  on public.contacts using gin (to_tsvector('simple', app.fold(coalesce(name, '') || ' ' || coalesce(push_name, ''))));
+  on public.contacts using gin (to_tsvector('simple', app.unaccent_lower(coalesce(name, '') || ' ' || coalesce(push_name, ''))));
 
--- The prefix query of a search box text, folded: 'João entre' → 'joao':* & 'entre':*
+-- The prefix query of a search box text, without accents: 'João entre' → 'joao':* & 'entre':*
 create or replace function app.search_query(p_q text) returns tsquery
 language sql immutable as $$
   select case when count(*) = 0 then null
               else to_tsquery('simple', string_agg(quote_literal(w) || ':*', ' & ')) end
-  from (select w from regexp_split_to_table(app.fold(regexp_replace(coalesce(p_q, ''), '[&|!():*<>''\\]', ' ', 'g')), '\s+') w
+  from (select w from regexp_split_to_table(app.unaccent_lower(regexp_replace(coalesce(p_q, ''), '[&|!():*<>''\\]', ' ', 'g')), '\s+') w
         where w <> '' limit 8) words
 $$;
 
@@ -99,14 +82,14 @@ create or replace function app.search_messages_match(p_conversation_id uuid, p_q
 language plpgsql stable as $$
 begin
   return exists (select 1 from public.messages m where m.conversation_id = p_conversation_id
-                 and to_tsvector('simple', app.fold(m.text)) @@ p_q);
+                 and to_tsvector('simple', app.unaccent_lower(m.text)) @@ p_q);
 end $$;
 
 create or replace function app.search_contact_matches(p_contact_id uuid, p_q tsquery) returns boolean
 language plpgsql stable as $$
 begin
   return exists (select 1 from public.contacts ct where ct.id = p_contact_id
-                 and to_tsvector('simple', app.fold(coalesce(ct.name, '') || ' ' || coalesce(ct.push_name, ''))) @@ p_q);
+                 and to_tsvector('simple', app.unaccent_lower(coalesce(ct.name, '') || ' ' || coalesce(ct.push_name, ''))) @@ p_q);
 end $$;
 
 -- Newest activity first, keyset-paginated on (last_message_at, id): `p_before` alone pages by time,
@@ -133,17 +116,17 @@ begin
   end if;
   if v_search then
     v_tsq := app.search_query(p_q);
-    v_pattern := '%' || regexp_replace(app.fold(trim(p_q)), '([\\%_])', '\\\1', 'g') || '%';
+    v_pattern := '%' || regexp_replace(app.unaccent_lower(trim(p_q)), '([\\%_])', '\\\1', 'g') || '%';
     v_digits := nullif(regexp_replace(p_q, '\D', '', 'g'), '');
     if length(v_digits) < 4 then
       v_digits := null;
     end if;
     if v_tsq is not null then
       execute 'select count(*) >= 500 from (select 1 from public.contacts ct where ct.account_id = $1
-        and to_tsvector(''simple'', app.fold(coalesce(ct.name, '''') || '' '' || coalesce(ct.push_name, ''''))) @@ $2 limit 500) x'
+        and to_tsvector(''simple'', app.unaccent_lower(coalesce(ct.name, '''') || '' '' || coalesce(ct.push_name, ''''))) @@ $2 limit 500) x'
         into v_common_contacts using p_account_id, v_tsq;
       execute 'select count(*) >= 500 from (select 1 from public.messages m where m.account_id = $1
-        and to_tsvector(''simple'', app.fold(m.text)) @@ $2 limit 500) x'
+        and to_tsvector(''simple'', app.unaccent_lower(m.text)) @@ $2 limit 500) x'
         into v_common_messages using p_account_id, v_tsq;
     end if;
   end if;
@@ -154,19 +137,19 @@ begin
     || case when p_before is not null and p_before_id is not null then ' and (c.last_message_at, c.id) < ($4, $5)'
             when p_before is not null then ' and c.last_message_at < $4' else '' end
     || case when v_search then '
-      and (c.group_id in (select g.id from public.groups g where g.account_id = $1 and app.fold(g.subject) like $3)'
+      and (c.group_id in (select g.id from public.groups g where g.account_id = $1 and app.unaccent_lower(g.subject) like $3)'
       || case when v_tsq is null then ''
               when v_common_contacts then '
         or app.search_contact_matches(c.contact_id, $8)'
               else '
         or c.contact_id in (select ct.id from public.contacts ct where ct.account_id = $1
-             and to_tsvector(''simple'', app.fold(coalesce(ct.name, '''') || '' '' || coalesce(ct.push_name, ''''))) @@ $8)' end
+             and to_tsvector(''simple'', app.unaccent_lower(coalesce(ct.name, '''') || '' '' || coalesce(ct.push_name, ''''))) @@ $8)' end
       || case when v_tsq is null then ''
               when v_common_messages then '
         or app.search_messages_match(c.id, $8)'
               else '
         or c.id in (select m.conversation_id from public.messages m where m.account_id = $1
-             and to_tsvector(''simple'', app.fold(m.text)) @@ $8)' end
+             and to_tsvector(''simple'', app.unaccent_lower(m.text)) @@ $8)' end
       || case when v_digits is not null then '
         or c.contact_id in (select ct.id from public.contacts ct where ct.account_id = $1 and strpos(ct.phone, $7) > 0)' else '' end
       || ')' else '' end || '

@@ -100,22 +100,32 @@ export interface BenchTenant {
  * @example
  *   const tenants = await seedTenants(db, { accounts: 5, instancesPerAccount: 1 });
  */
-export async function seedTenants(db: Db, o: { accounts: number; instancesPerAccount: number }): Promise<BenchTenant[]> {
+export async function seedTenants(
+  db: Db,
+  o: { accounts: number; instancesPerAccount: number },
+): Promise<BenchTenant[]> {
   const tenants: BenchTenant[] = [];
   const tag = randomBytes(3).toString('hex');
   for (let a = 0; a < o.accounts; a++) {
-    const r = await db.call<{ user: { id: string }; account: { id: string }; session: { id: string } }>('signup', {
-      email: `bench-${tag}-${a}-${randomUUID()}@example.com`,
-      name: `Agente ${a}`,
-      accountName: `Loja Bench ${a}`,
-      passwordHash: null,
-      sessionTtlSeconds: 86_400,
-    });
+    const r = await db.call<{ user: { id: string }; account: { id: string }; session: { id: string } }>(
+      'signup',
+      {
+        email: `bench-${tag}-${a}-${randomUUID()}@example.com`,
+        name: `Agente ${a}`,
+        accountName: `Loja Bench ${a}`,
+        passwordHash: null,
+        sessionTtlSeconds: 86_400,
+      },
+    );
     const instances: BenchInstance[] = [];
     for (let i = 0; i < o.instancesPerAccount; i++) {
       const name = `bench-${tag}-${a}-${i}`;
       const secret = randomBytes(16).toString('hex');
-      const inst = await db.call<{ id: string }>('instance_create', { accountId: r.account.id, name, webhookSecret: secret });
+      const inst = await db.call<{ id: string }>('instance_create', {
+        accountId: r.account.id,
+        name,
+        webhookSecret: secret,
+      });
       instances.push({ id: inst.id, name, secret, accountId: r.account.id });
     }
     tenants.push({

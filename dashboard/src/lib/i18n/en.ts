@@ -237,6 +237,18 @@ export const en: Record<MessageKey, string> = {
   'common.retry': 'Try again',
   'common.required': 'Required',
   'common.notifications': 'Notifications',
+  // evolution: failure reasons (shared FAILURE_REASONS), shown to agents
+  'reason.instance_disconnected': 'The number is disconnected — reconnect it in Settings → WhatsApp',
+  'reason.number_not_on_whatsapp': 'This number is not on WhatsApp',
+  'reason.no_whatsapp_address': 'This conversation has no WhatsApp number to reply to',
+  'reason.evolution_unreachable': 'Cannot reach the WhatsApp server — try again in a moment',
+  'reason.timeout': 'WhatsApp took too long to answer — check before sending again',
+  'reason.evolution_rejected': 'The WhatsApp server refused the access key — tell your administrator',
+  'reason.invalid_request': 'WhatsApp refused the content of this message',
+  'reason.media_unavailable': 'The attached file could not be read',
+  'reason.whatsapp_error': 'WhatsApp reported an error for this message',
+  'reason.evolution_error': 'The WhatsApp server failed — try again',
+  'reason.unknown': 'Unknown failure — try again',
 
   // Inbox (issue 11): status menu, number offline banner, validation messages, account recovery.
   'thread.statusLabel': 'Conversation status',

@@ -236,6 +236,18 @@ export const ptBR = {
   'common.retry': 'Tentar de novo',
   'common.required': 'Obrigatório',
   'common.notifications': 'Avisos',
+  // evolution: failure reasons (shared FAILURE_REASONS), shown to agents
+  'reason.instance_disconnected': 'O número está desconectado — reconecte em Configurações → WhatsApp',
+  'reason.number_not_on_whatsapp': 'Este número não tem WhatsApp',
+  'reason.no_whatsapp_address': 'Esta conversa não tem um número de WhatsApp para responder',
+  'reason.evolution_unreachable': 'Sem conexão com o servidor do WhatsApp — tente de novo em instantes',
+  'reason.timeout': 'O WhatsApp demorou para responder — confira antes de reenviar',
+  'reason.evolution_rejected': 'O servidor do WhatsApp recusou a chave de acesso — avise o administrador',
+  'reason.invalid_request': 'O WhatsApp recusou o conteúdo desta mensagem',
+  'reason.media_unavailable': 'Não foi possível ler o arquivo anexado',
+  'reason.whatsapp_error': 'O WhatsApp informou um erro no envio',
+  'reason.evolution_error': 'O servidor do WhatsApp falhou — tente de novo',
+  'reason.unknown': 'Falha desconhecida — tente de novo',
 
   // Inbox (issue 11): status menu, number offline banner, validation messages, account recovery.
   'thread.statusLabel': 'Situação da conversa',

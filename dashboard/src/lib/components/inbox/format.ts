@@ -48,10 +48,15 @@ export function messageSnippet(m: Message): string {
   return text ? `${kind}: ${text}` : kind;
 }
 
-/** A failure reason for people: a known error code is translated, anything else shown as is. */
+/**
+ * A failure reason for people: a reason code (shared FAILURE_REASONS) or an error code is
+ * translated; anything else (older rows holding Evolution's English) shows the generic text.
+ */
 export function failureReason(error: string | null | undefined): string {
-  if (!error) return t('error.generic');
-  const key = `error.${error}` as MessageKey;
-  const translated = t(key);
-  return translated === key ? error : translated;
+  if (!error) return t('reason.unknown');
+  for (const key of [`reason.${error}`, `error.${error}`] as MessageKey[]) {
+    const translated = t(key);
+    if (translated !== key) return translated;
+  }
+  return t('reason.unknown');
 }

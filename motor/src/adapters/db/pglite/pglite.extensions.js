@@ -1,8 +1,8 @@
 // @ts-check
-// The PostgreSQL extensions the migrations use, loaded into every PGlite instance (the worker, and
-// tests that open a PGlite of their own). PostgreSQL and Supabase ship them; PGlite needs them
-// passed to its constructor.
+// The Postgres extensions the migrations create (`create extension …`), which PGlite must load
+// when it starts: accent-insensitive search (unaccent) and trigram similarity (pg_trgm). Every
+// `new PGlite(...)` that opens an Atende database passes these. Plain JavaScript, like the worker.
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 
-/** Pass as `new PGlite({ ..., extensions: pgliteExtensions })`. */
-export const pgliteExtensions = { unaccent };
+export const pgliteExtensions = { unaccent, pg_trgm };

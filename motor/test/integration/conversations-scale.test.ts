@@ -27,7 +27,10 @@ describe(`${ConversationsService.name} at scale (10k conversations, 100k message
   };
 
   beforeAll(async () => {
-    pg = new PGlite({ loadDataDir: new Blob([await readFile(inject('pgliteDump'))]), extensions: pgliteExtensions });
+    pg = new PGlite({
+      loadDataDir: new Blob([await readFile(inject('pgliteDump'))]),
+      extensions: pgliteExtensions,
+    });
     await pg.waitReady;
     const acc = await pg.query<{ r: any }>(
       `select app.signup(p_email := 'scale@example.com', p_name := 'S', p_account_name := 'Scale') as r`,
