@@ -8,6 +8,10 @@ import type {
   Me,
   Message,
   PatchConversationBody,
+  CreateProductBody,
+  Product,
+  ProductImportResult,
+  UpdateProductBody,
   Role,
   SignupBody,
   UnreadCounts,
@@ -86,6 +90,18 @@ export function createApi(http = new HttpClient()) {
       after: (after: number, limit = 500) => http.get<EventsPage>('/api/events', { query: { after, limit } }),
     },
     overview: () => http.get<Overview>('/api/overview'),
+    products: {
+      list: (q: { q?: string; active?: boolean; before?: string; limit?: number }, signal?: AbortSignal) =>
+        http.get<Product[]>('/api/products', { query: q, signal }),
+      create: (body: CreateProductBody) => http.post<Product>('/api/products', body),
+      update: (id: string, body: UpdateProductBody) => http.patch<Product>(`/api/products/${enc(id)}`, body),
+      remove: (id: string) => http.delete<void>(`/api/products/${enc(id)}`),
+      /** The file as is (the Motor reads UTF-8 or Windows-1252, `,` or `;`). */
+      import: (file: Blob) =>
+        http.post<ProductImportResult>('/api/products/import', undefined, {
+          raw: { body: file, type: 'text/csv' },
+        }),
+    },
     sandbox: {
       state: () => http.get<SandboxState>('/api/sandbox'),
       scan: (instanceName: string) => http.post<unknown>('/api/sandbox/scan', { instanceName }),
