@@ -23,6 +23,8 @@ import { conversationsRoutes } from './http/routes/conversations.routes.js';
 import { WebhookIntakeService } from './services/webhook-intake.service.js';
 import { ConversationsService } from './services/conversations.service.js';
 import { SendMessageService } from './services/send-message.service.js';
+import { campaignsRoutes } from './http/routes/campaigns.routes.js';
+import { CampaignsService } from './services/campaigns.service.js';
 
 /** Everything the app needs from the outside, built in main.ts (or by a test). */
 export interface AppDeps {
@@ -62,7 +64,12 @@ export function createApp(deps: AppDeps): Koa {
 
   const intake =
     deps.webhookIntake ??
-    new WebhookIntakeService({ db: deps.db, realtime: deps.realtime, logger: deps.logger, webhookToken: deps.config.webhookToken });
+    new WebhookIntakeService({
+      db: deps.db,
+      realtime: deps.realtime,
+      logger: deps.logger,
+      webhookToken: deps.config.webhookToken,
+    });
   const conversations = new ConversationsService(deps);
   const sender = new SendMessageService(deps);
 
@@ -76,6 +83,10 @@ export function createApp(deps: AppDeps): Koa {
     conversationsRoutes({ auth: deps.auth, conversations, sender }),
     instancesRoutes({ auth: deps.auth, instances }),
     sandboxRoutes({ auth: deps.auth, instances, sandbox: deps.sandbox ?? null }),
+    campaignsRoutes({
+      auth: deps.auth,
+      campaigns: new CampaignsService({ ...deps, pacing: deps.config.campaigns }),
+    }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
 

@@ -2,3 +2,5 @@ export * from './errors.js';
 export * from './domain.js';
 export * from './api.js';
 export * from './events.js';
+export * from './phone.js';
+export * from './campaigns.js';
