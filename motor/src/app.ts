@@ -25,6 +25,7 @@ import { ConversationsService } from './services/conversations.service.js';
 import { SendMessageService } from './services/send-message.service.js';
 import { campaignsRoutes } from './http/routes/campaigns.routes.js';
 import { CampaignsService } from './services/campaigns.service.js';
+import type { OutboxService } from './services/outbox.service.js';
 
 /** Everything the app needs from the outside, built in main.ts (or by a test). */
 export interface AppDeps {
@@ -40,6 +41,8 @@ export interface AppDeps {
   whatsapp: WhatsAppGateway;
   /** Webhook intake, when main.ts registers follow-ups on it (e.g. AI replies); built here otherwise. */
   webhookIntake?: WebhookIntakeService;
+  /** The outbound sender loop (started by the caller); enqueuing routes wake it. */
+  outbox?: OutboxService | null;
   /** The simulator's phone side for the dashboard's sandbox panel; null/absent with a real Evolution. */
   sandbox?: WhatsAppSandbox | null;
 }

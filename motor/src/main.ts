@@ -16,6 +16,7 @@ import { AuthService } from './services/auth.service.js';
 import { seedDemo } from './services/auth-demo.service.js';
 import { UsersService } from './services/users.service.js';
 import { createWhatsApp } from './adapters/evolution/create-whatsapp.js';
+import { OutboxService } from './services/outbox.service.js';
 
 // Composition root: config → adapters → app → listen. The only module with side effects at start.
 async function main() {
@@ -47,7 +48,12 @@ async function main() {
   if (wa.simulatorUrl) {
     console.log(`Evolution simulator running at ${wa.simulatorUrl} (simulated WhatsApp; set EVOLUTION_API_URL for a real Evolution API)`);
   }
-  const app = createApp({ config, logger, db, realtime, auth, users, whatsapp: wa.whatsapp, sandbox: wa.sandbox });
+  // The outbound sender: claims due outbox rows (this process's and every other's), one Evolution call each.
+  const outbox = new OutboxService(
+    { db, whatsapp: wa.whatsapp, realtime, logger },
+    { leaseMs: config.evolution.timeoutMs + 15_000 },
+  );
+  const app = createApp({ config, logger, db, realtime, auth, users, whatsapp: wa.whatsapp, sandbox: wa.sandbox, outbox });
   const server = http.createServer(app.callback());
   io.attach(server);
   attachRealtimeGateway({
@@ -61,11 +67,13 @@ async function main() {
   });
   const retention = startEventRetention({ db, logger, keepHours: config.eventRetentionHours });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  outbox.start();
   logger.info(`Atende is running at http://localhost:${config.port}`);
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     retention.stop();
+    await outbox.stop();
     await io.close(); // disconnects the sockets and closes the HTTP server
     await redis?.close();
     await wa.close();

@@ -4,3 +4,4 @@ export * from './api.js';
 export * from './events.js';
 export * from './phone.js';
 export * from './campaigns.js';
+export * from './reasons.js';

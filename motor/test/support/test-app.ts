@@ -10,6 +10,7 @@ import type { SupabaseAuth } from '../../src/adapters/auth/supabase-auth.adapter
 import { testLogger } from './silent-logger.js';
 import { createTestDb } from './test-db.js';
 import { fakeWhatsApp } from './fake-whatsapp.js';
+import { OutboxService, type OutboxOptions } from '../../src/services/outbox.service.js';
 
 export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef0123456789';
 
@@ -33,6 +34,8 @@ export interface TestAppOptions {
   supabase?: SupabaseAuth;
   /** Replace any dependency; functions receive the defaults built so far. */
   deps?: Partial<AppDeps> | ((base: AppDeps) => Partial<AppDeps>);
+  /** Options of the outbox sender loop the test app runs (short leases for crash tests). */
+  outbox?: OutboxOptions;
   /** Runs after the server exists and before it listens (e.g. attach Socket.IO). */
   onServer?: (server: http.Server, deps: AppDeps) => void | Promise<void>;
 }
@@ -77,7 +80,15 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     whatsapp: fakeWhatsApp(),
   };
   const extra = typeof opts.deps === 'function' ? opts.deps(base) : (opts.deps ?? {});
-  const deps: AppDeps = { ...base, ...extra };
+  const merged: AppDeps = { ...base, ...extra };
+  const outbox =
+    merged.outbox ??
+    new OutboxService(
+      { db, whatsapp: merged.whatsapp, realtime: merged.realtime, logger },
+      { pollMs: 200, retryDelayMs: 50, ...opts.outbox },
+    );
+  const deps: AppDeps = { ...merged, outbox };
+  outbox.start();
 
   const server = http.createServer(createApp(deps).callback());
   await opts.onServer?.(server, deps);
@@ -89,6 +100,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     deps,
     server,
     async close() {
+      await outbox.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (!opts.db) await db.close();
