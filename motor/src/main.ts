@@ -17,6 +17,7 @@ import { seedDemo } from './services/auth-demo.service.js';
 import { UsersService } from './services/users.service.js';
 import { createWhatsApp } from './adapters/evolution/create-whatsapp.js';
 import { OutboxService } from './services/outbox.service.js';
+import { CampaignRunner } from './services/campaign-runner.service.js';
 
 // Composition root: config → adapters → app → listen. The only module with side effects at start.
 async function main() {
@@ -39,21 +40,42 @@ async function main() {
   const io = createSocketServer();
   const realtime = createSocketPublisher({ io, logger });
   const redis = config.redisUrl ? await useRedisAdapter({ io, url: config.redisUrl, logger }) : null;
-  const sessionSecret = await loadSessionSecret({ configured: config.sessionSecret, dataDir: config.dataDir });
+  const sessionSecret = await loadSessionSecret({
+    configured: config.sessionSecret,
+    dataDir: config.dataDir,
+  });
   const supabaseAuth = config.supabase ? new SupabaseAuth(config.supabase) : null;
   const auth = new AuthService({ db, logger, sessionSecret, supabase: supabaseAuth, sockets: realtime });
-  const users = new UsersService({ db, logger, publicUrl: config.publicUrl, supabase: supabaseAuth, sockets: realtime });
+  const users = new UsersService({
+    db,
+    logger,
+    publicUrl: config.publicUrl,
+    supabase: supabaseAuth,
+    sockets: realtime,
+  });
   await seedDemo({ db, env: config.env, authMode: auth.mode, print: (text) => console.log(text) });
   const wa = await createWhatsApp({ config, logger });
   if (wa.simulatorUrl) {
-    console.log(`Evolution simulator running at ${wa.simulatorUrl} (simulated WhatsApp; set EVOLUTION_API_URL for a real Evolution API)`);
+    console.log(
+      `Evolution simulator running at ${wa.simulatorUrl} (simulated WhatsApp; set EVOLUTION_API_URL for a real Evolution API)`,
+    );
   }
   // The outbound sender: claims due outbox rows (this process's and every other's), one Evolution call each.
   const outbox = new OutboxService(
     { db, whatsapp: wa.whatsapp, realtime, logger },
     { leaseMs: config.evolution.timeoutMs + 15_000 },
   );
-  const app = createApp({ config, logger, db, realtime, auth, users, whatsapp: wa.whatsapp, sandbox: wa.sandbox, outbox });
+  const app = createApp({
+    config,
+    logger,
+    db,
+    realtime,
+    auth,
+    users,
+    whatsapp: wa.whatsapp,
+    sandbox: wa.sandbox,
+    outbox,
+  });
   const server = http.createServer(app.callback());
   io.attach(server);
   attachRealtimeGateway({
@@ -68,11 +90,15 @@ async function main() {
   const retention = startEventRetention({ db, logger, keepHours: config.eventRetentionHours });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   outbox.start();
+  // Campaigns: the paced feeder into the outbox and the campaigns' clock, in every process.
+  const campaigns = new CampaignRunner({ db, realtime, logger, outbox }, config.campaigns);
+  campaigns.start();
   logger.info(`Atende is running at http://localhost:${config.port}`);
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     retention.stop();
+    await campaigns.stop();
     await outbox.stop();
     await io.close(); // disconnects the sockets and closes the HTTP server
     await redis?.close();

@@ -44,7 +44,12 @@ export class CampaignRunner {
   private readonly running = new Set<Promise<unknown>>();
 
   constructor(
-    private readonly deps: { db: Db; realtime: RealtimePublisher; logger: Logger; outbox: { wake(): void } | null },
+    private readonly deps: {
+      db: Db;
+      realtime: RealtimePublisher;
+      logger: Logger;
+      outbox: { wake(): void } | null;
+    },
     private readonly o: CampaignRunnerOptions,
   ) {}
 
