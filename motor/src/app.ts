@@ -25,6 +25,8 @@ import { ConversationsService } from './services/conversations.service.js';
 import { SendMessageService } from './services/send-message.service.js';
 import { campaignsRoutes } from './http/routes/campaigns.routes.js';
 import { CampaignsService } from './services/campaigns.service.js';
+import { PRODUCTS_IMPORT_BODY, productsRoutes } from './http/routes/products.routes.js';
+import { ProductsService } from './services/products.service.js';
 import type { OutboxService } from './services/outbox.service.js';
 
 /** Everything the app needs from the outside, built in main.ts (or by a test). */
@@ -63,7 +65,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorHandler(deps.logger));
   app.use(requestContext(deps.logger));
   app.use(originGuard({ publicUrl: deps.config.publicUrl }));
-  app.use(jsonBody());
+  app.use(jsonBody({ raw: [PRODUCTS_IMPORT_BODY] }));
 
   const intake =
     deps.webhookIntake ??
@@ -90,6 +92,7 @@ export function createApp(deps: AppDeps): Koa {
       auth: deps.auth,
       campaigns: new CampaignsService({ ...deps, pacing: deps.config.campaigns }),
     }),
+    productsRoutes({ auth: deps.auth, products: new ProductsService(deps) }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
 

@@ -5,3 +5,4 @@ export * from './events.js';
 export * from './phone.js';
 export * from './campaigns.js';
 export * from './reasons.js';
+export * from './products.js';
