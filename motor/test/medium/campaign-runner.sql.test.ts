@@ -2,7 +2,6 @@ import type { Campaign } from '@atende/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvolutionClient } from '../../src/adapters/evolution/evolution.client.js';
 import { SimulatorSandboxClient } from '../../src/adapters/evolution/simulator-sandbox.client.js';
-import { CampaignRunner, type CampaignRunnerOptions } from '../../src/services/campaign-runner.service.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator.server.js';
 import { setInstanceStatus } from '../support/campaign-fixtures.js';
 import { api, signup, type SignedUp } from '../support/http-client.js';
@@ -29,23 +28,14 @@ async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeout
 const textOf = (m: { message?: unknown }) =>
   (m.message as { conversation?: string } | undefined)?.conversation;
 
-describe(CampaignRunner.name, () => {
+describe('campaign runner', () => {
   let sim: RunningSimulator;
   let app: TestApp;
   let owner: SignedUp;
   let as: ReturnType<typeof api>;
-  let runner: CampaignRunner;
   let instanceId: string;
   const name = `camp-run-${Date.now().toString(36)}`;
   const rt = recordingPublisher();
-  const options: CampaignRunnerOptions = {
-    dailyCap: 1000,
-    breakEvery: 0,
-    breakMs: 0,
-    jitter: 0,
-    tickMs: 100,
-    idleMs: 50,
-  };
 
   const customers = Array.from({ length: 6 }, (_, i) => ({
     phone: `55119876500${10 + i}`,
@@ -63,6 +53,7 @@ describe(CampaignRunner.name, () => {
     });
     const client = { baseUrl: sim.url, apiKey: KEY, timeoutMs: 5000 };
     app = await startTestApp({
+      env: { CAMPAIGN_JITTER: '0', CAMPAIGN_BREAK_EVERY: '0' },
       deps: {
         realtime: rt,
         whatsapp: new EvolutionClient(client),
@@ -82,14 +73,8 @@ describe(CampaignRunner.name, () => {
     for (const c of customers)
       await as.post('/api/sandbox/messages', { instanceName: name, ...c, text: 'Oi!' });
     await sim.webhooksIdle();
-    runner = new CampaignRunner(
-      { db: app.db, realtime: rt, logger: testLogger, outbox: app.deps.outbox ?? null },
-      options,
-    );
-    runner.start();
   }, 60_000);
   afterAll(async () => {
-    await runner?.stop();
     await app?.close();
     await sim?.close();
   });

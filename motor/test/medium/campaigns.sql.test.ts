@@ -4,6 +4,16 @@ import { addMember, api, signup, type SignedUp } from '../support/http-client.js
 import { createInstance, inboundText, setInstanceStatus } from '../support/campaign-fixtures.js';
 import { recordingPublisher, startTestApp, type TestApp } from '../support/test-app.js';
 
+async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 // The campaigns API from outside (docs/campaigns.md): fields, the status machine, the audience
 // materialised at start, recipients and CSV, the preview, and the automatic moves of the tick.
 
@@ -16,7 +26,9 @@ describe('campaigns API', () => {
   const rt = recordingPublisher();
 
   beforeAll(async () => {
-    app = await startTestApp({ deps: { realtime: rt } });
+    // The clock runs (auto pause/resume, schedule); the feeder is parked (its first look finds
+    // nothing and sleeps an hour), so recipients stay as materialised. Sending: campaign-runner.sql.test.ts.
+    app = await startTestApp({ deps: { realtime: rt, campaignRunner: { tickMs: 100, idleMs: 3_600_000 } } });
     owner = await signup(app.baseUrl, { accountName: 'Loja Campanhas' });
     as = api(app.baseUrl, owner.cookie);
     agent = api(app.baseUrl, (await addMember(app.baseUrl, owner.cookie, { role: 'agent' })).cookie);
@@ -33,6 +45,8 @@ describe('campaigns API', () => {
     });
   });
   afterAll(() => app?.close());
+
+  const get = (id: string) => as.get(`/api/campaigns/${id}`).then((r) => r.body as Campaign);
 
   const draft = (over: Record<string, unknown> = {}) => ({
     name: 'Black Friday',
@@ -219,24 +233,27 @@ describe('campaigns API', () => {
     const c = (await as.post('/api/campaigns', draft({ audience: { type: 'all' } }))).body as Campaign;
     await as.post(`/api/campaigns/${c.id}/start`);
     await setInstanceStatus(app.db, owner.account.id, instanceId, 'disconnected');
-    await app.db.call('campaigns_tick');
-    expect((await as.get(`/api/campaigns/${c.id}`)).body).toMatchObject({
-      status: 'paused',
-      pausedReason: 'instance_disconnected',
-    });
+    const paused = await waitFor(
+      () => get(c.id),
+      (v) => v.status === 'paused',
+    );
+    expect(paused).toMatchObject({ status: 'paused', pausedReason: 'instance_disconnected' });
     expect((await as.post(`/api/campaigns/${c.id}/resume`)).status).toBe(409);
     await setInstanceStatus(app.db, owner.account.id, instanceId, 'connected');
-    const tick = await app.db.call<{ events: Array<{ type: string; data: { campaign: Campaign } }> }>(
-      'campaigns_tick',
+    await waitFor(
+      () => get(c.id),
+      (v) => v.status === 'running',
     );
-    expect(tick.events.find((e) => e.data.campaign.id === c.id)?.data.campaign).toMatchObject({
-      status: 'running',
-      pausedReason: null,
-    });
+    const pushed = rt.published.filter(
+      (e) => e.type === 'campaign.updated' && (e.data as { campaign: Campaign }).campaign.id === c.id,
+    );
+    expect(pushed.map((e) => (e.data as { campaign: Campaign }).campaign.status)).toEqual(
+      expect.arrayContaining(['paused', 'running']),
+    );
     await as.post(`/api/campaigns/${c.id}/cancel`);
   });
 
-  it('a started campaign with a future scheduledAt waits as scheduled, then the tick starts it', async () => {
+  it('a started campaign with a future scheduledAt waits as scheduled, then starts by itself', async () => {
     const at = new Date(Date.now() + 1500).toISOString();
     const c = (await as.post('/api/campaigns', draft({ scheduledAt: at }))).body as Campaign;
     expect(c).toMatchObject({ status: 'draft', scheduledAt: at });
@@ -245,11 +262,14 @@ describe('campaigns API', () => {
       total: 3,
     });
     expect((await as.patch(`/api/campaigns/${c.id}`, { name: 'still editable' })).status).toBe(200);
-    await app.db.call('campaigns_tick');
-    expect((await as.get(`/api/campaigns/${c.id}`)).body.status).toBe('scheduled');
-    await new Promise((r) => setTimeout(r, 1600));
-    await app.db.call('campaigns_tick');
-    expect((await as.get(`/api/campaigns/${c.id}`)).body).toMatchObject({ status: 'running', total: 3 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await get(c.id)).status).toBe('scheduled');
+    const started = await waitFor(
+      () => get(c.id),
+      (v) => v.status !== 'scheduled',
+    );
+    expect(started).toMatchObject({ status: 'running', total: 3 });
+    expect(Date.parse(started.startedAt!)).toBeGreaterThanOrEqual(Date.parse(at));
     await as.post(`/api/campaigns/${c.id}/cancel`);
   });
 
