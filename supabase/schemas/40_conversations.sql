@@ -371,7 +371,6 @@ declare
   v_msg public.messages;
   v_twin public.messages;
   v_status text;
-  v_pending text;
 begin
   perform 1 from public.accounts where id = p_account_id for update;
   select * into v_msg from public.messages where id = p_message_id and account_id = p_account_id for update;
@@ -385,7 +384,7 @@ begin
     update public.messages set status = 'failed', error = left(coalesce(nullif(p_error, ''), 'sending failed'), 1000),
       updated_at = now() where id = v_msg.id returning * into v_msg;
   else
-    if v_msg.wa_message_id is not distinct from p_wa_message_id and app.max_status(v_msg.status, 'sent') = v_msg.status then
+    if v_msg.wa_message_id is not distinct from p_wa_message_id and not app.status_moves_forward(v_msg.status, 'sent') then
       return jsonb_build_object('message', app.message_json(v_msg), 'events', '[]'::jsonb);
     end if;
     v_status := 'sent';
@@ -395,9 +394,7 @@ begin
       v_status := app.max_status(v_status, v_twin.status);
     end if;
     -- Receipts that came before the id was known.
-    delete from public.pending_receipts where instance_id = v_msg.instance_id and wa_message_id = p_wa_message_id
-      returning status into v_pending;
-    v_status := app.max_status(v_status, v_pending);
+    v_status := app.max_status(v_status, app.ingest_take_pending_receipt(v_msg.instance_id, p_wa_message_id));
     update public.messages set wa_message_id = p_wa_message_id, status = app.max_status(v_status, status),
       error = null, updated_at = now()
       where id = v_msg.id returning * into v_msg;

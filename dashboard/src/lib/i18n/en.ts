@@ -260,6 +260,7 @@ export const en: Record<MessageKey, string> = {
   'products.filter.inactive': 'Inactive',
   'products.filter': 'Show',
   'products.inactive': 'Inactive',
+  'products.active': 'Active',
   'products.col.product': 'Product',
   'products.col.price': 'Price',
   'products.col.active': 'Active',

@@ -259,6 +259,7 @@ export const ptBR = {
   'products.filter.inactive': 'Inativos',
   'products.filter': 'Mostrar',
   'products.inactive': 'Inativo',
+  'products.active': 'Ativo',
   'products.col.product': 'Produto',
   'products.col.price': 'Preço',
   'products.col.active': 'Ativo',
