@@ -57,6 +57,11 @@ const envSchema = z.object({
   }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).default(72),
+  // Campaign pacing (docs/campaigns.md): ban protection on top of each campaign's rate.
+  CAMPAIGN_DAILY_CAP: z.coerce.number().int().min(1).default(1000),
+  CAMPAIGN_BREAK_EVERY: z.coerce.number().int().min(0).default(50),
+  CAMPAIGN_BREAK_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  CAMPAIGN_JITTER: z.coerce.number().min(0).max(0.9).default(0.3),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -86,6 +91,8 @@ export interface Config {
   sessionSecret?: string;
   logLevel: Env['LOG_LEVEL'];
   eventRetentionHours: number;
+  /** CAMPAIGN_*: per-number daily cap, a break of `breakMs` every `breakEvery` sends, ±jitter of the gap. */
+  campaigns: { dailyCap: number; breakEvery: number; breakMs: number; jitter: number };
 }
 
 export class ConfigError extends Error {
@@ -162,5 +169,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sessionSecret: e.SESSION_SECRET,
     logLevel: e.LOG_LEVEL,
     eventRetentionHours: e.EVENT_RETENTION_HOURS,
+    campaigns: {
+      dailyCap: e.CAMPAIGN_DAILY_CAP,
+      breakEvery: e.CAMPAIGN_BREAK_EVERY,
+      breakMs: Math.round(e.CAMPAIGN_BREAK_SECONDS * 1000),
+      jitter: e.CAMPAIGN_JITTER,
+    },
   };
 }

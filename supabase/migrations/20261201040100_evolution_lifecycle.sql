@@ -219,7 +219,7 @@ begin
     'instanceId', v.id, 'instanceName', v.name, 'qrCode', v.qr_code, 'pairingCode', v.pairing_code));
 end $$;
 
--- The dashboard's overview (see 20261129000600) without the numbers removed for good.
+-- The dashboard's overview (as 20261201030000 left it) without the numbers removed for good.
 create or replace function app.overview(p_account_id uuid) returns jsonb
 language sql stable as $$
   select jsonb_build_object(
@@ -229,6 +229,7 @@ language sql stable as $$
       from public.instances i where i.account_id = p_account_id and i.removed_at is null), '[]'::jsonb),
     'openConversations', (select count(*) from public.conversations c
       where c.account_id = p_account_id and c.status = 'open'),
+    'unread', app.unread_counts(p_account_id),
     'messagesToday', (select count(*) from public.messages m
       where m.account_id = p_account_id
         and m.created_at >= (date_trunc('day', now() at time zone 'America/Sao_Paulo') at time zone 'America/Sao_Paulo')))

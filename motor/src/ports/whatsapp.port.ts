@@ -71,8 +71,6 @@ export interface EvolutionInstanceInfo {
 export type LogoutOutcome = 'logged_out' | 'not_connected' | 'unknown_instance';
 
 export interface WhatsAppGateway {
-  /** `GET /` → the server version (e.g. "2.3.6"). */
-  version(): Promise<string>;
   /** Reachable, global key accepted, a 2.3.x server (never throws). */
   health(): Promise<EvolutionHealth>;
   /**
@@ -91,7 +89,6 @@ export interface WhatsAppGateway {
     instanceName: string,
     opts?: { number?: string },
   ): Promise<{ state: EvolutionState | null; qr: QrCode | null }>;
-  connectionState(instanceName: string): Promise<EvolutionState>;
   /** Null when Evolution does not know the instance (e.g. its container was recreated). */
   fetchInstance(instanceName: string): Promise<EvolutionInstanceInfo | null>;
   /**
@@ -103,7 +100,6 @@ export interface WhatsAppGateway {
   /** Idempotent: an instance Evolution does not know resolves. */
   deleteInstance(instanceName: string): Promise<void>;
   setWebhook(instanceName: string, webhook: WebhookSettings): Promise<void>;
-  findWebhook(instanceName: string): Promise<(WebhookSettings & { enabled: boolean }) | null>;
   /** `number`: digits, or a …@s.whatsapp.net / …@g.us / …@lid JID. */
   sendText(
     instanceName: string,

@@ -30,7 +30,6 @@ export function fakeWhatsApp() {
   const unexpected = (name: string) => () =>
     Promise.reject(new Error(`fakeWhatsApp: unexpected call to ${name}`));
   const gateway: WhatsAppGateway = {
-    version: unexpected('version'),
     // /readyz and the overview ask; the fake is a healthy 2.3.6.
     health: async () => ({
       status: 'ok',
@@ -41,12 +40,10 @@ export function fakeWhatsApp() {
     }),
     createInstance: unexpected('createInstance'),
     connect: unexpected('connect'),
-    connectionState: unexpected('connectionState'),
     fetchInstance: unexpected('fetchInstance'),
     logout: unexpected('logout'),
     deleteInstance: unexpected('deleteInstance'),
     setWebhook: unexpected('setWebhook'),
-    findWebhook: unexpected('findWebhook'),
     sendMedia: unexpected('sendMedia'),
     findMessages: async () => ({ total: 0, pages: 0, records: [] }), // reconciliation after a reconnect asks
     async findSentMessages(instanceName, input) {
