@@ -24,6 +24,9 @@ import { WebhookIntakeService } from './services/webhook-intake.service.js';
 import { ConversationsService } from './services/conversations.service.js';
 import { SendMessageService } from './services/send-message.service.js';
 import type { OutboxService } from './services/outbox.service.js';
+import type { Llm } from './ports/llm.port.js';
+import { AiSettingsService } from './services/ai-settings.service.js';
+import { aiRoutes } from './http/routes/ai.routes.js';
 
 /** Everything the app needs from the outside, built in main.ts (or by a test). */
 export interface AppDeps {
@@ -41,6 +44,8 @@ export interface AppDeps {
   webhookIntake?: WebhookIntakeService;
   /** The outbound sender loop (started by the caller); enqueuing routes wake it. */
   outbox?: OutboxService | null;
+  /** The language model (groq-sdk) when GROQ_API_KEY is set; null/absent = AI not available. */
+  llm?: Llm | null;
   /** The simulator's phone side for the dashboard's sandbox panel; null/absent with a real Evolution. */
   sandbox?: WhatsAppSandbox | null;
 }
@@ -66,7 +71,8 @@ export function createApp(deps: AppDeps): Koa {
   const intake =
     deps.webhookIntake ??
     new WebhookIntakeService({ db: deps.db, realtime: deps.realtime, logger: deps.logger, webhookToken: deps.config.webhookToken });
-  const conversations = new ConversationsService(deps);
+  const ai = new AiSettingsService({ db: deps.db, llm: deps.llm ?? null, defaultModel: deps.config.aiModel });
+  const conversations = new ConversationsService({ ...deps, ai });
   const sender = new SendMessageService(deps);
 
   const instances = new InstancesService(deps);
@@ -79,6 +85,7 @@ export function createApp(deps: AppDeps): Koa {
     conversationsRoutes({ auth: deps.auth, conversations, sender }),
     instancesRoutes({ auth: deps.auth, instances }),
     sandboxRoutes({ auth: deps.auth, instances, sandbox: deps.sandbox ?? null }),
+    aiRoutes({ auth: deps.auth, ai }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
 

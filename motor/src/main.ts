@@ -17,6 +17,8 @@ import { seedDemo } from './services/auth-demo.service.js';
 import { UsersService } from './services/users.service.js';
 import { createWhatsApp } from './adapters/evolution/create-whatsapp.js';
 import { OutboxService } from './services/outbox.service.js';
+import { GroqLlm } from './adapters/groq/groq.llm.js';
+import { AiResponder } from './services/ai-responder.service.js';
 
 // Composition root: config → adapters → app → listen. The only module with side effects at start.
 async function main() {
@@ -53,7 +55,10 @@ async function main() {
     { db, whatsapp: wa.whatsapp, realtime, logger },
     { leaseMs: config.evolution.timeoutMs + 15_000 },
   );
-  const app = createApp({ config, logger, db, realtime, auth, users, whatsapp: wa.whatsapp, sandbox: wa.sandbox, outbox });
+  // The AI attendant: only with a GROQ_API_KEY (otherwise `available` is false everywhere).
+  const llm = config.groq ? new GroqLlm({ apiKey: config.groq.apiKey, baseUrl: config.groq.baseUrl }) : null;
+  const responder = llm ? new AiResponder({ db, llm, realtime, outbox, logger, defaultModel: config.aiModel }) : null;
+  const app = createApp({ config, logger, db, realtime, auth, users, whatsapp: wa.whatsapp, sandbox: wa.sandbox, outbox, llm });
   const server = http.createServer(app.callback());
   io.attach(server);
   attachRealtimeGateway({
@@ -68,11 +73,13 @@ async function main() {
   const retention = startEventRetention({ db, logger, keepHours: config.eventRetentionHours });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   outbox.start();
+  responder?.start();
   logger.info(`Atende is running at http://localhost:${config.port}`);
 
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     retention.stop();
+    await responder?.stop();
     await outbox.stop();
     await io.close(); // disconnects the sockets and closes the HTTP server
     await redis?.close();

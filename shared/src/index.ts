@@ -3,3 +3,4 @@ export * from './domain.js';
 export * from './api.js';
 export * from './events.js';
 export * from './reasons.js';
+export * from './ai.js';

@@ -132,7 +132,27 @@ export class WebhookIntakeService {
       parse(origin === 'send' ? 'send.message' : 'messages.upsert', messageDataSchema, data),
       origin,
     );
-    return m ? this.call('ingest_message', who, { message: m }) : null;
+    if (!m) return null;
+    const r = await this.call('ingest_message', who, { message: m });
+    return m.fromMe ? this.withTakeover(who, r) : r;
+  }
+
+  /**
+   * A message typed on the business's phone turns the conversation's AI off in its own transaction
+   * (a trigger, supabase/migrations/20261201010100_ai.sql), which appends `conversation.updated`
+   * right before the message's `message.created`; fetched here so both are published, in order.
+   */
+  private async withTakeover(who: WebhookPrincipal, r: Ingested): Promise<Ingested> {
+    const created = r.events.find((e) => e.type === 'message.created');
+    const msg = (created?.data as { message?: { sender?: string; authorId?: string | null; conversationId?: string } } | undefined)
+      ?.message;
+    if (!created || msg?.sender !== 'agent' || msg.authorId !== null || !msg.conversationId) return r;
+    const takeover = await this.deps.db.call<AccountEvent | null>('ai_takeover_event_of', {
+      accountId: who.accountId,
+      seq: created.seq,
+      conversationId: msg.conversationId,
+    });
+    return takeover ? { events: [takeover, ...r.events] } : r;
   }
 
   private async receipt(who: WebhookPrincipal, data: unknown) {

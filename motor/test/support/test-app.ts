@@ -11,6 +11,7 @@ import { testLogger } from './silent-logger.js';
 import { createTestDb } from './test-db.js';
 import { fakeWhatsApp } from './fake-whatsapp.js';
 import { OutboxService, type OutboxOptions } from '../../src/services/outbox.service.js';
+import { AiResponder, type AiResponderOptions } from '../../src/services/ai-responder.service.js';
 
 export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef0123456789';
 
@@ -36,6 +37,8 @@ export interface TestAppOptions {
   deps?: Partial<AppDeps> | ((base: AppDeps) => Partial<AppDeps>);
   /** Options of the outbox sender loop the test app runs (short leases for crash tests). */
   outbox?: OutboxOptions;
+  /** Options of the AI responder loop, which runs when `deps` gives an `llm`. */
+  ai?: AiResponderOptions;
   /** Runs after the server exists and before it listens (e.g. attach Socket.IO). */
   onServer?: (server: http.Server, deps: AppDeps) => void | Promise<void>;
 }
@@ -44,6 +47,8 @@ export interface TestApp {
   baseUrl: string;
   db: PgliteDb;
   deps: AppDeps;
+  /** The AI responder loop (running when `deps.llm` was given). */
+  responder: AiResponder | null;
   server: http.Server;
   close(): Promise<void>;
 }
@@ -89,6 +94,13 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     );
   const deps: AppDeps = { ...merged, outbox };
   outbox.start();
+  const responder = deps.llm
+    ? new AiResponder(
+        { db, llm: deps.llm, realtime: deps.realtime, outbox, logger, defaultModel: config.aiModel },
+        { pollMs: 50, backoffMs: 20, ...opts.ai },
+      )
+    : null;
+  responder?.start();
 
   const server = http.createServer(createApp(deps).callback());
   await opts.onServer?.(server, deps);
@@ -98,8 +110,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     baseUrl: `http://127.0.0.1:${port}`,
     db,
     deps,
+    responder,
     server,
     async close() {
+      await responder?.stop();
       await outbox.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
