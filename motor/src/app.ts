@@ -23,6 +23,8 @@ import { conversationsRoutes } from './http/routes/conversations.routes.js';
 import { WebhookIntakeService } from './services/webhook-intake.service.js';
 import { ConversationsService } from './services/conversations.service.js';
 import { SendMessageService } from './services/send-message.service.js';
+import { PRODUCTS_IMPORT_BODY, productsRoutes } from './http/routes/products.routes.js';
+import { ProductsService } from './services/products.service.js';
 import type { OutboxService } from './services/outbox.service.js';
 import type { Llm } from './ports/llm.port.js';
 import { AiSettingsService } from './services/ai-settings.service.js';
@@ -66,11 +68,16 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorHandler(deps.logger));
   app.use(requestContext(deps.logger));
   app.use(originGuard({ publicUrl: deps.config.publicUrl }));
-  app.use(jsonBody());
+  app.use(jsonBody({ raw: [PRODUCTS_IMPORT_BODY] }));
 
   const intake =
     deps.webhookIntake ??
-    new WebhookIntakeService({ db: deps.db, realtime: deps.realtime, logger: deps.logger, webhookToken: deps.config.webhookToken });
+    new WebhookIntakeService({
+      db: deps.db,
+      realtime: deps.realtime,
+      logger: deps.logger,
+      webhookToken: deps.config.webhookToken,
+    });
   const ai = new AiSettingsService({ db: deps.db, llm: deps.llm ?? null, defaultModel: deps.config.aiModel });
   const conversations = new ConversationsService({ ...deps, ai });
   const sender = new SendMessageService(deps);
@@ -85,6 +92,7 @@ export function createApp(deps: AppDeps): Koa {
     conversationsRoutes({ auth: deps.auth, conversations, sender }),
     instancesRoutes({ auth: deps.auth, instances }),
     sandboxRoutes({ auth: deps.auth, instances, sandbox: deps.sandbox ?? null }),
+    productsRoutes({ auth: deps.auth, products: new ProductsService(deps) }),
     aiRoutes({ auth: deps.auth, ai }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
