@@ -19,8 +19,8 @@ export interface WebhookSettings {
   url: string;
   /** Sent verbatim by Evolution as HTTP headers of every webhook (e.g. x-motor-token). */
   headers: Record<string, string>;
-  /** Subscription names, e.g. MESSAGES_UPSERT. */
-  events: string[];
+  /** The gateway's subscription names; default: every event the Motor reads (the inbound adapter's list). */
+  events?: string[];
   byEvents?: boolean;
 }
 

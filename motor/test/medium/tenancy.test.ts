@@ -1,7 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApp } from '../../src/app.js';
 import type { WhatsAppSandbox } from '../../src/ports/whatsapp.port.js';
 import { addMember, api, signup, type SignedUp } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -178,7 +176,7 @@ describe('tenancy matrix', () => {
   ];
 
   it('covers every route the app registers', () => {
-    const koa = createApp(app.deps) as Koa;
+    const koa = app.motor.app;
     const registered = new Set<string>();
     for (const mw of koa.middleware as Array<{
       router?: { stack: Array<{ path: string; methods: string[] }> };

@@ -12,6 +12,7 @@ import type {
 } from '../../ports/whatsapp.port.js';
 import { EvolutionHttp, type EvolutionFailure, type EvolutionHttpOptions } from './evolution.http.js';
 import * as s from './evolution.schemas.js';
+import { SUBSCRIBED_EVENTS } from './webhook/webhook.events.js';
 
 const enc = encodeURIComponent;
 
@@ -191,7 +192,7 @@ export class EvolutionClient implements WhatsAppGateway {
 }
 
 function webhookBody(w: WebhookSettings) {
-  return { enabled: true, url: w.url, byEvents: w.byEvents ?? false, base64: false, headers: w.headers, events: w.events };
+  return { enabled: true, url: w.url, byEvents: w.byEvents ?? false, base64: false, headers: w.headers, events: w.events ?? SUBSCRIBED_EVENTS };
 }
 
 function toQr(q: z.infer<typeof s.qrSchema> | null | undefined): QrCode | null {
