@@ -42,7 +42,16 @@ export class LlmError extends Error {
 
 export interface Llm {
   /** One chat completion. Rejects with an LlmError; makes no retries of its own. */
-  complete(input: { model: string; messages: LlmMessage[]; maxTokens?: number; temperature?: number }): Promise<LlmCompletion>;
+  complete(input: {
+    model: string;
+    messages: LlmMessage[];
+    maxTokens?: number;
+    temperature?: number;
+  }): Promise<LlmCompletion>;
   /** Speech to text (a voice note): `audio` bytes of type `mime` (e.g. audio/ogg). Rejects with an LlmError. */
-  transcribe(audio: Uint8Array, mime: string, opts?: { language?: string; model?: string }): Promise<{ text: string }>;
+  transcribe(
+    audio: Uint8Array,
+    mime: string,
+    opts?: { language?: string; model?: string },
+  ): Promise<{ text: string }>;
 }

@@ -201,15 +201,21 @@ export class AiResponder {
       } catch (err) {
         if (!(err instanceof LlmError)) throw err;
         const final = attempt >= this.o.retries;
-        const r = await this.deps.db.call<{ events: AccountEvent[]; pausedUntil: string | null }>('ai_job_failed', {
-          owner: this.owner,
-          jobId: job.id,
-          kind: err.kind,
-          text: `A IA não respondeu: ${failureText(err.kind, err.opts.status)}. Responda o cliente você mesmo.`,
-          final,
-        });
+        const r = await this.deps.db.call<{ events: AccountEvent[]; pausedUntil: string | null }>(
+          'ai_job_failed',
+          {
+            owner: this.owner,
+            jobId: job.id,
+            kind: err.kind,
+            text: `A IA não respondeu: ${failureText(err.kind, err.opts.status)}. Responda o cliente você mesmo.`,
+            final,
+          },
+        );
         this.deps.realtime.publish(r.events);
-        this.deps.logger.warn({ jobId: job.id, kind: err.kind, attempt, pausedUntil: r.pausedUntil }, 'ai model call failed');
+        this.deps.logger.warn(
+          { jobId: job.id, kind: err.kind, attempt, pausedUntil: r.pausedUntil },
+          'ai model call failed',
+        );
         if (final || r.pausedUntil) return;
         const wait =
           err.kind === 'rate_limited' && err.opts.retryAfterMs !== undefined

@@ -23,15 +23,23 @@ export class AiSettingsService {
   }
 
   async get(caller: Pick<Caller, 'accountId'>): Promise<AiSettings> {
-    return this.shape(await this.deps.db.call<StoredSettings>('ai_settings_get', { accountId: caller.accountId }));
+    return this.shape(
+      await this.deps.db.call<StoredSettings>('ai_settings_get', { accountId: caller.accountId }),
+    );
   }
 
   async put(caller: Pick<Caller, 'accountId'>, patch: PutAiSettingsBody): Promise<AiSettings> {
     const clean = Object.fromEntries(
       Object.entries(patch).map(([k, v]) => [k, typeof v === 'string' ? v.replaceAll('\u0000', '') : v]),
     );
-    if (patch.handoffKeywords) clean.handoffKeywords = [...new Set(patch.handoffKeywords.map((k) => k.replaceAll('\u0000', '')))];
-    return this.shape(await this.deps.db.call<StoredSettings>('ai_settings_put', { accountId: caller.accountId, patch: clean }));
+    if (patch.handoffKeywords)
+      clean.handoffKeywords = [...new Set(patch.handoffKeywords.map((k) => k.replaceAll('\u0000', '')))];
+    return this.shape(
+      await this.deps.db.call<StoredSettings>('ai_settings_put', {
+        accountId: caller.accountId,
+        patch: clean,
+      }),
+    );
   }
 
   /** The test box: what a customer asking `text` would get. Never touches a conversation or WhatsApp. */
@@ -53,10 +61,16 @@ export class AiSettingsService {
       matched: m,
     }));
     if (!this.deps.llm) return { products, answer: null, error: 'not_available', usage: null };
-    const messages = buildPrompt({ ...settings, products: matched, history: [{ role: 'user', content: text }] });
+    const messages = buildPrompt({
+      ...settings,
+      products: matched,
+      history: [{ role: 'user', content: text }],
+    });
     try {
       const r = await this.deps.llm.complete({ model: settings.model, messages });
-      const usage = r.usage ? { promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens } : null;
+      const usage = r.usage
+        ? { promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens }
+        : null;
       return { products, answer: r.text, error: null, usage };
     } catch (err) {
       if (err instanceof LlmError) return { products, answer: null, error: err.kind, usage: null };

@@ -309,6 +309,7 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
       openConversations: 0,
       messagesToday: 0,
       aiAvailable: false,
+      ai: { enabled: false, failuresInRow: 0, lastError: null, lastErrorAt: null, pausedUntil: null },
     });
   });
 });

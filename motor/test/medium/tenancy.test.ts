@@ -76,6 +76,9 @@ const MATRIX: Row[] = [
   { method: 'GET', route: '/api/products/:id', path: ({ a }) => `/api/products/${a.productId}`, expect: 404 },
   { method: 'PATCH', route: '/api/products/:id', path: ({ a }) => `/api/products/${a.productId}`, body: () => ({ priceCents: 1 }), expect: 404 },
   { method: 'DELETE', route: '/api/products/:id', path: ({ a }) => `/api/products/${a.productId}`, expect: 404 },
+  { method: 'GET', route: '/api/settings/ai', path: () => '/api/settings/ai', expect: 'own' },
+  { method: 'PUT', route: '/api/settings/ai', path: () => '/api/settings/ai', body: () => ({ replyDelayMs: 1000 }), expect: 'own' },
+  { method: 'POST', route: '/api/settings/ai/test', path: () => '/api/settings/ai/test', body: () => ({ text: 'secreto' }), expect: 'own' },
   { method: 'POST', route: '/api/sandbox/messages', path: () => '/api/sandbox/messages', body: ({ a }) => ({ instanceName: a.instanceName, phone: '5511988887777', name: 'B', text: 'hi' }), expect: 404 },
 ];
 

@@ -39,7 +39,12 @@ describe('buildPrompt', () => {
   });
 
   it('says so when no product matches, and drops empty turns', () => {
-    const out = buildPrompt({ businessDescription: '', instructions: '', products: [], history: [{ role: 'user', content: '  ' }] });
+    const out = buildPrompt({
+      businessDescription: '',
+      instructions: '',
+      products: [],
+      history: [{ role: 'user', content: '  ' }],
+    });
     expect(out).toHaveLength(1);
     expect(out[0]!.content).toContain('Nenhum produto');
   });

@@ -20,11 +20,16 @@ export const TEST_GROQ_KEY = 'gsk_test_0123456789_secret';
  *   await w.client.put('/api/settings/ai', { enabled: true, replyDelayMs: 100 });
  *   await w.customerSays('5511900000001', 'Tem tênis?');
  */
-export async function startAiWorld(opts: { ai?: AiResponderOptions; llmTimeoutMs?: number; withLlm?: boolean } = {}) {
+export async function startAiWorld(
+  opts: { ai?: AiResponderOptions; llmTimeoutMs?: number; withLlm?: boolean } = {},
+) {
   const groq: FakeGroq = await startFakeGroq();
   const wa = fakeWhatsApp();
   const rt = recorder();
-  const llm = opts.withLlm === false ? null : new GroqLlm({ apiKey: TEST_GROQ_KEY, baseUrl: groq.url, timeoutMs: opts.llmTimeoutMs ?? 1000 });
+  const llm =
+    opts.withLlm === false
+      ? null
+      : new GroqLlm({ apiKey: TEST_GROQ_KEY, baseUrl: groq.url, timeoutMs: opts.llmTimeoutMs ?? 1000 });
   const app: TestApp = await startTestApp({
     env: { GROQ_MODEL: 'llama-3.3-70b-versatile' },
     deps: { realtime: rt, whatsapp: wa, llm },
@@ -42,10 +47,18 @@ export async function startAiWorld(opts: { ai?: AiResponderOptions; llmTimeoutMs
     client,
     inst,
     /** A customer message through the webhook (`ageSeconds`: how old its WhatsApp timestamp is). */
-    async customerSays(phone: string, text: string, o: { ageSeconds?: number; id?: string; instance?: typeof inst } = {}) {
+    async customerSays(
+      phone: string,
+      text: string,
+      o: { ageSeconds?: number; id?: string; instance?: typeof inst } = {},
+    ) {
       const target = o.instance ?? inst;
       const body = fixture('messages-upsert-text.json', target.name);
-      body.data.key = { remoteJid: `${phone}@s.whatsapp.net`, fromMe: false, id: o.id ?? `3A${randomUUID().replaceAll('-', '').slice(0, 18).toUpperCase()}` };
+      body.data.key = {
+        remoteJid: `${phone}@s.whatsapp.net`,
+        fromMe: false,
+        id: o.id ?? `3A${randomUUID().replaceAll('-', '').slice(0, 18).toUpperCase()}`,
+      };
       body.data.pushName = `Cliente ${phone.slice(-4)}`;
       body.data.message = { conversation: text };
       body.data.messageTimestamp = Math.floor(Date.now() / 1000) - (o.ageSeconds ?? 0);
@@ -56,7 +69,11 @@ export async function startAiWorld(opts: { ai?: AiResponderOptions; llmTimeoutMs
     /** A message typed on the business's phone (messages.upsert fromMe). */
     async phoneSays(phone: string, text: string) {
       const body = fixture('messages-upsert-fromme.json', inst.name);
-      body.data.key = { remoteJid: `${phone}@s.whatsapp.net`, fromMe: true, id: `3B${randomUUID().replaceAll('-', '').slice(0, 18).toUpperCase()}` };
+      body.data.key = {
+        remoteJid: `${phone}@s.whatsapp.net`,
+        fromMe: true,
+        id: `3B${randomUUID().replaceAll('-', '').slice(0, 18).toUpperCase()}`,
+      };
       body.data.message = { conversation: text };
       body.data.messageTimestamp = Math.floor(Date.now() / 1000);
       const r = await postWebhook(app.baseUrl, body, { 'x-motor-token': inst.secret });
@@ -95,7 +112,9 @@ export async function addInstance(app: TestApp, owner: SignedUp, connected: bool
   });
   inst.id = created.id;
   if (connected) {
-    const r = await postWebhook(app.baseUrl, fixture('connection-update-open.json', inst.name), { 'x-motor-token': inst.secret });
+    const r = await postWebhook(app.baseUrl, fixture('connection-update-open.json', inst.name), {
+      'x-motor-token': inst.secret,
+    });
     expect(r.status).toBe(200);
   }
   return inst;

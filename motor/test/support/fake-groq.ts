@@ -71,14 +71,24 @@ export async function startFakeGroq(opts: { defaultAnswer?: string | ((body: any
         return;
       }
       if (step && 'status' in step) {
-        return send(step.status, step.body ?? { error: { message: `scripted ${step.status}`, type: 'test' } }, step.retryAfter ? { 'retry-after': step.retryAfter } : {});
+        return send(
+          step.status,
+          step.body ?? { error: { message: `scripted ${step.status}`, type: 'test' } },
+          step.retryAfter ? { 'retry-after': step.retryAfter } : {},
+        );
       }
       if (step && 'empty' in step) return answer('');
-      const text = step && 'answer' in step ? step.answer : typeof defaultAnswer === 'function' ? defaultAnswer(body) : defaultAnswer;
+      const text =
+        step && 'answer' in step
+          ? step.answer
+          : typeof defaultAnswer === 'function'
+            ? defaultAnswer(body)
+            : defaultAnswer;
       answer(text, step && 'answer' in step ? step.usage : undefined);
 
       function answer(content: string, usage?: { prompt_tokens: number; completion_tokens: number }) {
-        const promptTokens = usage?.prompt_tokens ?? Math.ceil(JSON.stringify(body?.messages ?? '').length / 4);
+        const promptTokens =
+          usage?.prompt_tokens ?? Math.ceil(JSON.stringify(body?.messages ?? '').length / 4);
         const completionTokens = usage?.completion_tokens ?? Math.ceil(content.length / 4);
         send(200, {
           id: `chatcmpl-${requests.length}`,
@@ -86,7 +96,11 @@ export async function startFakeGroq(opts: { defaultAnswer?: string | ((body: any
           created: Math.floor(Date.now() / 1000),
           model: body?.model ?? 'fake',
           choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-          usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+          usage: {
+            prompt_tokens: promptTokens,
+            completion_tokens: completionTokens,
+            total_tokens: promptTokens + completionTokens,
+          },
         });
       }
     });

@@ -30,7 +30,12 @@ export class GroqLlm implements Llm {
     });
   }
 
-  async complete(input: { model: string; messages: LlmMessage[]; maxTokens?: number; temperature?: number }): Promise<LlmCompletion> {
+  async complete(input: {
+    model: string;
+    messages: LlmMessage[];
+    maxTokens?: number;
+    temperature?: number;
+  }): Promise<LlmCompletion> {
     let r;
     try {
       r = await this.client.chat.completions.create({
@@ -48,11 +53,21 @@ export class GroqLlm implements Llm {
     return {
       text,
       model: r.model ?? input.model,
-      usage: u ? { promptTokens: u.prompt_tokens ?? 0, completionTokens: u.completion_tokens ?? 0, totalTokens: u.total_tokens ?? 0 } : null,
+      usage: u
+        ? {
+            promptTokens: u.prompt_tokens ?? 0,
+            completionTokens: u.completion_tokens ?? 0,
+            totalTokens: u.total_tokens ?? 0,
+          }
+        : null,
     };
   }
 
-  async transcribe(audio: Uint8Array, mime: string, opts: { language?: string; model?: string } = {}): Promise<{ text: string }> {
+  async transcribe(
+    audio: Uint8Array,
+    mime: string,
+    opts: { language?: string; model?: string } = {},
+  ): Promise<{ text: string }> {
     const ext = mime.split('/')[1]?.split(';')[0] || 'ogg';
     try {
       const r = await this.client.audio.transcriptions.create({
@@ -74,7 +89,11 @@ function toLlmError(err: unknown): LlmError {
   if (err instanceof APIConnectionError) return new LlmError('network', 'Groq could not be reached');
   if (err instanceof APIError && typeof err.status === 'number') {
     const status = err.status;
-    if (status === 429) return new LlmError('rate_limited', 'Groq is rate limiting', { status, retryAfterMs: retryAfterMs(err.headers) });
+    if (status === 429)
+      return new LlmError('rate_limited', 'Groq is rate limiting', {
+        status,
+        retryAfterMs: retryAfterMs(err.headers),
+      });
     if (status >= 500) return new LlmError('server_error', `Groq failed (HTTP ${status})`, { status });
     return new LlmError('rejected', `Groq refused the request (HTTP ${status})`, { status });
   }
