@@ -3,7 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { loadSessionSecret } from './adapters/auth/session-secret.js';
+import { LocalIdentity } from './adapters/auth/local-identity.adapter.js';
 import { SupabaseAuth } from './adapters/auth/supabase-auth.adapter.js';
+import { SupabaseIdentity } from './adapters/auth/supabase-identity.adapter.js';
 import { createDb } from './adapters/db/create-db.js';
 import { createWhatsApp } from './adapters/evolution/create-whatsapp.js';
 import { EvolutionInbound } from './adapters/evolution/webhook/evolution.inbound.js';
@@ -11,6 +13,7 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Db } from './ports/db.port.js';
+import type { IdentityPort } from './ports/identity.port.js';
 import type { RealtimePublisher } from './ports/realtime.port.js';
 import type { WhatsAppInbound } from './ports/whatsapp-inbound.port.js';
 import type { WhatsAppGateway, WhatsAppSandbox } from './ports/whatsapp.port.js';
@@ -20,7 +23,7 @@ import { createSocketPublisher } from './realtime/socket.publisher.js';
 import { createSocketServer } from './realtime/socket.server.js';
 import type { RealtimeServer } from './realtime/socket.types.js';
 import { seedDemo } from './services/auth-demo.service.js';
-import { AuthService } from './services/auth.service.js';
+import { AuthService, SESSION_TTL_SECONDS } from './services/auth.service.js';
 import { ConversationsService } from './services/conversations.service.js';
 import { startEventRetention } from './services/events-retention.service.js';
 import { EventsService } from './services/events.service.js';
@@ -44,6 +47,8 @@ export interface MotorPorts {
   whatsapp: WhatsAppGateway;
   /** What arrives from WhatsApp (webhooks), as domain changes. */
   inbound: WhatsAppInbound;
+  /** Local users or Supabase Auth. */
+  identity: IdentityPort;
   /** The simulator's phone side; null with a real Evolution API. */
   sandbox: WhatsAppSandbox | null;
   /** The language model (Groq) when GROQ_API_KEY is set; null = AI not available. */
@@ -167,6 +172,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     realtime: o.realtime ?? sockets,
     whatsapp,
     inbound: new EvolutionInbound(),
+    identity: await createIdentity({ config, logger, db, overrides: o }),
     sandbox,
     llm:
       o.llm !== undefined
@@ -175,25 +181,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
           ? new GroqLlm({ apiKey: config.groq.apiKey, baseUrl: config.groq.baseUrl })
           : null,
   };
-  const sessionSecret =
-    o.sessionSecret ??
-    (await loadSessionSecret({ configured: config.sessionSecret, dataDir: config.dataDir }));
-  const supabase =
-    o.supabaseAuth !== undefined
-      ? o.supabaseAuth
-      : config.supabase
-        ? new SupabaseAuth(config.supabase)
-        : null;
-  const services = buildServices({
-    config,
-    logger,
-    ports,
-    sockets,
-    sessionSecret,
-    supabase,
-    outbox: o.outbox,
-    ai: o.ai,
-  });
+  const services = buildServices({ config, logger, ports, sockets, outbox: o.outbox, ai: o.ai });
 
   const app = createApp({ config, logger, services });
   const server = http.createServer(app.callback());
@@ -219,7 +207,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     ports,
     services,
     async start(opts = {}) {
-      if (o.demo !== false) await seedDemo({ db, env: config.env, authMode: services.auth.mode, print });
+      if (o.demo !== false) await seedDemo({ db, identity: ports.identity, env: config.env, print });
       await new Promise<void>((resolve) =>
         server.listen(opts.port ?? config.port, opts.host ?? config.host, resolve),
       );
@@ -237,6 +225,27 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
   };
 }
 
+/** Supabase Auth when SUPABASE_URL is set (or a test hands in its client), local users otherwise. */
+async function createIdentity(deps: {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  overrides: MotorOverrides;
+}): Promise<IdentityPort> {
+  const { config, logger, db, overrides: o } = deps;
+  const supabase =
+    o.supabaseAuth !== undefined
+      ? o.supabaseAuth
+      : config.supabase
+        ? new SupabaseAuth(config.supabase)
+        : null;
+  if (supabase) return new SupabaseIdentity({ db, logger, supabase });
+  const sessionSecret =
+    o.sessionSecret ??
+    (await loadSessionSecret({ configured: config.sessionSecret, dataDir: config.dataDir }));
+  return new LocalIdentity({ db, sessionSecret, sessionTtlSeconds: SESSION_TTL_SECONDS });
+}
+
 /** One line per service; each gets only the ports and services it uses. */
 function buildServices(deps: {
   config: Config;
@@ -244,13 +253,11 @@ function buildServices(deps: {
   ports: MotorPorts;
   /** Closes a user's sockets on every process (logout, password change, removal). */
   sockets: { disconnectUser(userId: string): void };
-  sessionSecret: string;
-  supabase: SupabaseAuth | null;
   outbox?: OutboxOptions;
   ai?: AiResponderOptions;
 }): MotorServices {
-  const { config, logger, sockets, sessionSecret, supabase } = deps;
-  const { db, realtime, whatsapp, inbound, llm } = deps.ports;
+  const { config, logger, sockets } = deps;
+  const { db, realtime, whatsapp, inbound, identity, llm } = deps.ports;
   const instances = new InstancesService({ db, realtime, whatsapp, logger, config });
   // Claims by this process and every other; a lease outlasts one Evolution call.
   const outbox = new OutboxService(
@@ -263,8 +270,8 @@ function buildServices(deps: {
     : null;
   return {
     health: new HealthService({ db }),
-    auth: new AuthService({ db, logger, sessionSecret, supabase, sockets }),
-    users: new UsersService({ db, logger, publicUrl: config.publicUrl, supabase, sockets }),
+    auth: new AuthService({ db, identity, sockets }),
+    users: new UsersService({ db, logger, publicUrl: config.publicUrl, identity, sockets }),
     events: new EventsService({ db }),
     conversations: new ConversationsService({ db, realtime, ai }),
     sender: new SendMessageService({ db, realtime, outbox }),

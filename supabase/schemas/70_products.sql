@@ -49,7 +49,7 @@ create table public.products (
   currency text not null default 'BRL' check (currency ~ '^[A-Z]{3}$'),
   sku text,
   active boolean not null default true,
-  created_at timestamptz not null default now(),
+  created_at timestamptz not null default clock_timestamp(),
   updated_at timestamptz not null default now(),
   image_url text,
   -- Lexemes for the search (see app.product_search_vector).
@@ -232,6 +232,8 @@ declare
   v_created integer := 0;
   v_updated integer := 0;
   v_errors jsonb := '[]';
+  v_start timestamptz := clock_timestamp();
+  v_new jsonb;
 begin
   for r in select value from jsonb_array_elements(coalesce(p_rows, '[]')) loop
     p := r->'product';
@@ -247,8 +249,11 @@ begin
       v_errors := v_errors || jsonb_build_object('line', (r->>'line')::integer,
         'message', 'name is required for a new product (no product has this sku)');
     else
-      perform app.products_create(p_account_id, p);
+      v_new := app.products_create(p_account_id, p);
       v_created := v_created + 1;
+      -- One microsecond apart, in file order (the clock alone may repeat within a transaction).
+      update public.products set created_at = v_start + make_interval(secs => v_created / 1e6)
+      where id = (v_new->>'id')::uuid;
     end if;
     exception when sqlstate 'AT409' or check_violation or not_null_violation or invalid_text_representation then
       v_errors := v_errors || jsonb_build_object('line', (r->>'line')::integer, 'message', sqlerrm);

@@ -57,7 +57,13 @@ export function toFieldIssues(details: unknown): FieldIssue[] {
   for (const item of list) {
     if (!item || typeof item !== 'object') continue;
     const { path, field, message, code, minimum, maximum, format } = item as Record<string, unknown>;
-    const name = Array.isArray(path) ? path.join('.') : typeof field === 'string' ? field : '';
+    const name = Array.isArray(path)
+      ? path.join('.')
+      : typeof path === 'string'
+        ? path.replace(/^(body|query|params)\./, '')
+        : typeof field === 'string'
+          ? field
+          : '';
     if (typeof message !== 'string') continue;
     const issue: FieldIssue = { field: name, message };
     if (typeof code === 'string') issue.code = code;
@@ -74,6 +80,8 @@ type Query = Record<string, string | number | boolean | null | undefined>;
 export interface RequestOptions {
   query?: Query;
   body?: unknown;
+  /** A body sent as is (a file), with its Content-Type, instead of JSON. */
+  raw?: { body: Blob | string; type: string };
   signal?: AbortSignal;
 }
 
@@ -127,18 +135,23 @@ export class HttpClient {
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.raw) headers['content-type'] = opts.raw.type;
     let res: Response;
     try {
       res = await this.#fetch(this.#baseUrl + withQuery(path, opts.query), {
         method,
         headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        body: opts.raw ? opts.raw.body : opts.body === undefined ? undefined : JSON.stringify(opts.body),
         credentials: 'same-origin',
         signal: opts.signal,
       });
     } catch (cause) {
       if ((cause as Error)?.name === 'AbortError') throw cause;
-      throw new ApiError({ status: 0, code: 'network_error', message: (cause as Error)?.message ?? 'network' });
+      throw new ApiError({
+        status: 0,
+        code: 'network_error',
+        message: (cause as Error)?.message ?? 'network',
+      });
     }
     if (res.status === 204) return undefined as T;
     const text = await res.text();
