@@ -19,11 +19,13 @@ import type { WhatsAppInbound } from './ports/whatsapp-inbound.port.js';
 import type { WhatsAppGateway, WhatsAppSandbox } from './ports/whatsapp.port.js';
 import { useRedisAdapter } from './realtime/redis.adapter.js';
 import { attachRealtimeGateway, type RealtimeGatewayDeps } from './realtime/socket.gateway.js';
-import { createSocketPublisher } from './realtime/socket.publisher.js';
+import { createSocketPublisher, type SocketControl } from './realtime/socket.publisher.js';
 import { createSocketServer } from './realtime/socket.server.js';
 import type { RealtimeServer } from './realtime/socket.types.js';
 import { seedDemo } from './services/auth-demo.service.js';
 import { AuthService, SESSION_TTL_SECONDS } from './services/auth.service.js';
+import { CampaignRunner, type CampaignRunnerOptions } from './services/campaign-runner.service.js';
+import { CampaignsService } from './services/campaigns.service.js';
 import { ConversationsService } from './services/conversations.service.js';
 import { startEventRetention } from './services/events-retention.service.js';
 import { EventsService } from './services/events.service.js';
@@ -73,6 +75,9 @@ export interface MotorServices {
   ai: AiSettingsService;
   /** The AI reply loop; null without an llm. Started by `start()`. */
   responder: AiResponder | null;
+  campaigns: CampaignsService;
+  /** The campaign feeder and clock (docs/campaigns.md); started by `start()`. */
+  campaignRunner: CampaignRunner;
 }
 
 /** Something that runs in the background while the Motor is up (a loop, a timer). */
@@ -100,6 +105,8 @@ export interface MotorOverrides {
   llm?: Llm | null;
   /** AI responder options (short polls and backoffs in tests). */
   ai?: AiResponderOptions;
+  /** Campaign runner timings (faster ticks in tests); pacing comes from config.campaigns. */
+  campaignRunner?: Partial<CampaignRunnerOptions>;
   /** Socket.IO gateway knobs (and a stand-in for its conversations commands). */
   gateway?: Partial<
     Pick<RealtimeGatewayDeps, 'conversations' | 'maxQueuedPackets' | 'typingIntervalMs' | 'recheckSessionMs'>
@@ -181,7 +188,15 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
           ? new GroqLlm({ apiKey: config.groq.apiKey, baseUrl: config.groq.baseUrl })
           : null,
   };
-  const services = buildServices({ config, logger, ports, sockets, outbox: o.outbox, ai: o.ai });
+  const services = buildServices({
+    config,
+    logger,
+    ports,
+    sockets,
+    outbox: o.outbox,
+    ai: o.ai,
+    campaignRunner: o.campaignRunner,
+  });
 
   const app = createApp({ config, logger, services });
   const server = http.createServer(app.callback());
@@ -252,9 +267,10 @@ function buildServices(deps: {
   logger: Logger;
   ports: MotorPorts;
   /** Closes a user's sockets on every process (logout, password change, removal). */
-  sockets: { disconnectUser(userId: string): void };
+  sockets: Pick<SocketControl, 'disconnectUser' | 'disconnectSession'>;
   outbox?: OutboxOptions;
   ai?: AiResponderOptions;
+  campaignRunner?: Partial<CampaignRunnerOptions>;
 }): MotorServices {
   const { config, logger, sockets } = deps;
   const { db, realtime, whatsapp, inbound, identity, llm } = deps.ports;
@@ -288,6 +304,11 @@ function buildServices(deps: {
     products: new ProductsService({ db }),
     ai,
     responder,
+    campaigns: new CampaignsService({ db, realtime, pacing: config.campaigns }),
+    campaignRunner: new CampaignRunner(
+      { db, realtime, logger, outbox },
+      { ...config.campaigns, ...deps.campaignRunner },
+    ),
   };
 }
 
@@ -302,9 +323,11 @@ function startBackgroundJobs(deps: {
   const { db } = deps.ports;
   services.outbox.start();
   services.responder?.start();
+  services.campaignRunner.start();
   return [
     startEventRetention({ db, logger, keepHours: config.eventRetentionHours }),
     ...(services.responder ? [services.responder] : []), // before the outbox: its answers go there
+    services.campaignRunner,
     services.outbox,
   ];
 }

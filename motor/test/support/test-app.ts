@@ -84,6 +84,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     outbox: { pollMs: 200, retryDelayMs: 50, ...opts.outbox },
     llm: null, // tests opt in with deps.llm (ai-harness.ts)
     ai: { pollMs: 50, backoffMs: 20, ...opts.ai },
+    campaignRunner: { tickMs: 100, idleMs: 100 },
     ...extra,
   });
   const { url } = await motor.start({ port: 0, host: '127.0.0.1' });
