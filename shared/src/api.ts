@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONVERSATION_STATUSES, ROLES, conversationSchema, messageSchema } from './domain.js';
+import { aiHealthSchema } from './ai.js';
 import { evolutionHealthSchema } from './reasons.js';
 
 const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
@@ -156,6 +157,8 @@ export const overviewSchema = z.object({
   openConversations: z.number().int(),
   messagesToday: z.number().int(),
   aiAvailable: z.boolean(),
+  /** The AI's health (last error, circuit breaker); see ai.ts. */
+  ai: aiHealthSchema.optional(),
   /** The Evolution API as last checked (see evolutionHealthSchema); absent from older Motors. */
   evolution: evolutionHealthSchema.optional(),
 });
