@@ -19,7 +19,7 @@ describe('products: hostile input', () => {
     fetch(`${app.baseUrl}/api/products/import`, {
       method: 'POST',
       headers: { cookie: owner.cookie, 'content-type': 'text/csv' },
-      body,
+      body: typeof body === 'string' ? body : new Blob([new Uint8Array(body)]),
     }).then(async (r) => ({ status: r.status, body: await r.json() }));
 
   const ok = (r: { status: number; body: any }) => {
