@@ -192,6 +192,8 @@ export default async function products(t) {
     await desktopEn.goto('/products');
     await desktopEn.locator('[data-testid=product-row]').first().waitFor();
     await shot(desktopEn, 'products-desktop-en');
+    await desktopEn.emulateMedia({ colorScheme: 'dark' });
+    await shot(desktopEn, 'products-desktop-en-dark');
     await desktopEn.context().close();
   });
 
