@@ -84,6 +84,8 @@ export interface Config {
   };
   webhookToken?: string;
   groq: { apiKey: string; model: string; baseUrl?: string } | null;
+  /** GROQ_MODEL: the model of accounts that did not pick one (also shown when no key is set). */
+  aiModel: string;
   sessionSecret?: string;
   logLevel: Env['LOG_LEVEL'];
   eventRetentionHours: number;
@@ -161,6 +163,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     evolution,
     webhookToken: e.WEBHOOK_TOKEN,
     groq: e.GROQ_API_KEY ? { apiKey: e.GROQ_API_KEY, model: e.GROQ_MODEL, baseUrl: e.GROQ_BASE_URL } : null,
+    aiModel: e.GROQ_MODEL,
     sessionSecret: e.SESSION_SECRET,
     logLevel: e.LOG_LEVEL,
     eventRetentionHours: e.EVENT_RETENTION_HOURS,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONVERSATION_STATUSES, ROLES, conversationSchema, messageSchema } from './domain.js';
+import { aiHealthSchema } from './ai.js';
 
 const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
 
@@ -149,6 +150,8 @@ export const overviewSchema = z.object({
   openConversations: z.number().int(),
   messagesToday: z.number().int(),
   aiAvailable: z.boolean(),
+  /** The AI's health (last error, circuit breaker); see ai.ts. */
+  ai: aiHealthSchema.optional(),
 });
 export type OverviewResult = z.infer<typeof overviewSchema>;
 

@@ -1,4 +1,5 @@
 import type {
+  AiHealth,
   Conversation,
   ListConversationsQuery,
   ListMessagesQuery,
@@ -30,8 +31,10 @@ export interface Overview {
   /** Conversations with unread messages, in all and per status tab. */
   unread: UnreadCounts;
   messagesToday: number;
-  /** Whether AI replies can run; the dashboard shows a notice when they cannot. */
+  /** Whether AI replies can run (this Motor has a GROQ_API_KEY); the dashboard shows a notice when they cannot. */
   aiAvailable: boolean;
+  /** The AI's health: last error, circuit breaker (paused until). */
+  ai?: AiHealth;
 }
 
 /**
@@ -43,7 +46,13 @@ export interface Overview {
  *   const page = await sut.list(caller, { limit: 50 });
  */
 export class ConversationsService {
-  constructor(private readonly deps: { db: Db; realtime: RealtimePublisher }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      realtime: RealtimePublisher;
+      ai?: { readonly available: boolean; health(accountId: string): Promise<AiHealth> };
+    },
+  ) {}
 
   /** Newest activity first; `nextCursor` continues after the last item (null at the end). */
   async list(
@@ -133,11 +142,11 @@ export class ConversationsService {
   }
 
   async overview(caller: Caller): Promise<Overview> {
-    const counts = await this.deps.db.call<Omit<Overview, 'aiAvailable'>>('overview', {
-      accountId: caller.accountId,
-    });
-    // AI replies (Groq) are round two: not available on any server yet, whatever GROQ_API_KEY says.
-    return { ...counts, aiAvailable: false };
+    const [counts, ai] = await Promise.all([
+      this.deps.db.call<Omit<Overview, 'aiAvailable' | 'ai'>>('overview', { accountId: caller.accountId }),
+      this.deps.ai?.health(caller.accountId),
+    ]);
+    return { ...counts, aiAvailable: this.deps.ai?.available ?? false, ...(ai ? { ai } : {}) };
   }
 }
 
