@@ -73,12 +73,17 @@ export function createApi(http = new HttpClient()) {
           body,
         ),
       status: (instanceName: string) =>
-        http.get<{ status: Instance['status']; qrCode: string | null; phoneNumber: string | null }>(
-          '/api/instance/status',
-          { query: { instanceName } },
-        ),
+        http.get<{
+          status: Instance['status'];
+          qrCode: string | null;
+          phoneNumber: string | null;
+          pairingCode?: string | null;
+        }>('/api/instance/status', { query: { instanceName } }),
       disconnect: (instanceName: string) =>
         http.delete<{ success: true }>('/api/instance/disconnect', { query: { instanceName } }),
+      /** Removes the number for good (deleted at Evolution; its conversations stay). */
+      remove: (instanceName: string) =>
+        http.delete<{ success: true }>('/api/instance', { query: { instanceName } }),
     },
     users: {
       list: () => http.get<TeamUser[]>('/api/users'),

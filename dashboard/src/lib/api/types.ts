@@ -2,7 +2,7 @@
  * Shapes the dashboard needs that `@atende/shared` does not (yet) export.
  * Candidates to move into shared/ (see the dashboard's report).
  */
-import type { Account, Instance, Role, UnreadCounts, User } from '@atende/shared';
+import type { Account, EvolutionHealth, Instance, Role, UnreadCounts, User } from '@atende/shared';
 
 /** GET /api/users item; `pending` = invited by link, not accepted yet. */
 export type TeamUser = User & { createdAt?: string; pending?: boolean };
@@ -22,6 +22,8 @@ export interface Overview {
   messagesToday: number;
   /** Proposed: false when the Motor runs without an LLM (GROQ_API_KEY unset). */
   aiAvailable?: boolean;
+  /** The Evolution API as the Motor last checked it (shared evolutionHealthSchema). */
+  evolution?: EvolutionHealth;
 }
 
 /** GET /api/sandbox answer. */
