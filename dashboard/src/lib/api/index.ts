@@ -1,4 +1,12 @@
 import type {
+  Campaign,
+  CampaignAction,
+  CampaignAudienceInput,
+  CampaignPreview,
+  CampaignRecipient,
+  CreateCampaignBody,
+  PatchCampaignBody,
+  RecipientStatus,
   ConnectInstanceBody,
   Conversation,
   ConversationStatus,
@@ -90,6 +98,22 @@ export function createApi(http = new HttpClient()) {
       after: (after: number, limit = 500) => http.get<EventsPage>('/api/events', { query: { after, limit } }),
     },
     overview: () => http.get<Overview>('/api/overview'),
+    campaigns: {
+      list: () => http.get<Campaign[]>('/api/campaigns'),
+      get: (id: string) => http.get<Campaign>(`/api/campaigns/${enc(id)}`),
+      create: (body: Omit<CreateCampaignBody, 'ratePerMinute'> & { ratePerMinute?: number }) =>
+        http.post<Campaign>('/api/campaigns', body),
+      patch: (id: string, body: PatchCampaignBody) => http.patch<Campaign>(`/api/campaigns/${enc(id)}`, body),
+      remove: (id: string) => http.delete<void>(`/api/campaigns/${enc(id)}`),
+      move: (id: string, action: CampaignAction) =>
+        http.post<Campaign>(`/api/campaigns/${enc(id)}/${action}`),
+      preview: (body: { audience: CampaignAudienceInput; ratePerMinute?: number }, signal?: AbortSignal) =>
+        http.post<CampaignPreview>('/api/campaigns/preview', body, { signal }),
+      recipients: (id: string, q: { status?: RecipientStatus; after?: string; limit?: number } = {}) =>
+        http.get<CampaignRecipient[]>(`/api/campaigns/${enc(id)}/recipients`, { query: q }),
+      csvUrl: (id: string, status?: RecipientStatus) =>
+        `/api/campaigns/${enc(id)}/recipients.csv${status ? `?status=${enc(status)}` : ''}`,
+    },
     products: {
       list: (q: { q?: string; active?: boolean; before?: string; limit?: number }, signal?: AbortSignal) =>
         http.get<Product[]>('/api/products', { query: q, signal }),
