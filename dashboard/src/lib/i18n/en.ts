@@ -141,6 +141,7 @@ export const en: Record<MessageKey, string> = {
   'msg.location': 'Location',
   'msg.openMap': 'Open in maps',
   'msg.other': 'Unsupported message',
+  'msg.reaction': 'Reaction',
   'msg.deleted': 'Message deleted',
   'msg.edited': 'edited',
   'msg.quotedMissing': 'Original message not loaded',

@@ -139,6 +139,7 @@ export const ptBR = {
   'msg.location': 'Localização',
   'msg.openMap': 'Abrir no mapa',
   'msg.other': 'Mensagem não suportada',
+  'msg.reaction': 'Reação',
   'msg.deleted': 'Mensagem apagada',
   'msg.edited': 'editada',
   'msg.quotedMissing': 'Mensagem original não carregada',

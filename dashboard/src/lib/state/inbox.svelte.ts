@@ -1,4 +1,11 @@
-import type { Conversation, DurableEvent, EventData, Message, PatchConversationBody, TypingPayload } from '@atende/shared';
+import type {
+  Conversation,
+  DurableEvent,
+  EventData,
+  Message,
+  PatchConversationBody,
+  TypingPayload,
+} from '@atende/shared';
 import { SvelteSet } from 'svelte/reactivity';
 import type { Api } from '$lib/api';
 import {
@@ -37,7 +44,13 @@ export interface InboxDeps {
   onError?: (error: unknown) => void;
 }
 
-const emptyThread = (): Thread => ({ messages: [], hasMore: true, loading: false, loaded: false, error: null });
+const emptyThread = (): Thread => ({
+  messages: [],
+  hasMore: true,
+  loading: false,
+  loaded: false,
+  error: null,
+});
 
 /**
  * The live inbox: the conversation list under the current filter, the threads that were opened,
@@ -127,7 +140,11 @@ export class InboxStore {
     const captured = this.#capture();
     try {
       const { status, q } = this.filter;
-      const page = await this.#deps.api.conversations.list({ status, q: q.trim() || undefined, limit: PAGE_SIZE });
+      const page = await this.#deps.api.conversations.list({
+        status,
+        q: q.trim() || undefined,
+        limit: PAGE_SIZE,
+      });
       if (token !== this.#listToken) return;
       this.list = appendPage({ items: [], hasMore: true }, page, PAGE_SIZE);
       for (const c of page) this.#trackUnread(c);
@@ -150,7 +167,12 @@ export class InboxStore {
     try {
       const { status, q } = this.filter;
       const before = nextCursor(this.list);
-      const page = await this.#deps.api.conversations.list({ status, q: q.trim() || undefined, before, limit: PAGE_SIZE });
+      const page = await this.#deps.api.conversations.list({
+        status,
+        q: q.trim() || undefined,
+        before,
+        limit: PAGE_SIZE,
+      });
       if (token !== this.#listToken) return;
       this.list = appendPage(this.list, page, PAGE_SIZE);
       for (const c of page) this.#trackUnread(c);
@@ -166,7 +188,8 @@ export class InboxStore {
   /** Shows a conversation: loads its latest messages (once) and marks it read. */
   async open(id: string): Promise<void> {
     this.openId = id;
-    this.current = this.list.items.find((c) => c.id === id) ?? (this.current?.id === id ? this.current : null);
+    this.current =
+      this.list.items.find((c) => c.id === id) ?? (this.current?.id === id ? this.current : null);
     this.#touchThread(id);
     const jobs: Promise<unknown>[] = [];
     if (!this.current) jobs.push(this.#fetchConversation(id));
@@ -219,7 +242,9 @@ export class InboxStore {
     const t = this.thread(message.conversationId);
     this.#setThread(message.conversationId, {
       ...t,
-      messages: t.messages.map((m) => (m.id === message.id ? { ...m, clientId, status: 'pending', error: null } : m)),
+      messages: t.messages.map((m) =>
+        m.id === message.id ? { ...m, clientId, status: 'pending', error: null } : m,
+      ),
     });
     await this.#post(message.conversationId, message.text, clientId);
   }
@@ -278,12 +303,23 @@ export class InboxStore {
 
   #putConversation(conv: Conversation, source: Source): void {
     let c = conv;
-    const prev = this.list.items.find((x) => x.id === conv.id) ?? (this.current?.id === conv.id ? this.current : null);
+    const prev =
+      this.list.items.find((x) => x.id === conv.id) ?? (this.current?.id === conv.id ? this.current : null);
     // A REST answer older than what the socket already told us keeps the newer activity fields.
     if (source === 'rest' && prev && (prev.lastMessageAt ?? '') > (conv.lastMessageAt ?? '')) {
-      c = { ...conv, lastMessageAt: prev.lastMessageAt, lastMessagePreview: prev.lastMessagePreview };
+      c = {
+        ...conv,
+        lastMessageAt: prev.lastMessageAt,
+        lastMessagePreview: prev.lastMessagePreview,
+        lastMessageType: prev.lastMessageType,
+      };
     }
-    if (c.id === this.openId && c.unreadCount > 0 && source === 'event' && (this.#deps.isViewing?.() ?? true)) {
+    if (
+      c.id === this.openId &&
+      c.unreadCount > 0 &&
+      source === 'event' &&
+      (this.#deps.isViewing?.() ?? true)
+    ) {
       c = { ...c, unreadCount: 0 };
       this.#scheduleRead(c.id);
     }
@@ -319,8 +355,15 @@ export class InboxStore {
       let messages: Message[] = [];
       for (const m of page) messages = upsertMessage(messages, m, 'rest');
       // Keep optimistic messages typed while loading.
-      for (const m of this.thread(id).messages) if (m.status === 'pending') messages = upsertMessage(messages, m, 'rest');
-      this.#setThread(id, { messages, hasMore: page.length >= PAGE_SIZE, loading: false, loaded: true, error: null });
+      for (const m of this.thread(id).messages)
+        if (m.status === 'pending') messages = upsertMessage(messages, m, 'rest');
+      this.#setThread(id, {
+        messages,
+        hasMore: page.length >= PAGE_SIZE,
+        loading: false,
+        loaded: true,
+        error: null,
+      });
       this.#replay(captured);
     } catch (error) {
       this.#setThread(id, { ...this.thread(id), loading: false, error });
