@@ -2,47 +2,7 @@ import type { Conversation, DurableEvent, Message } from '@atende/shared';
 import { describe, expect, it, vi } from 'vitest';
 import { InboxStore, PAGE_SIZE } from './inbox.svelte';
 import { groupByDay, mergeStatus, upsertConversation, upsertMessage } from './inbox-logic';
-
-let n = 0;
-const uuid = () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
-
-function conv(p: Partial<Conversation> = {}): Conversation {
-  return {
-    id: uuid(),
-    instanceId: 'i1',
-    contact: { id: uuid(), name: 'Maria Souza', phone: '5511987654321', avatarUrl: null },
-    group: null,
-    status: 'open',
-    assigneeId: null,
-    aiEnabled: true,
-    unreadCount: 0,
-    lastMessageAt: '2026-01-01T10:00:00.000Z',
-    lastMessagePreview: 'oi',
-    lastMessageType: 'text',
-    ...p,
-  };
-}
-
-function msg(p: Partial<Message> & { conversationId: string }): Message {
-  return {
-    id: uuid(),
-    waMessageId: null,
-    clientId: null,
-    direction: 'in',
-    sender: 'contact',
-    authorId: null,
-    participant: null,
-    type: 'text',
-    text: 'olá',
-    media: null,
-    quotedWaMessageId: null,
-    status: 'received',
-    error: null,
-    sentAt: null,
-    createdAt: '2026-01-01T10:00:00.000Z',
-    ...p,
-  };
-}
+import { conv, msg, uuid } from './inbox.fixtures';
 
 let seq = 0;
 function event<T extends DurableEvent['type']>(
@@ -256,20 +216,22 @@ describe(InboxStore.name, () => {
     expect(sut.list.items.map((x) => x.id)).toEqual([b.id, a.id]);
   });
 
-  it('pages with the lastMessageAt cursor and stops at a short page', async () => {
+  it("pages with the server's x-next-cursor and stops when it has none", async () => {
     const first = Array.from({ length: PAGE_SIZE }, (_, i) =>
       conv({ lastMessageAt: new Date(Date.UTC(2026, 0, 2) - i * 60_000).toISOString() }),
     );
     const api = fakeApi();
     api.conversations.list
-      .mockResolvedValueOnce(first)
-      .mockResolvedValueOnce([conv({ lastMessageAt: '2025-12-01T00:00:00.000Z' })]);
+      .mockResolvedValueOnce(Object.assign(first, { nextCursor: 'c1' }))
+      .mockResolvedValueOnce(
+        Object.assign([conv({ lastMessageAt: '2025-12-01T00:00:00.000Z' })], { nextCursor: null }),
+      );
     const sut = makeStore(api);
     await sut.loadList();
     expect(sut.list.hasMore).toBe(true);
     await sut.loadMore();
     expect(api.conversations.list).toHaveBeenLastCalledWith(
-      expect.objectContaining({ before: first[PAGE_SIZE - 1]!.lastMessageAt, status: 'open' }),
+      expect.objectContaining({ cursor: 'c1', status: 'open' }),
     );
     expect(sut.list.items).toHaveLength(PAGE_SIZE + 1);
     expect(sut.list.hasMore).toBe(false);
