@@ -428,6 +428,7 @@ export const en: Record<MessageKey, string> = {
   'products.import.submit': 'Import',
   'products.import.again': 'Import another file',
   'products.import.example': 'Example',
+  'products.import.template': 'Download a template',
   'products.import.created': 'created',
   'products.import.updated': 'updated',
   'products.import.errors': 'with errors',

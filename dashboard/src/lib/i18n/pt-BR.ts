@@ -429,6 +429,7 @@ export const ptBR = {
   'products.import.submit': 'Importar',
   'products.import.again': 'Importar outro arquivo',
   'products.import.example': 'Exemplo',
+  'products.import.template': 'Baixar planilha modelo',
   'products.import.created': 'criados',
   'products.import.updated': 'atualizados',
   'products.import.errors': 'com erro',
