@@ -8,6 +8,7 @@ import { originGuard } from './http/middleware/origin.middleware.js';
 import { requestContext } from './http/middleware/request-context.middleware.js';
 import { authRoutes } from './http/routes/auth.routes.js';
 import { campaignsRoutes } from './http/routes/campaigns.routes.js';
+import { contactsRoutes } from './http/routes/contacts.routes.js';
 import { conversationsRoutes } from './http/routes/conversations.routes.js';
 import { eventsRoutes } from './http/routes/events.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): Koa {
     productsRoutes({ auth, products: s.products }),
     aiRoutes({ auth, ai: s.ai }),
     campaignsRoutes({ auth, campaigns: s.campaigns }),
+    contactsRoutes({ auth, contacts: s.contacts }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
 

@@ -8,3 +8,4 @@ export * from './reasons.js';
 export * from './products.js';
 export * from './ai.js';
 export * from './inbox.js';
+export * from './contacts.js';
