@@ -30,9 +30,9 @@ export interface RealtimeGatewayDeps {
  * newer than nothing the client may drop; clients buffer them until `ready`).
  *
  * @example
- *   const io = createSocketServer({ logger });
+ *   const io = createSocketServer();
  *   attachRealtimeGateway({ io, auth, publicUrl, events, conversations, realtime, logger });
- *   io.attach(httpServer);
+ *   io.attach(httpServer); // createMotor (composition-root.ts) does exactly this
  */
 export function attachRealtimeGateway(deps: RealtimeGatewayDeps): void {
   const { io, logger } = deps;
@@ -43,7 +43,11 @@ export function attachRealtimeGateway(deps: RealtimeGatewayDeps): void {
 async function onConnection(socket: RealtimeSocket, deps: RealtimeGatewayDeps): Promise<void> {
   const { auth } = socket.data;
   guardBackpressure(socket, { logger: deps.logger, maxQueuedPackets: deps.maxQueuedPackets });
-  recheckSession(socket, { auth: deps.auth, logger: deps.logger, everyMs: deps.recheckSessionMs ?? 5 * 60_000 });
+  recheckSession(socket, {
+    auth: deps.auth,
+    logger: deps.logger,
+    everyMs: deps.recheckSessionMs ?? 5 * 60_000,
+  });
   registerSocketHandlers(socket, deps);
   await socket.join([accountRoom(auth.accountId), userRoom(auth.userId)]);
   let seq: number;

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import QRCode from 'qrcode';
 
-// Builders for what Evolution 2.3.6 answers and sends, shaped after ../shared/EVOLUTION.md and the
-// samples in ../shared/evolution-samples/. Only the simulator uses them.
+// Builders for what Evolution 2.3.6 answers and sends, shaped after recordings of the real thing
+// (motor/test/fixtures/evolution/; docs/evolution.md). Only the simulator uses them.
 
 /** `EventController.events` of 2.3.6: the subscription names webhook/set accepts (31). */
 export const WEBHOOK_EVENT_NAMES = [

@@ -45,7 +45,7 @@ export function webhookRow(inst: SimInstance, w: unknown, forceEnabled: boolean)
     url: o.url,
     headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])),
     enabled,
-    // enabled with no events means all of them; disabled stores none (EVOLUTION.md §3.3)
+    // enabled with no events means all of them; disabled stores none (as Evolution 2.3 does)
     events: !enabled ? [] : events.length ? (events as string[]) : [...WEBHOOK_EVENT_NAMES],
     webhookByEvents: o.byEvents === true,
     webhookBase64: o.base64 === true,

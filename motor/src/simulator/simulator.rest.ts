@@ -5,7 +5,7 @@ import { SimHttpError } from './simulator.state.js';
 
 const ok = (body: unknown, status = 200) => ({ status, body });
 
-/** The Evolution 2.3.6 REST subset the Motor uses (EVOLUTION.md §3), with its answers and codes. */
+/** The Evolution 2.3.6 REST subset the Motor uses (docs/evolution.md "REST calls the Motor makes"), with its answers and codes. */
 export const evolutionRoutes: SimRoute[] = [
   {
     method: 'GET',

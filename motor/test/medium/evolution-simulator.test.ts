@@ -6,7 +6,7 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/simul
 import { testLogger } from '../support/silent-logger.js';
 import { startWebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver.js';
 
-// The shapes of ../shared/EVOLUTION.md §1.1, §2 and §3, as the Motor's tests pin them.
+// The shapes Evolution 2.3.6 answers and sends (docs/evolution.md), as the Motor's tests pin them.
 const errorEnvelope = z.strictObject({
   status: z.number(),
   error: z.string(),

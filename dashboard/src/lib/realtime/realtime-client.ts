@@ -10,7 +10,7 @@ import type {
 /** What the agent sees: live, catching up / retrying, or cut off. */
 export type ConnectionState = 'online' | 'reconnecting' | 'offline';
 
-/** The durable events the Motor emits, each under its own name (CONTRACT.md "Socket.IO"). */
+/** The durable events the Motor emits, each under its own name (docs/api.md "Socket.IO"). */
 export const DURABLE_TYPES: readonly DurableEventType[] = [
   'message.created',
   'message.updated',
@@ -74,11 +74,11 @@ type Listener = (...args: any[]) => void;
  * The dashboard's one Socket.IO client. It applies every durable event exactly once, in `seq`
  * order: events at or below `lastSeq` are dropped, a hole is buffered and filled from
  * `GET /api/events`, and after a reconnect the `ready.seq` tells how far to catch up
- * (DESIGN.md §4). Ephemeral events pass straight through.
+ * (docs/realtime.md). Ephemeral events pass straight through.
  *
  * @example
  * const rt = new RealtimeClient({ createSocket: () => io({ autoConnect: false }) });
- * rt.on('message.created', (e) => inbox.applyMessageCreated(e.data));
+ * rt.on('message.created', (e) => inbox.apply(e)); // InboxState.apply (state/inbox.svelte.ts)
  * rt.connect();
  */
 export class RealtimeClient {

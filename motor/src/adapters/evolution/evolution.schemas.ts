@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// Evolution 2.3.x REST answers (EVOLUTION.md §3), as loose as the Motor can afford: only the
+// Evolution 2.3.x REST answers (docs/evolution.md "REST calls the Motor makes"), as loose as the Motor can afford: only the
 // fields it reads are checked, everything else passes through untouched.
 
 const str = z.string().nullish();

@@ -9,7 +9,7 @@ import { input, validate } from '../middleware/validate.middleware.js';
 const connectBody = connectInstanceBodySchema.optional().transform((b) => b ?? {});
 
 /**
- * WhatsApp instances (CONTRACT.md "WhatsApp instances"): connect, status, disconnect, list.
+ * WhatsApp instances (docs/api.md "WhatsApp instances"): connect, status, disconnect, list.
  *
  * @example
  *   const router = instancesRoutes({ auth, instances });
