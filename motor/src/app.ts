@@ -7,6 +7,7 @@ import { jsonBody } from './http/middleware/json-body.middleware.js';
 import { originGuard } from './http/middleware/origin.middleware.js';
 import { requestContext } from './http/middleware/request-context.middleware.js';
 import { authRoutes } from './http/routes/auth.routes.js';
+import { campaignsRoutes } from './http/routes/campaigns.routes.js';
 import { conversationsRoutes } from './http/routes/conversations.routes.js';
 import { eventsRoutes } from './http/routes/events.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): Koa {
     instancesRoutes({ auth, instances: s.instances }),
     sandboxRoutes({ auth, sandbox: s.sandboxPanel }),
     productsRoutes({ auth, products: s.products }),
+    campaignsRoutes({ auth, campaigns: s.campaigns }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
 

@@ -19,11 +19,13 @@ import type { WhatsAppInbound } from './ports/whatsapp-inbound.port.js';
 import type { WhatsAppGateway, WhatsAppSandbox } from './ports/whatsapp.port.js';
 import { useRedisAdapter } from './realtime/redis.adapter.js';
 import { attachRealtimeGateway, type RealtimeGatewayDeps } from './realtime/socket.gateway.js';
-import { createSocketPublisher } from './realtime/socket.publisher.js';
+import { createSocketPublisher, type SocketControl } from './realtime/socket.publisher.js';
 import { createSocketServer } from './realtime/socket.server.js';
 import type { RealtimeServer } from './realtime/socket.types.js';
 import { seedDemo } from './services/auth-demo.service.js';
 import { AuthService, SESSION_TTL_SECONDS } from './services/auth.service.js';
+import { CampaignRunner, type CampaignRunnerOptions } from './services/campaign-runner.service.js';
+import { CampaignsService } from './services/campaigns.service.js';
 import { ConversationsService } from './services/conversations.service.js';
 import { startEventRetention } from './services/events-retention.service.js';
 import { EventsService } from './services/events.service.js';
@@ -63,6 +65,9 @@ export interface MotorServices {
   sandboxPanel: SandboxService;
   webhookIntake: WebhookIntakeService;
   products: ProductsService;
+  campaigns: CampaignsService;
+  /** The campaign feeder and clock (docs/campaigns.md); started by `start()`. */
+  campaignRunner: CampaignRunner;
 }
 
 /** Something that runs in the background while the Motor is up (a loop, a timer). */
@@ -86,6 +91,8 @@ export interface MotorOverrides {
   sessionSecret?: string;
   /** Outbox sender options (short polls and leases in tests). */
   outbox?: OutboxOptions;
+  /** Campaign runner timings (faster ticks in tests); pacing comes from config.campaigns. */
+  campaignRunner?: Partial<CampaignRunnerOptions>;
   /** Socket.IO gateway knobs (and a stand-in for its conversations commands). */
   gateway?: Partial<
     Pick<RealtimeGatewayDeps, 'conversations' | 'maxQueuedPackets' | 'typingIntervalMs' | 'recheckSessionMs'>
@@ -161,7 +168,14 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     identity: await createIdentity({ config, logger, db, overrides: o }),
     sandbox,
   };
-  const services = buildServices({ config, logger, ports, sockets, outbox: o.outbox });
+  const services = buildServices({
+    config,
+    logger,
+    ports,
+    sockets,
+    outbox: o.outbox,
+    campaignRunner: o.campaignRunner,
+  });
 
   const app = createApp({ config, logger, services });
   const server = http.createServer(app.callback());
@@ -232,8 +246,9 @@ function buildServices(deps: {
   logger: Logger;
   ports: MotorPorts;
   /** Closes a user's sockets on every process (logout, password change, removal). */
-  sockets: { disconnectUser(userId: string): void };
+  sockets: Pick<SocketControl, 'disconnectUser' | 'disconnectSession'>;
   outbox?: OutboxOptions;
+  campaignRunner?: Partial<CampaignRunnerOptions>;
 }): MotorServices {
   const { config, logger, sockets } = deps;
   const { db, realtime, whatsapp, inbound, identity } = deps.ports;
@@ -261,6 +276,11 @@ function buildServices(deps: {
       webhookToken: config.webhookToken,
     }),
     products: new ProductsService({ db }),
+    campaigns: new CampaignsService({ db, realtime, pacing: config.campaigns }),
+    campaignRunner: new CampaignRunner(
+      { db, realtime, logger, outbox },
+      { ...config.campaigns, ...deps.campaignRunner },
+    ),
   };
 }
 
@@ -274,5 +294,10 @@ function startBackgroundJobs(deps: {
   const { config, logger, services } = deps;
   const { db } = deps.ports;
   services.outbox.start();
-  return [startEventRetention({ db, logger, keepHours: config.eventRetentionHours }), services.outbox];
+  services.campaignRunner.start();
+  return [
+    startEventRetention({ db, logger, keepHours: config.eventRetentionHours }),
+    services.campaignRunner,
+    services.outbox,
+  ];
 }

@@ -71,6 +71,8 @@ export type ListConversationsQuery = z.infer<typeof listConversationsQuerySchema
 /** GET /api/conversations/:id/messages */
 export const listMessagesQuerySchema = z.object({
   before: z.iso.datetime({ offset: true }).optional(),
+  /** Opaque keyset cursor (the `x-next-cursor` header of the previous, newer page); wins over `before`. */
+  cursor: z.string().max(300).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 export type ListMessagesQuery = z.infer<typeof listMessagesQuerySchema>;

@@ -2,5 +2,8 @@ export * from './errors.js';
 export * from './domain.js';
 export * from './api.js';
 export * from './events.js';
+export * from './phone.js';
+export * from './campaigns.js';
 export * from './reasons.js';
 export * from './products.js';
+export * from './inbox.js';

@@ -5,27 +5,10 @@
 -- Search = full text over folded text (lower + unaccent): each word matches as a prefix in the
 -- `simple` configuration (`cami` finds "Camiseta", `tenis` finds "Tênis") or by its Portuguese
 -- stem (`camisetas` finds "Camiseta"). Portuguese stop words ("de", "para") are ignored.
--- The extensions (unaccent, pg_trgm) are created in 00_extensions_and_roles.sql.
+-- The extensions (unaccent, pg_trgm) and their wrappers are created in 00_extensions_and_roles.sql.
 
--- `unaccent()` is only STABLE (its dictionary could change), so an index cannot use it directly.
--- This wrapper names the dictionary by schema and is declared IMMUTABLE, the usual recipe. Built
--- dynamically because the extension's schema differs (public here, `extensions` on Supabase).
--- Example: app.unaccent_lower('Tênis Ação') = 'tenis acao'
-do $$
-declare
-  s text := (select n.nspname from pg_extension e join pg_namespace n on n.oid = e.extnamespace
-             where e.extname = 'unaccent');
-  t text := (select n.nspname from pg_extension e join pg_namespace n on n.oid = e.extnamespace
-             where e.extname = 'pg_trgm');
-begin
-  execute format(
-    'create or replace function app.unaccent_lower(p text) returns text language sql immutable parallel safe as %L',
-    format('select lower(%I.unaccent(%L::regdictionary, coalesce(p, '''')))', s, quote_ident(s) || '.unaccent'));
-  -- How much of `p_needle` (a product name) appears as a run of words in `p_haystack` (0–1).
-  execute format(
-    'create or replace function app.trgm_word_similarity(p_needle text, p_haystack text) returns real language sql immutable parallel safe as %L',
-    format('select %I.word_similarity(p_needle, p_haystack)', t));
-end $$;
+-- app.unaccent_lower and app.trgm_word_similarity (the extension wrappers) are in
+-- 00_extensions_and_roles.sql: the inbox's search indexes (40_conversations.sql) use them too.
 
 -- Lexemes of the folded name, sku and description; the name and sku weigh more (A) than the
 -- description (C) for ranking. The sku's punctuation splits it into words ("ABC-123" → abc, 123).

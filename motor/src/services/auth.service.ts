@@ -17,8 +17,8 @@ export interface AuthServiceDeps {
   db: Db;
   /** Local users or Supabase Auth (the two identity adapters). */
   identity: IdentityPort;
-  /** Closes a user's open sockets when their sessions are revoked (the Socket.IO publisher). */
-  sockets?: { disconnectUser(userId: string): void };
+  /** Closes open sockets when sessions end (the Socket.IO publisher; every Motor process). */
+  sockets?: { disconnectUser(userId: string): void; disconnectSession(sessionId: string): void };
 }
 
 /**
@@ -67,7 +67,11 @@ export class AuthService {
 
   /** Revokes the caller's local session (Supabase tokens simply stop being sent). */
   async logout(auth: AuthContext | undefined): Promise<void> {
-    if (auth?.sessionId) await this.deps.db.call('session_revoke', { sessionId: auth.sessionId });
+    if (auth?.sessionId) {
+      await this.deps.db.call('session_revoke', { sessionId: auth.sessionId });
+      // This login's other tabs stop streaming now, not at the next periodic re-check.
+      this.deps.sockets?.disconnectSession(auth.sessionId);
+    }
   }
 
   /**

@@ -307,6 +307,7 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
     expect((await api(app.baseUrl, other.cookie).get('/api/overview')).body).toEqual({
       instances: [],
       openConversations: 0,
+      unread: { total: 0, open: 0, pending: 0, resolved: 0 },
       messagesToday: 0,
       aiAvailable: false,
     });

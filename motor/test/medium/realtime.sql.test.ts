@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { attachRealtimeGateway } from '../../src/realtime/socket.gateway.js';
 import { TestRealtimeClient } from '../support/socket-client.js';
-import { knownConversations, markedRead, startRealtimeTestServer, type RealtimeTestServer, type TestAgent } from '../support/socket-server.js';
+import { fakeCampaign, knownConversations, markedRead, startRealtimeTestServer, type RealtimeTestServer, type TestAgent } from '../support/socket-server.js';
 import { createTestDb } from '../support/test-db.js';
 
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
@@ -72,7 +72,12 @@ describe(attachRealtimeGateway.name, () => {
       const c = await connect({ cookie: agent.cookie });
       const [s] = await srv.io.in(`user:${agent.userId}`).fetchSockets();
       expect(s!.id).toBe(c.socket.id);
-      expect([...s!.rooms].sort()).toEqual([`account:${agent.accountId}`, c.socket.id, `user:${agent.userId}`].sort());
+      // …and, for a local session, that session's own room (logout cuts exactly its sockets).
+      const sessionRooms = [...s!.rooms].filter((r) => r.startsWith('session:'));
+      expect(sessionRooms).toHaveLength(1);
+      expect([...s!.rooms].filter((r) => !sessionRooms.includes(r)).sort()).toEqual(
+        [`account:${agent.accountId}`, c.socket.id, `user:${agent.userId}`].sort(),
+      );
     });
   });
 
@@ -250,7 +255,7 @@ describe(attachRealtimeGateway.name, () => {
 });
 
 function marker(accountId: string, i: number) {
-  return { campaign: { id: accountId, status: 'running', total: 0, sent: i, failed: 0 } };
+  return { campaign: fakeCampaign({ id: accountId, total: 0, sent: i }) };
 }
 function accountOf(data: unknown): string {
   return (data as ReturnType<typeof marker>).campaign.id;

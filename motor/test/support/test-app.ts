@@ -79,6 +79,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     demo: false,
     print: () => {},
     outbox: { pollMs: 200, retryDelayMs: 50, ...opts.outbox },
+    campaignRunner: { tickMs: 100, idleMs: 100 },
     ...extra,
   });
   const { url } = await motor.start({ port: 0, host: '127.0.0.1' });

@@ -83,6 +83,8 @@ export interface RequestOptions {
   /** A body sent as is (a file), with its Content-Type, instead of JSON. */
   raw?: { body: Blob | string; type: string };
   signal?: AbortSignal;
+  /** Reads the response headers of a successful answer. */
+  onHeaders?: (headers: Headers) => void;
 }
 
 export interface HttpClientOptions {
@@ -122,6 +124,15 @@ export class HttpClient {
   get<T>(path: string, opts?: RequestOptions) {
     return this.request<T>('GET', path, opts);
   }
+  /** A keyset-paginated list: the array, with the `x-next-cursor` header as `nextCursor` (null at the end). */
+  async getPage<T>(path: string, opts?: RequestOptions): Promise<T[] & { nextCursor: string | null }> {
+    let cursor: string | null = null;
+    const items = await this.request<T[]>('GET', path, {
+      ...opts,
+      onHeaders: (h) => (cursor = h.get('x-next-cursor')),
+    });
+    return Object.assign(items ?? [], { nextCursor: cursor });
+  }
   post<T>(path: string, body?: unknown, opts?: RequestOptions) {
     return this.request<T>('POST', path, { ...opts, body });
   }
@@ -153,6 +164,7 @@ export class HttpClient {
         message: (cause as Error)?.message ?? 'network',
       });
     }
+    if (res.ok) opts.onHeaders?.(res.headers);
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     const json = text ? safeJson(text) : undefined;

@@ -14,6 +14,7 @@ import type {
   UpdateProductBody,
   Role,
   SignupBody,
+  UnreadCounts,
 } from '@atende/shared';
 import { HttpClient } from './http';
 import type {
@@ -51,12 +52,13 @@ export function createApi(http = new HttpClient()) {
     },
     conversations: {
       list: (
-        q: { status?: ConversationStatus; q?: string; before?: string | null; limit?: number },
+        q: { status?: ConversationStatus; q?: string; cursor?: string | null; limit?: number },
         signal?: AbortSignal,
-      ) => http.get<Conversation[]>('/api/conversations', { query: q, signal }),
+      ) => http.getPage<Conversation>('/api/conversations', { query: q, signal }),
       get: (id: string) => http.get<Conversation>(`/api/conversations/${enc(id)}`),
-      messages: (id: string, q: { before?: string | null; limit?: number } = {}) =>
-        http.get<Message[]>(`/api/conversations/${enc(id)}/messages`, { query: q }),
+      messages: (id: string, q: { cursor?: string | null; before?: string | null; limit?: number } = {}) =>
+        http.getPage<Message>(`/api/conversations/${enc(id)}/messages`, { query: q }),
+      unread: () => http.get<UnreadCounts>('/api/conversations/unread'),
       send: (id: string, body: { text: string; clientId: string }) =>
         http.post<{ success: true; message: Message }>(`/api/conversations/${enc(id)}/messages`, body),
       read: (id: string) => http.post<void>(`/api/conversations/${enc(id)}/read`),

@@ -2,7 +2,14 @@
  * The names the dashboard uses for the contract's shapes (all from `@atende/shared`), plus the
  * few the Motor answers that shared/ does not define yet.
  */
-import type { Instance, InviteUserBody, InviteUserResult, Me, TeamMember } from '@atende/shared';
+import type {
+  Instance,
+  InviteUserBody,
+  InviteUserResult,
+  Me,
+  TeamMember,
+  UnreadCounts,
+} from '@atende/shared';
 
 export type { SandboxMessageBody } from '@atende/shared';
 
@@ -16,6 +23,8 @@ export type InviteResult = InviteUserResult;
 export interface Overview {
   instances: Instance[];
   openConversations: number;
+  /** Conversations with unread messages, in all and per status tab. */
+  unread: UnreadCounts;
   messagesToday: number;
   /** Proposed: false when the Motor runs without an LLM (GROQ_API_KEY unset). */
   aiAvailable?: boolean;

@@ -260,6 +260,7 @@ export const en: Record<MessageKey, string> = {
   'products.filter.inactive': 'Inactive',
   'products.filter': 'Show',
   'products.inactive': 'Inactive',
+  'products.active': 'Active',
   'products.col.product': 'Product',
   'products.col.price': 'Price',
   'products.col.active': 'Active',
@@ -339,4 +340,13 @@ export const en: Record<MessageKey, string> = {
   'products.importError.field.currency': 'Invalid currency (use a code like BRL)',
   'products.importError.field.sku': 'SKU too long (up to 64 characters)',
   'products.importError.field.imageUrl': 'Invalid image URL (use http:// or https://)',
+
+  // Inbox (issue 11): status menu, number offline banner, validation messages, account recovery.
+  'thread.statusLabel': 'Conversation status',
+  'thread.numberOffline':
+    'The number {name} is disconnected: replies will not be delivered until it reconnects.',
+  'thread.numberReconnect': 'Reconnect number',
+  'thread.numberAskAdmin': 'Ask an admin to reconnect it.',
+  'wa.managersOnly':
+    'Only owners and admins connect or disconnect numbers. Here you can follow their status.',
 };

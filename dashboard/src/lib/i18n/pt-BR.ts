@@ -259,6 +259,7 @@ export const ptBR = {
   'products.filter.inactive': 'Inativos',
   'products.filter': 'Mostrar',
   'products.inactive': 'Inativo',
+  'products.active': 'Ativo',
   'products.col.product': 'Produto',
   'products.col.price': 'Preço',
   'products.col.active': 'Ativo',
@@ -339,6 +340,15 @@ export const ptBR = {
   'products.importError.field.currency': 'Moeda inválida (use um código como BRL)',
   'products.importError.field.sku': 'SKU longo demais (até 64 caracteres)',
   'products.importError.field.imageUrl': 'URL da imagem inválida (use http:// ou https://)',
+
+  // Inbox (issue 11): status menu, number offline banner, validation messages, account recovery.
+  'thread.statusLabel': 'Situação da conversa',
+  'thread.numberOffline':
+    'O número {name} está desconectado: as respostas não serão entregues até reconectar.',
+  'thread.numberReconnect': 'Reconectar número',
+  'thread.numberAskAdmin': 'Peça a um administrador para reconectar.',
+  'wa.managersOnly':
+    'Só proprietários e administradores conectam ou desconectam números. Aqui você acompanha a situação.',
 } as const;
 
 export type MessageKey = keyof typeof ptBR;
