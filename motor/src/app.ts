@@ -16,6 +16,7 @@ import { PRODUCTS_IMPORT_BODY, productsRoutes } from './http/routes/products.rou
 import { sandboxRoutes } from './http/routes/sandbox.routes.js';
 import { usersRoutes } from './http/routes/users.routes.js';
 import { webhookRoutes } from './http/routes/webhook.routes.js';
+import { aiRoutes } from './http/routes/ai.routes.js';
 import { staticDashboard } from './http/static-dashboard.js';
 
 /** What the HTTP app needs: the services built once by the composition root (createMotor). */
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps): Koa {
     instancesRoutes({ auth, instances: s.instances }),
     sandboxRoutes({ auth, sandbox: s.sandboxPanel }),
     productsRoutes({ auth, products: s.products }),
+    aiRoutes({ auth, ai: s.ai }),
     campaignsRoutes({ auth, campaigns: s.campaigns }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());

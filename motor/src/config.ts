@@ -46,6 +46,8 @@ const envSchema = z.object({
   EVOLUTION_API_KEY: optionalString,
   EVOLUTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   SIMULATOR_PORT: port(8081),
+  // How long the simulator's instance/create takes (Evolution 2.3.6: 5–9 s; tests shorten it).
+  SIMULATOR_CREATE_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   WEBHOOK_TOKEN: optionalString,
   GROQ_API_KEY: optionalString,
   GROQ_MODEL: z.string().default('llama-3.3-70b-versatile'),
@@ -79,11 +81,15 @@ export interface Config {
   supabase: { url: string; serviceRoleKey: string; anonKey?: string; jwtSecret?: string } | null;
   redisUrl?: string;
   /** `timeoutMs`: per Evolution REST call (EVOLUTION_TIMEOUT_MS). */
-  evolution: ({ mode: 'real'; url: string; apiKey: string } | { mode: 'simulator'; port: number }) & {
+  evolution: (
+    { mode: 'real'; url: string; apiKey: string } | { mode: 'simulator'; port: number; createDelayMs: number }
+  ) & {
     timeoutMs: number;
   };
   webhookToken?: string;
   groq: { apiKey: string; model: string; baseUrl?: string } | null;
+  /** GROQ_MODEL: the model of accounts that did not pick one (also shown when no key is set). */
+  aiModel: string;
   sessionSecret?: string;
   logLevel: Env['LOG_LEVEL'];
   eventRetentionHours: number;
@@ -137,6 +143,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   let evolution: Config['evolution'] = {
     mode: 'simulator',
     port: e.SIMULATOR_PORT,
+    createDelayMs: e.SIMULATOR_CREATE_DELAY_MS,
     timeoutMs: e.EVOLUTION_TIMEOUT_MS,
   };
   if (e.EVOLUTION_API_URL) {
@@ -161,6 +168,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     evolution,
     webhookToken: e.WEBHOOK_TOKEN,
     groq: e.GROQ_API_KEY ? { apiKey: e.GROQ_API_KEY, model: e.GROQ_MODEL, baseUrl: e.GROQ_BASE_URL } : null,
+    aiModel: e.GROQ_MODEL,
     sessionSecret: e.SESSION_SECRET,
     logLevel: e.LOG_LEVEL,
     eventRetentionHours: e.EVENT_RETENTION_HOURS,

@@ -6,4 +6,5 @@ export * from './phone.js';
 export * from './campaigns.js';
 export * from './reasons.js';
 export * from './products.js';
+export * from './ai.js';
 export * from './inbox.js';

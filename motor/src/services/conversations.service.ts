@@ -1,4 +1,6 @@
 import type {
+  AiHealth,
+  EvolutionHealth,
   Conversation,
   ListConversationsQuery,
   ListMessagesQuery,
@@ -30,8 +32,12 @@ export interface Overview {
   /** Conversations with unread messages, in all and per status tab. */
   unread: UnreadCounts;
   messagesToday: number;
-  /** Whether AI replies can run; the dashboard shows a notice when they cannot. */
+  /** Whether AI replies can run (this Motor has a GROQ_API_KEY); the dashboard shows a notice when they cannot. */
   aiAvailable: boolean;
+  /** The AI's health: last error, circuit breaker (paused until). */
+  ai?: AiHealth;
+  /** The Evolution API as last checked (absent when the Motor has no checker). */
+  evolution?: EvolutionHealth;
 }
 
 /**
@@ -43,7 +49,14 @@ export interface Overview {
  *   const page = await sut.list(caller, { limit: 50 });
  */
 export class ConversationsService {
-  constructor(private readonly deps: { db: Db; realtime: RealtimePublisher }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      realtime: RealtimePublisher;
+      ai?: { readonly available: boolean; health(accountId: string): Promise<AiHealth> };
+      evolutionHealth?: { current(): Promise<EvolutionHealth> };
+    },
+  ) {}
 
   /** Newest activity first; `nextCursor` continues after the last item (null at the end). */
   async list(
@@ -133,11 +146,19 @@ export class ConversationsService {
   }
 
   async overview(caller: Caller): Promise<Overview> {
-    const counts = await this.deps.db.call<Omit<Overview, 'aiAvailable'>>('overview', {
-      accountId: caller.accountId,
-    });
-    // AI replies (Groq) are round two: not available on any server yet, whatever GROQ_API_KEY says.
-    return { ...counts, aiAvailable: false };
+    const [counts, ai, evolution] = await Promise.all([
+      this.deps.db.call<Omit<Overview, 'aiAvailable' | 'ai' | 'evolution'>>('overview', {
+        accountId: caller.accountId,
+      }),
+      this.deps.ai?.health(caller.accountId),
+      this.deps.evolutionHealth?.current(),
+    ]);
+    return {
+      ...counts,
+      aiAvailable: this.deps.ai?.available ?? false,
+      ...(ai ? { ai } : {}),
+      ...(evolution ? { evolution } : {}),
+    };
   }
 }
 

@@ -310,6 +310,8 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
       unread: { total: 0, open: 0, pending: 0, resolved: 0 },
       messagesToday: 0,
       aiAvailable: false,
+      ai: { enabled: false, failuresInRow: 0, lastError: null, lastErrorAt: null, pausedUntil: null },
+      evolution: expect.objectContaining({ status: 'ok', version: '2.3.6' }),
     });
   });
 });

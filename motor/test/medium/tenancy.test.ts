@@ -67,6 +67,7 @@ const MATRIX: Row[] = [
   { method: 'GET', route: '/api/instances', path: () => '/api/instances', expect: 'own' },
   { method: 'GET', route: '/api/instance/status', path: ({ a }) => `/api/instance/status?instanceName=${a.instanceName}`, expect: 404 },
   { method: 'DELETE', route: '/api/instance/disconnect', path: ({ a }) => `/api/instance/disconnect?instanceName=${a.instanceName}`, expect: 404 },
+  { method: 'DELETE', route: '/api/instance', path: ({ a }) => `/api/instance?instanceName=${a.instanceName}`, expect: 404 },
   // Instance names are global (Evolution knows only names): B cannot take A's.
   { method: 'POST', route: '/api/instance/connect', path: () => '/api/instance/connect', body: ({ a }) => ({ instanceName: a.instanceName }), expect: [404, 409] },
   { method: 'GET', route: '/api/sandbox', path: () => '/api/sandbox', expect: 'own' },
@@ -79,6 +80,9 @@ const MATRIX: Row[] = [
   { method: 'GET', route: '/api/products/:id', path: ({ a }) => `/api/products/${a.productId}`, expect: 404 },
   { method: 'PATCH', route: '/api/products/:id', path: ({ a }) => `/api/products/${a.productId}`, body: () => ({ priceCents: 1 }), expect: 404 },
   { method: 'DELETE', route: '/api/products/:id', path: ({ a }) => `/api/products/${a.productId}`, expect: 404 },
+  { method: 'GET', route: '/api/settings/ai', path: () => '/api/settings/ai', expect: 'own' },
+  { method: 'PUT', route: '/api/settings/ai', path: () => '/api/settings/ai', body: () => ({ replyDelayMs: 1000 }), expect: 'own' },
+  { method: 'POST', route: '/api/settings/ai/test', path: () => '/api/settings/ai/test', body: () => ({ text: 'secreto' }), expect: 'own' },
   { method: 'POST', route: '/api/sandbox/messages', path: () => '/api/sandbox/messages', body: ({ a }) => ({ instanceName: a.instanceName, phone: '5511988887777', name: 'B', text: 'hi' }), expect: 404 },
   { method: 'GET', route: '/api/campaigns', path: () => '/api/campaigns', expect: 'own' },
   { method: 'POST', route: '/api/campaigns', path: () => '/api/campaigns', body: ({ a }) => ({ name: 'x', instanceId: a.instanceId, text: 'hi', audience: { type: 'all' } }), expect: 404 },

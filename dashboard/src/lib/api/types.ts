@@ -3,6 +3,7 @@
  * few the Motor answers that shared/ does not define yet.
  */
 import type {
+  AiHealth,
   Instance,
   InviteUserBody,
   InviteUserResult,
@@ -26,8 +27,10 @@ export interface Overview {
   /** Conversations with unread messages, in all and per status tab. */
   unread: UnreadCounts;
   messagesToday: number;
-  /** Proposed: false when the Motor runs without an LLM (GROQ_API_KEY unset). */
+  /** False when the Motor runs without an LLM (GROQ_API_KEY unset). */
   aiAvailable?: boolean;
+  /** The account's AI: enabled, last error, circuit breaker. */
+  ai?: AiHealth;
 }
 
 /** GET /api/sandbox answer. */
