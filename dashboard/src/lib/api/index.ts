@@ -18,6 +18,8 @@ import type {
   Role,
   SignupBody,
   UnreadCounts,
+  MemberLinkResult,
+  RecoverResult,
 } from '@atende/shared';
 import { HttpClient } from './http';
 import type {
@@ -50,6 +52,9 @@ export function createApi(http = new HttpClient()) {
       login: (body: LoginBody) => http.post<AuthResult>('/api/auth/login', body),
       logout: () => http.post<void>('/api/auth/logout'),
       me: () => http.get<Me>('/api/me'),
+      changePassword: (body: { currentPassword: string; newPassword: string }) =>
+        http.post<void>('/api/auth/password', body),
+      recover: (body: { email: string }) => http.post<RecoverResult>('/api/auth/recover', body),
       acceptInvite: (body: { token: string; password: string }) =>
         http.post<AuthResult>('/api/auth/invite/accept', body),
     },
@@ -88,6 +93,7 @@ export function createApi(http = new HttpClient()) {
       invite: (body: InviteBody) => http.post<InviteResult>('/api/users', body),
       setRole: (id: string, role: Role) => http.patch<TeamUser>(`/api/users/${enc(id)}`, { role }),
       remove: (id: string) => http.delete<void>(`/api/users/${enc(id)}`),
+      link: (id: string) => http.post<MemberLinkResult>(`/api/users/${enc(id)}/link`),
     },
     events: {
       after: (after: number, limit = 500) => http.get<EventsPage>('/api/events', { query: { after, limit } }),
