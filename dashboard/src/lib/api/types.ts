@@ -4,6 +4,7 @@
  */
 import type {
   AiHealth,
+  EvolutionHealth,
   Instance,
   InviteUserBody,
   InviteUserResult,
@@ -31,6 +32,8 @@ export interface Overview {
   aiAvailable?: boolean;
   /** The account's AI: enabled, last error, circuit breaker. */
   ai?: AiHealth;
+  /** The Evolution API as the Motor last checked it (shared evolutionHealthSchema). */
+  evolution?: EvolutionHealth;
 }
 
 /** GET /api/sandbox answer. */
