@@ -46,7 +46,7 @@ export type * from './types';
 const enc = encodeURIComponent;
 
 /**
- * The typed Motor API (CONTRACT.md). One method per route; every method throws `ApiError`.
+ * The typed Motor API (docs/api.md). One method per route; every method throws `ApiError`.
  *
  * @example
  * const api = createApi();
@@ -89,12 +89,17 @@ export function createApi(http = new HttpClient()) {
           body,
         ),
       status: (instanceName: string) =>
-        http.get<{ status: Instance['status']; qrCode: string | null; phoneNumber: string | null }>(
-          '/api/instance/status',
-          { query: { instanceName } },
-        ),
+        http.get<{
+          status: Instance['status'];
+          qrCode: string | null;
+          phoneNumber: string | null;
+          pairingCode?: string | null;
+        }>('/api/instance/status', { query: { instanceName } }),
       disconnect: (instanceName: string) =>
         http.delete<{ success: true }>('/api/instance/disconnect', { query: { instanceName } }),
+      /** Removes the number for good (deleted at Evolution; its conversations stay). */
+      remove: (instanceName: string) =>
+        http.delete<{ success: true }>('/api/instance', { query: { instanceName } }),
     },
     users: {
       list: () => http.get<TeamUser[]>('/api/users'),

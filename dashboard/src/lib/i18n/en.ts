@@ -236,6 +236,31 @@ export const en: Record<MessageKey, string> = {
   'common.retry': 'Try again',
   'common.required': 'Required',
   'common.notifications': 'Notifications',
+  // evolution: number lifecycle (pairing code, QR countdown, remove)
+  'wa.mode.label': 'How to connect',
+  'wa.mode.qr': 'QR code',
+  'wa.mode.code': 'Pairing code (by phone number)',
+  'wa.pair.phoneLabel': "The business's WhatsApp number",
+  'wa.pair.phoneHint': 'Country and area code, digits only: 5511987654321',
+  'wa.pair.phoneInvalid': 'Type the number with country and area code (10 to 15 digits), e.g. 5511987654321.',
+  'wa.pair.title': 'Type this code in WhatsApp',
+  'wa.pair.label': 'Pairing code',
+  'wa.pair.step3': 'Tap Link a device → Link with phone number instead, and type the code above.',
+  'wa.pair.orScan': 'Rather scan? The QR code next to it works too.',
+  'wa.qr.expiresIn': 'The code is valid for {s} more s',
+  'wa.qr.expired': 'Code expired, try again',
+  'wa.qr.newCode': 'Get a new code',
+  'wa.remove': 'Remove',
+  'wa.removeConfirm':
+    'Remove {name} for good? The number is deleted from the WhatsApp server and leaves the list; its conversations stay in the history.',
+  'evolution.status.unreachable':
+    'The WhatsApp server does not answer: new messages may be late. Tell your administrator if it goes on.',
+  'evolution.status.key_rejected':
+    'The WhatsApp server refused the access key (EVOLUTION_API_KEY). Tell your administrator.',
+  'evolution.status.unsupported_version':
+    'The WhatsApp server version is not supported (use Evolution API 2.3.x). Tell your administrator.',
+  'evolution.status.licence_locked':
+    'The WhatsApp server is version 2.4, which needs an online licence activation; Atende uses 2.3.x. Tell your administrator.',
   // evolution: failure reasons (shared FAILURE_REASONS), shown to agents
   'reason.instance_disconnected': 'The number is disconnected — reconnect it in Settings → WhatsApp',
   'reason.number_not_on_whatsapp': 'This number is not on WhatsApp',

@@ -235,6 +235,31 @@ export const ptBR = {
   'common.retry': 'Tentar de novo',
   'common.required': 'Obrigatório',
   'common.notifications': 'Avisos',
+  // evolution: number lifecycle (pairing code, QR countdown, remove)
+  'wa.mode.label': 'Como conectar',
+  'wa.mode.qr': 'Código QR',
+  'wa.mode.code': 'Código de pareamento (pelo número)',
+  'wa.pair.phoneLabel': 'Número do WhatsApp da empresa',
+  'wa.pair.phoneHint': 'Com DDI e DDD, só números: 5511987654321',
+  'wa.pair.phoneInvalid': 'Digite o número com DDI e DDD (10 a 15 dígitos), por exemplo 5511987654321.',
+  'wa.pair.title': 'Digite este código no WhatsApp',
+  'wa.pair.label': 'Código de pareamento',
+  'wa.pair.step3': 'Toque em Conectar aparelho → Conectar com número de telefone e digite o código acima.',
+  'wa.pair.orScan': 'Prefere escanear? O código QR ao lado também funciona.',
+  'wa.qr.expiresIn': 'O código vale por mais {s} s',
+  'wa.qr.expired': 'Código expirado, tente de novo',
+  'wa.qr.newCode': 'Gerar novo código',
+  'wa.remove': 'Remover',
+  'wa.removeConfirm':
+    'Remover {name} de vez? O número é apagado do servidor do WhatsApp e sai da lista; as conversas continuam no histórico.',
+  'evolution.status.unreachable':
+    'O servidor do WhatsApp não responde: mensagens novas podem atrasar. Avise o administrador se continuar.',
+  'evolution.status.key_rejected':
+    'O servidor do WhatsApp recusou a chave de acesso (EVOLUTION_API_KEY). Avise o administrador.',
+  'evolution.status.unsupported_version':
+    'A versão do servidor do WhatsApp não é compatível (use a Evolution API 2.3.x). Avise o administrador.',
+  'evolution.status.licence_locked':
+    'O servidor do WhatsApp é a versão 2.4, que exige ativação de licença online; o Atende usa a 2.3.x. Avise o administrador.',
   // evolution: failure reasons (shared FAILURE_REASONS), shown to agents
   'reason.instance_disconnected': 'O número está desconectado — reconecte em Configurações → WhatsApp',
   'reason.number_not_on_whatsapp': 'Este número não tem WhatsApp',
