@@ -102,10 +102,23 @@ export class InstanceAuthCache {
   }
 }
 
+/** Clock skew allowed between Evolution's host and ours, in seconds. */
+const JWT_SKEW_SECONDS = 30;
+/** Evolution issues webhook JWTs for 10 minutes; a longer lifetime was not made by Evolution. */
+const JWT_MAX_LIFETIME_SECONDS = 600;
+
+/**
+ * Evolution's webhook JWT: HS256 with the instance secret, `exp` required (without it a leaked
+ * token would work forever), at most 10 minutes ahead, 30 s of clock skew either way.
+ */
 async function validJwt(token: string, secret: string): Promise<boolean> {
   try {
-    await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ['HS256'] });
-    return true;
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+      algorithms: ['HS256'],
+      requiredClaims: ['exp'],
+      clockTolerance: JWT_SKEW_SECONDS,
+    });
+    return payload.exp! - Date.now() / 1000 <= JWT_MAX_LIFETIME_SECONDS + JWT_SKEW_SECONDS;
   } catch {
     return false;
   }

@@ -167,8 +167,14 @@ export class WebhookIntakeService {
     const image = qrImageSchema.safeParse(data);
     if (!image.success) return null; // "QR code limit reached": connection.update refused follows
     const d = image.data;
+    if (!d.qrcode.base64 && !d.qrcode.code) throw new AppError('validation_failed', 'qrcode.updated without a QR image or code');
     const qrCode = await qrDataUrl(d.qrcode.base64, d.qrcode.code);
-    if (!qrCode) throw new AppError('validation_failed', 'qrcode.updated without a QR image or code');
+    if (!qrCode) {
+      // A code too long (or otherwise impossible) for a QR symbol: acknowledged and ignored, so
+      // Evolution does not retry it for 20 minutes; the next qrcode.updated replaces it anyway.
+      this.deps.logger.warn({ instance: who.instanceName, codeLength: d.qrcode.code?.length }, 'qrcode.updated with an unrenderable code ignored');
+      return null;
+    }
     const r = await this.deps.db.call<
       Ingested & {
         qr: { instanceId: string; instanceName: string; qrCode: string; pairingCode: string | null };
@@ -226,8 +232,9 @@ async function qrDataUrl(
   code: string | null | undefined,
 ): Promise<string | null> {
   if (base64 && /^data:image\/[a-z+]+;base64,[A-Za-z0-9+/=]+$/.test(base64)) return base64;
-  if (code) return QRCode.toDataURL(code, { margin: 3, scale: 4, errorCorrectionLevel: 'H' });
-  return null;
+  if (!code) return null;
+  // Version 40 at level H holds at most 1,273 bytes; QRCode throws past what fits.
+  return QRCode.toDataURL(code, { margin: 3, scale: 4, errorCorrectionLevel: 'H' }).catch(() => null);
 }
 
 /** Postgres text and jsonb cannot hold U+0000; WhatsApp text never needs it. */
