@@ -10,7 +10,8 @@ import { healthRoutes } from './http/routes/health.routes.js';
 import { eventsRoutes } from './http/routes/events.routes.js';
 import { authRoutes } from './http/routes/auth.routes.js';
 import { usersRoutes } from './http/routes/users.routes.js';
-import { originGuard } from './http/middleware/origin.middleware.js';
+import { isWebhookPath, originGuard } from './http/middleware/origin.middleware.js';
+import { clientIp, dashboardCors, securityHeaders, shedLoad } from './http/middleware/security.middleware.js';
 import type { AuthService } from './services/auth.service.js';
 import type { UsersService } from './services/users.service.js';
 import { staticDashboard } from './http/static-dashboard.js';
@@ -50,14 +51,18 @@ export interface AppDeps {
  *   http.createServer(app.callback()).listen(0);
  */
 export function createApp(deps: AppDeps): Koa {
-  // Behind one reverse proxy: trust X-Forwarded-* (https → Secure cookies), and take the client
-  // IP from the last X-Forwarded-For hop only (the one our proxy appended), so a client cannot
-  // pick its own IP for the per-IP login throttle by sending a forged header.
-  const app = new Koa({ proxy: true, maxIpsCount: 1 });
+  // X-Forwarded-* count only from the proxies TRUST_PROXY names (clientIp), so a client cannot
+  // pick its own IP for the per-IP limits by sending a forged header.
+  const { config } = deps;
+  const app = new Koa({ proxy: config.trustProxy !== false });
   app.silent = true; // errors are logged by errorHandler, once
+  app.use(clientIp(config.trustProxy));
   app.use(errorHandler(deps.logger));
+  app.use(securityHeaders({ crossOrigin: config.dashboardOrigins.length > 0 }));
   app.use(requestContext(deps.logger));
-  app.use(originGuard({ publicUrl: deps.config.publicUrl }));
+  app.use(dashboardCors(config.dashboardOrigins));
+  app.use(originGuard({ publicUrl: config.publicUrl, dashboardOrigins: config.dashboardOrigins }));
+  app.use(shedLoad({ match: isWebhookPath, max: config.webhookMaxInflight, logger: deps.logger }));
   app.use(jsonBody());
 
   const intake =

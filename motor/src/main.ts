@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { createApp } from './app.js';
+import { applyServerLimits } from './http/server-limits.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createDb } from './adapters/db/create-db.js';
 import { createLogger } from './logger.js';
@@ -35,12 +36,12 @@ async function main() {
 
   // Socket.IO is created before the app (services publish through it) and attached to the HTTP
   // server below; with REDIS_URL its rooms are shared by every Motor process.
-  const io = createSocketServer();
+  const io = createSocketServer({ dashboardOrigins: config.dashboardOrigins });
   const realtime = createSocketPublisher({ io, logger });
   const redis = config.redisUrl ? await useRedisAdapter({ io, url: config.redisUrl, logger }) : null;
   const sessionSecret = await loadSessionSecret({ configured: config.sessionSecret, dataDir: config.dataDir });
   const supabaseAuth = config.supabase ? new SupabaseAuth(config.supabase) : null;
-  const auth = new AuthService({ db, logger, sessionSecret, supabase: supabaseAuth, sockets: realtime });
+  const auth = new AuthService({ db, logger, sessionSecret, supabase: supabaseAuth, sockets: realtime, signupRateLimit: config.signupRateLimit });
   const users = new UsersService({ db, logger, publicUrl: config.publicUrl, supabase: supabaseAuth, sockets: realtime });
   await seedDemo({ db, env: config.env, authMode: auth.mode, print: (text) => console.log(text) });
   const wa = await createWhatsApp({ config, logger });
@@ -49,11 +50,13 @@ async function main() {
   }
   const app = createApp({ config, logger, db, realtime, auth, users, whatsapp: wa.whatsapp, sandbox: wa.sandbox });
   const server = http.createServer(app.callback());
+  applyServerLimits(server, config);
   io.attach(server);
   attachRealtimeGateway({
     io,
     auth,
     publicUrl: config.publicUrl,
+    dashboardOrigins: config.dashboardOrigins,
     events: new EventsService({ db }),
     conversations: new ConversationsService({ db, realtime }),
     realtime,

@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './domain.js';
 export * from './api.js';
 export * from './events.js';
+export * from './password.js';

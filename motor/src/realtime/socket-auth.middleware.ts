@@ -47,6 +47,8 @@ export interface SocketAuthOptions {
   auth: SocketAuthenticator;
   /** For CONTRACT.md's Origin rule (isAllowedOrigin): a foreign Origin is refused, none is allowed. */
   publicUrl: string;
+  /** DASHBOARD_ORIGINS (cross-origin mode). */
+  dashboardOrigins?: readonly string[];
   logger: Logger;
 }
 
@@ -63,7 +65,14 @@ export interface SocketAuthOptions {
 export function socketAuth(opts: SocketAuthOptions) {
   return async function socketAuthMiddleware(socket: RealtimeSocket, next: (err?: Error) => void) {
     const headers = socket.request.headers;
-    if (!isAllowedOrigin({ origin: headers.origin, host: headers.host, publicUrl: opts.publicUrl })) {
+    if (
+      !isAllowedOrigin({
+        origin: headers.origin,
+        host: headers.host,
+        publicUrl: opts.publicUrl,
+        dashboardOrigins: opts.dashboardOrigins,
+      })
+    ) {
       return next(new Error('forbidden'));
     }
 

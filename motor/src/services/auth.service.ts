@@ -11,6 +11,7 @@ import type { SupabaseAuth, SupabaseSession } from '../adapters/auth/supabase-au
 import { AppError, notFound, unauthenticated } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
+import { assertPasswordAllowed } from './password-policy.js';
 import {
   type AuthContext,
   type AuthResult,
@@ -20,6 +21,9 @@ import {
 } from './auth.types.js';
 
 export const SESSION_TTL_SECONDS = 30 * 24 * 3600;
+
+const rateLimited = (message: string, retryAfterSeconds: number) =>
+  new AppError('rate_limited', message, undefined, { retryAfterSeconds });
 
 export interface AuthServiceDeps {
   db: Db;
@@ -31,6 +35,8 @@ export interface AuthServiceDeps {
   sessionTtlSeconds?: number;
   /** Closes a user's open sockets when their sessions are revoked (the Socket.IO publisher). */
   sockets?: { disconnectUser(userId: string): void };
+  /** Signups per client IP per hour (SIGNUP_RATE_LIMIT); default 10. */
+  signupRateLimit?: number;
 }
 
 type SqlSession = { session?: { id: string; expiresAt: string } };
@@ -53,9 +59,21 @@ export class AuthService {
     this.ttl = deps.sessionTtlSeconds ?? SESSION_TTL_SECONDS;
   }
 
-  /** Creates the account, its owner and a first session, all or nothing. */
-  async signup(body: SignupBody): Promise<AuthResult> {
+  /**
+   * Creates the account, its owner and a first session, all or nothing. Cheap checks come before
+   * the slow hash: the per-IP signup limit (429) and a taken email (409), then the password list.
+   */
+  async signup(body: SignupBody, meta: { ip?: string } = {}): Promise<AuthResult> {
     const base = { email: body.email, name: body.name, accountName: body.accountName };
+    const pre = await this.deps.db.call<{ retryAfter?: number; taken?: boolean }>('signup_precheck', {
+      email: body.email,
+      ip: meta.ip ?? '',
+      limit: this.deps.signupRateLimit ?? 10,
+    });
+    if (pre.retryAfter)
+      throw rateLimited('too many signups from this network; try again later', pre.retryAfter);
+    if (pre.taken) throw new AppError('conflict', 'email already registered');
+    assertPasswordAllowed(body.password, 'body.password');
     const sb = this.deps.supabase;
     if (!sb) {
       const r = await this.deps.db.call<AuthUserJson & SqlSession>('signup', {
@@ -86,11 +104,7 @@ export class AuthService {
       userId?: string | null;
       passwordHash?: string | null;
     }>('login_begin', { email: body.email, ip });
-    if (begin.retryAfter) {
-      throw new AppError('rate_limited', 'too many failed logins; try again later', undefined, {
-        retryAfterSeconds: begin.retryAfter,
-      });
-    }
+    if (begin.retryAfter) throw rateLimited('too many failed logins; try again later', begin.retryAfter);
     const sb = this.deps.supabase;
     if (!sb) {
       const ok = await verifyPassword(body.password, begin.passwordHash);
@@ -163,6 +177,7 @@ export class AuthService {
     auth: AuthContext,
     body: { currentPassword: string; newPassword: string },
   ): Promise<IssuedSession> {
+    assertPasswordAllowed(body.newPassword, 'body.newPassword');
     const sb = this.deps.supabase;
     if (sb) {
       const s = await sb.signIn({ email: auth.email, password: body.currentPassword });
@@ -199,9 +214,14 @@ export class AuthService {
     return this.sign(r);
   }
 
-  /** Accepts a one-time invite link: sets the password and logs in. */
+  /** Accepts a one-time invite link: sets the password and logs in. A bogus token costs no hash. */
   async acceptInvite(body: { token: string; password: string }): Promise<AuthResult> {
     const inviteTokenHash = hashInviteToken(body.token);
+    const invite = await this.deps.db.call<{ email: string; name: string } | null>('invite_lookup', {
+      inviteTokenHash,
+    });
+    if (!invite) throw new AppError('not_found', 'this invite link is invalid or has expired');
+    assertPasswordAllowed(body.password, 'body.password');
     const sb = this.deps.supabase;
     if (!sb) {
       const r = await this.deps.db.call<AuthUserJson & SqlSession>('invite_accept', {
@@ -211,10 +231,6 @@ export class AuthService {
       });
       return this.issueLocal(r);
     }
-    const invite = await this.deps.db.call<{ email: string; name: string } | null>('invite_lookup', {
-      inviteTokenHash,
-    });
-    if (!invite) throw notFound('invite');
     const authUserId = await sb.createUser({
       email: invite.email,
       password: body.password,

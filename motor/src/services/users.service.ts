@@ -4,6 +4,7 @@ import type { SupabaseAuth } from '../adapters/auth/supabase-auth.adapter.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
 import { newInviteToken } from './auth.service.js';
+import { assertPasswordAllowed } from './password-policy.js';
 import type { AuthContext } from './auth.types.js';
 
 export interface UsersServiceDeps {
@@ -39,6 +40,7 @@ export class UsersService {
       name: body.name,
       role: body.role,
     };
+    if (body.password) assertPasswordAllowed(body.password, 'body.password');
     const sb = this.deps.supabase;
     if (sb && body.password) {
       const authUserId = await sb.createUser({ email: body.email, password: body.password, name: body.name });

@@ -76,11 +76,12 @@ export async function startRealtimeTestServer(opts: {
     PUBLIC_URL: 'http://atende.test',
     SESSION_SECRET: 's'.repeat(40),
     WEBHOOK_TOKEN: webhookToken,
+    SIGNUP_RATE_LIMIT: '100000', // tests sign up many accounts from 127.0.0.1
   });
   const io = createSocketServer();
   const realtime = createSocketPublisher({ io, logger });
   // Wired as in main.ts: revoking sessions closes the user's sockets at once.
-  const auth = new AuthService({ db, logger, sessionSecret: config.sessionSecret!, sockets: realtime });
+  const auth = new AuthService({ db, logger, sessionSecret: config.sessionSecret!, sockets: realtime, signupRateLimit: config.signupRateLimit });
   const users = new UsersService({ db, logger, publicUrl: config.publicUrl, sockets: realtime });
   const conversations =
     opts.conversations === 'real' ? new ConversationsService({ db, realtime }) : (opts.conversations ?? fakeConversations());

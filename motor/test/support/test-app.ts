@@ -58,13 +58,20 @@ export interface TestApp {
  */
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const db = opts.db ?? (await createTestDb());
-  const config: Config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, ...opts.env });
+  // Test files sign up many accounts from 127.0.0.1; a test of the signup limit sets its own.
+  const config: Config = loadConfig({
+    NODE_ENV: 'test',
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    SIGNUP_RATE_LIMIT: '100000',
+    ...opts.env,
+  });
   const logger = testLogger;
   const auth = new AuthService({
     db,
     logger,
     sessionSecret: config.sessionSecret ?? TEST_SESSION_SECRET,
     supabase: opts.supabase,
+    signupRateLimit: config.signupRateLimit,
   });
   const users = new UsersService({ db, logger, publicUrl: config.publicUrl, supabase: opts.supabase });
   const base: AppDeps = {

@@ -63,3 +63,72 @@ describe('webhook hardening', () => {
     expect(rt.qrs).toHaveLength(1);
   });
 });
+
+describe('load shedding (WEBHOOK_MAX_INFLIGHT)', () => {
+  let app: TestApp;
+  let inst: TestInstance;
+  let slow = 0;
+  beforeAll(async () => {
+    app = await startTestApp({
+      env: { WEBHOOK_MAX_INFLIGHT: '4' },
+      deps: (base) => ({
+        db: {
+          ...base.db,
+          call: async <T>(fn: string, args?: Record<string, unknown>) => {
+            if (slow && fn.startsWith('ingest')) await new Promise((r) => setTimeout(r, slow));
+            return base.db.call<T>(fn, args);
+          },
+        },
+      }),
+    });
+    inst = await createInstance(app.db);
+  });
+  afterAll(() => app?.close());
+
+  it('answers 503 + Retry-After at once past the bound, instead of queueing; every shed webhook lands on retry', async () => {
+    slow = 600; // a database that cannot keep up
+    const bodies = Array.from({ length: 16 }, (_, i) => {
+      const b = fixture('messages-upsert-text.json', inst.name);
+      b.data.key.id = `SHED-${i}-${Date.now()}`;
+      return b;
+    });
+    const started = performance.now();
+    const answers = await Promise.all(
+      bodies.map(async (b) => {
+        const r = await fetch(`${app.baseUrl}/api/webhook`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-motor-token': inst.secret },
+          body: JSON.stringify(b),
+        });
+        return {
+          status: r.status,
+          retryAfter: r.headers.get('retry-after'),
+          ms: performance.now() - started,
+          body: b,
+        };
+      }),
+    );
+    const shed = answers.filter((a) => a.status === 503);
+    const done = answers.filter((a) => a.status === 200);
+    expect(done.length).toBeGreaterThanOrEqual(4);
+    expect(shed.length).toBeGreaterThanOrEqual(8);
+    expect(shed.every((a) => Number(a.retryAfter) > 0)).toBe(true);
+    // Shed early: each 503 came back before the first accepted webhook was even committed.
+    expect(Math.max(...shed.map((a) => a.ms))).toBeLessThan(Math.min(...done.map((a) => a.ms)));
+    slow = 0;
+    for (const a of shed) {
+      const r = await postWebhook(app.baseUrl, a.body, { 'x-motor-token': inst.secret });
+      expect(r.status).toBe(200);
+    }
+    const [conv] = await app.db.call<Array<{ id: string }>>('conversations_list', {
+      accountId: inst.accountId,
+      limit: 10,
+    });
+    const messages = await app.db.call<unknown[]>('messages_list', {
+      accountId: inst.accountId,
+      conversationId: conv!.id,
+      limit: 100,
+    });
+    expect(messages).toHaveLength(16); // every webhook stored once, shed ones included
+  });
+});

@@ -4,7 +4,7 @@ import { forbidden } from '../../errors.js';
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** `/api/webhook` and `/api/webhook/<event>` in any letter case (as the router matches them). */
-const isWebhookPath = (path: string) => /^\/api\/webhook(\/|$)/i.test(path);
+export const isWebhookPath = (path: string) => /^\/api\/webhook(\/|$)/i.test(path);
 
 /**
  * The CSRF rule (CONTRACT.md "Auth"), shared by HTTP and the Socket.IO handshake. Allowed: no
@@ -20,9 +20,12 @@ export function isAllowedOrigin(opts: {
   origin?: string | null;
   host?: string | null;
   publicUrl: string;
+  /** DASHBOARD_ORIGINS: a dashboard served from another origin (cross-origin mode). */
+  dashboardOrigins?: readonly string[];
 }): boolean {
   const origin = opts.origin?.trim();
   if (!origin) return true;
+  if (opts.dashboardOrigins?.includes(origin)) return true;
   let o: URL;
   try {
     o = new URL(origin);
@@ -43,12 +46,12 @@ export function isAllowedOrigin(opts: {
  * @example
  *   app.use(originGuard({ publicUrl: config.publicUrl }));
  */
-export function originGuard(opts: { publicUrl: string }): Middleware {
+export function originGuard(opts: { publicUrl: string; dashboardOrigins?: readonly string[] }): Middleware {
   return async function originGuardMiddleware(ctx, next) {
     if (
       STATE_CHANGING.has(ctx.method) &&
       !isWebhookPath(ctx.path) &&
-      !isAllowedOrigin({ origin: ctx.get('origin'), host: ctx.get('host'), publicUrl: opts.publicUrl })
+      !isAllowedOrigin({ origin: ctx.get('origin'), host: ctx.get('host'), ...opts })
     ) {
       throw forbidden('cross-site request refused (Origin does not match)');
     }
