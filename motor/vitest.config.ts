@@ -1,19 +1,35 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const alias = { '@atende/shared': path.resolve(import.meta.dirname, '../shared/src/index.ts') };
 
-// Every unit file that gets its database from createTestDb() also runs, unchanged, against a real
-// PostgreSQL in `npm run test:integration` (project `sql-on-postgres`, TEST_DB=postgres): the SQL
-// is tested once per engine without anyone writing the test twice.
-const unitDir = path.join(import.meta.dirname, 'test/unit');
-const sqlTestFiles = readdirSync(unitDir)
-  .filter(
-    (f) => f.endsWith('.test.ts') && readFileSync(path.join(unitDir, f), 'utf8').includes('createTestDb('),
-  )
-  .map((f) => `test/unit/${f}`);
+/**
+ * Test tiers (docs/testing.md):
+ * - `small`: pure functions (normalisers, phone rules, formatters, cursors), no database, no
+ *   socket, no port. Runs in seconds: `npm run test:small -w motor`.
+ * - `medium`: the real app on a PGlite cloned from the migrated dump (global-setup.ts), real HTTP
+ *   on port 0, real Socket.IO clients. `npm test` runs small + medium.
+ * - `unit`: the old name of the medium tier, kept so a file still added to test/unit/ runs in
+ *   `npm test` until it is moved to small/ or medium/.
+ * - `integration`: needs the local PostgreSQL and Redis; scale and soak tests live here too.
+ * - `sql-on-postgres`: every medium file named `*.sql.test.ts` again, unchanged, with
+ *   TEST_DB=postgres (createTestDb() then gives a fresh PostgreSQL database): the SQL is tested on
+ *   both engines without anyone writing the test twice. Opt a file in by its name, nothing else.
+ */
+const dbTier = (name: string, include: string[], extra: Record<string, unknown> = {}) => ({
+  resolve: { alias },
+  test: {
+    name,
+    include,
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks' as const,
+    maxWorkers: 2,
+    ...extra,
+  },
+});
 
 const postgresUp = () =>
   new Promise<boolean>((resolve) => {
@@ -24,8 +40,6 @@ const postgresUp = () =>
     s.once('error', () => resolve(false));
   });
 
-// Two tiers (STYLE.md §16): `unit` runs in `npm test` with PGlite in-process and no outside
-// server; `integration` needs a real PostgreSQL and Redis (`npm run test:integration`).
 export default defineConfig(async () => {
   const runOnPostgres = process.env.CI === 'true' || (await postgresUp());
   if (!runOnPostgres) {
@@ -36,19 +50,15 @@ export default defineConfig(async () => {
   return {
     resolve: { alias },
     test: {
+      // A tier may be empty for a while (test/unit/ once everything moved out of it).
+      passWithNoTests: true,
       projects: [
         {
           resolve: { alias },
-          test: {
-            name: 'unit',
-            include: ['test/unit/**/*.test.ts'],
-            globalSetup: ['test/support/global-setup.ts'],
-            testTimeout: 30_000,
-            hookTimeout: 60_000,
-            pool: 'forks',
-            maxWorkers: 2,
-          },
+          test: { name: 'small', include: ['test/small/**/*.test.ts'], testTimeout: 10_000, maxWorkers: 2 },
         },
+        dbTier('medium', ['test/medium/**/*.test.ts']),
+        dbTier('unit', ['test/unit/**/*.test.ts']),
         {
           resolve: { alias },
           test: {
@@ -64,19 +74,11 @@ export default defineConfig(async () => {
         },
         ...(runOnPostgres
           ? [
-              {
-                resolve: { alias },
-                test: {
-                  name: 'sql-on-postgres',
-                  include: sqlTestFiles,
-                  env: { TEST_DB: 'postgres' },
-                  globalSetup: ['test/support/global-setup.ts'],
-                  testTimeout: 60_000,
-                  hookTimeout: 120_000,
-                  pool: 'forks' as const,
-                  maxWorkers: 2,
-                },
-              },
+              dbTier('sql-on-postgres', ['test/{medium,unit}/**/*.sql.test.ts'], {
+                env: { TEST_DB: 'postgres' },
+                testTimeout: 60_000,
+                hookTimeout: 120_000,
+              }),
             ]
           : []),
       ],

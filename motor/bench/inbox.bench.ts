@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { pgliteExtensions } from '../src/adapters/db/pglite/pglite.extensions.js';
 import postgres from 'postgres';
 import type { Db } from '../src/ports/db.port.js';
 import { LoadClient, percentiles, type Percentiles } from '../test/support/load.js';
@@ -29,7 +30,7 @@ async function seed(database: BenchDatabase, accountId: string, instanceId: stri
   const sql = (await readFile(SEED_SQL, 'utf8')).replaceAll('{{account_id}}', accountId).replaceAll('{{instance_id}}', instanceId);
   const t0 = performance.now();
   if (database.kind === 'pglite') {
-    const pg = new PGlite(path.join(database.motorEnv.DATA_DIR!, 'pglite'));
+    const pg = new PGlite(path.join(database.motorEnv.DATA_DIR!, 'pglite'), { extensions: pgliteExtensions });
     await pg.exec(sql);
     await pg.close();
   } else {

@@ -3,3 +3,5 @@ export * from './domain.js';
 export * from './api.js';
 export * from './events.js';
 export * from './password.js';
+export * from './reasons.js';
+export * from './products.js';

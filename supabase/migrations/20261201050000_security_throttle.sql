@@ -6,6 +6,9 @@
 -- the right password from another IP still logs in; signups are counted per client IP.
 
 alter table public.login_throttle add column if not exists blocked_until timestamptz;
+-- Replaced by throttle_blocked / throttle_count below.
+drop function if exists app.throttle_wait(text, integer);
+drop function if exists app.throttle_hit(text);
 
 -- Seconds until a throttle key unblocks (0 = not blocked).
 create or replace function app.throttle_blocked(p_key text) returns integer

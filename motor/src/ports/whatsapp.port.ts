@@ -19,8 +19,8 @@ export interface WebhookSettings {
   url: string;
   /** Sent verbatim by Evolution as HTTP headers of every webhook (e.g. x-motor-token). */
   headers: Record<string, string>;
-  /** Subscription names, e.g. MESSAGES_UPSERT. */
-  events: string[];
+  /** The gateway's subscription names; default: every event the Motor reads (the inbound adapter's list). */
+  events?: string[];
   byEvents?: boolean;
 }
 
@@ -42,6 +42,17 @@ export interface SentMessage {
   status: string | null;
   /** Epoch seconds. */
   messageTimestamp: number | null;
+}
+
+/** A message the business sent, as findMessages describes it. */
+export interface SentRecord {
+  waMessageId: string;
+  /** Text, or a media caption; null for media without one. */
+  text: string | null;
+  /** Evolution's messageType, e.g. conversation, extendedTextMessage, imageMessage. */
+  messageType: string | null;
+  /** Epoch seconds. */
+  timestamp: number | null;
 }
 
 export interface EvolutionInstanceInfo {
@@ -74,6 +85,12 @@ export interface WhatsAppGateway {
   ): Promise<SentMessage>;
   /** `POST /chat/findMessages`: raw records, newest first. */
   findMessages(instanceName: string, input: { remoteJid: string; page?: number; pageSize?: number }): Promise<{ total: number; records: unknown[] }>;
+  /**
+   * `POST /chat/findMessages` filtered to the business's own messages (`fromMe`) to `remoteJid`
+   * whose WhatsApp timestamp lies in [since, until] (epoch seconds), newest first, normalised:
+   * what the outbox looks up before re-sending a claim that may have reached Evolution.
+   */
+  findSentMessages(instanceName: string, input: { remoteJid: string; since: number; until: number }): Promise<SentRecord[]>;
   /** `GET /group/fetchAllGroups?getParticipants=…`: raw group metadata. */
   fetchAllGroups(instanceName: string, opts?: { getParticipants?: boolean }): Promise<unknown[]>;
 }

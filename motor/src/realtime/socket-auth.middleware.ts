@@ -1,12 +1,12 @@
 import type { ErrorCode } from '@atende/shared';
 import { isAppError } from '../errors.js';
-import { bearerOf } from '../http/middleware/auth.middleware.js';
-import { isAllowedOrigin } from '../http/middleware/origin.middleware.js';
+import { credentialsOf, type Credentials } from '../edge/credentials.js';
+import { isAllowedOrigin } from '../edge/origin.js';
 import type { Logger } from '../logger.js';
 import type { RealtimeSocket, SocketAuth } from './socket.types.js';
 
 /** The handshake's credentials, kept out of `socket.data` (which fetchSockets() would serialize). */
-const credentials = new WeakMap<object, { cookieHeader?: string; bearerToken?: string }>();
+const credentials = new WeakMap<object, Credentials>();
 
 /**
  * Re-checks a connected socket's session every `everyMs` and disconnects it once the session
@@ -40,12 +40,12 @@ export function recheckSession(socket: RealtimeSocket, opts: { auth: SocketAuthe
 
 /** What the handshake needs from the auth service (services/auth.service.ts). */
 export interface SocketAuthenticator {
-  authenticate(input: { cookieHeader?: string; bearerToken?: string }): Promise<SocketAuth>;
+  authenticate(input: Credentials): Promise<SocketAuth>;
 }
 
 export interface SocketAuthOptions {
   auth: SocketAuthenticator;
-  /** For CONTRACT.md's Origin rule (isAllowedOrigin): a foreign Origin is refused, none is allowed. */
+  /** For the Origin rule (edge/origin.ts): a foreign Origin is refused, none is allowed. */
   publicUrl: string;
   /** DASHBOARD_ORIGINS (cross-origin mode). */
   dashboardOrigins?: readonly string[];
@@ -76,12 +76,11 @@ export function socketAuth(opts: SocketAuthOptions) {
       return next(new Error('forbidden'));
     }
 
-    const cookieHeader = headers.cookie || undefined;
-    const bearerToken = tokenOf(socket.handshake.auth) ?? bearerOf(headers.authorization);
-    if (!cookieHeader && !bearerToken) return next(new Error('unauthenticated'));
+    const cred = credentialsOf(headers, socket.handshake.auth);
+    if (!cred.cookieHeader && !cred.bearerToken) return next(new Error('unauthenticated'));
     try {
-      socket.data.auth = await opts.auth.authenticate({ cookieHeader, bearerToken });
-      credentials.set(socket, { cookieHeader, bearerToken });
+      socket.data.auth = await opts.auth.authenticate(cred);
+      credentials.set(socket, cred);
       next();
     } catch (err) {
       const code: ErrorCode = isAppError(err) && err.code === 'unavailable' ? 'unavailable' : 'unauthenticated';
@@ -91,9 +90,4 @@ export function socketAuth(opts: SocketAuthOptions) {
       next(new Error(code));
     }
   };
-}
-
-function tokenOf(auth: unknown): string | undefined {
-  const token = (auth as { token?: unknown } | undefined)?.token;
-  return typeof token === 'string' && token.length > 0 && token.length <= 8192 ? token : undefined;
 }

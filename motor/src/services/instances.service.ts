@@ -6,23 +6,6 @@ import type { Db } from '../ports/db.port.js';
 import type { AccountEvent, RealtimePublisher } from '../ports/realtime.port.js';
 import type { QrCode, WebhookSettings, WhatsAppGateway } from '../ports/whatsapp.port.js';
 
-/** What the Motor subscribes to at Evolution for every instance (CONTRACT.md "Webhook"). */
-export const MOTOR_WEBHOOK_EVENTS = [
-  'QRCODE_UPDATED',
-  'CONNECTION_UPDATE',
-  'MESSAGES_UPSERT',
-  'MESSAGES_UPDATE',
-  'MESSAGES_DELETE',
-  'MESSAGES_EDITED',
-  'SEND_MESSAGE',
-  'CONTACTS_UPSERT',
-  'CONTACTS_UPDATE',
-  'GROUPS_UPSERT',
-  'GROUP_PARTICIPANTS_UPDATE',
-  'LOGOUT_INSTANCE',
-  'REMOVE_INSTANCE',
-];
-
 type InstanceView = Instance & { reason: string | null; qrCode: string | null; pairingCode: string | null };
 
 interface Begun {
@@ -88,7 +71,7 @@ export class InstancesService {
   }
 
   private webhook(secret: string): WebhookSettings {
-    return { url: `${this.deps.config.publicUrl}/api/webhook`, headers: { 'x-motor-token': secret }, events: MOTOR_WEBHOOK_EVENTS };
+    return { url: `${this.deps.config.publicUrl}/api/webhook`, headers: { 'x-motor-token': secret } };
   }
 
   // A brand-new name: if Evolution refuses, the row goes too (nothing half-written). If even that

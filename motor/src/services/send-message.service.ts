@@ -1,68 +1,40 @@
 import type { Message, SendMessageBody } from '@atende/shared';
-import { isAppError } from '../errors.js';
-import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
 import type { AccountEvent, RealtimePublisher } from '../ports/realtime.port.js';
-import type { WhatsAppGateway } from '../ports/whatsapp.port.js';
 import type { Caller } from './conversations.service.js';
 
-interface Begun {
-  message: Message;
-  send: boolean;
-  target: { instanceName: string; number: string | null };
-  events: AccountEvent[];
+/** Told when a row was enqueued in this process (OutboxService.wake). */
+export interface OutboxWaker {
+  wake(): void;
 }
 
 /**
- * Agent replies: store as `pending` and commit (pushed at once), send through Evolution's
- * sendText, then record the outcome — `sent` with Evolution's message id, or `failed` with
- * Evolution's reason. A failure still answers 200 with the failed message: the agent sees it
- * with its reason and retries with the same `clientId` (same row, sent again). The same
- * `clientId` of a message that is not failed returns it without sending twice.
+ * Agent replies: the message (`pending`) and its outbox row are written in one transaction (which
+ * also pauses the conversation's AI: a human took over), pushed, and answered at once; the outbox
+ * sender then sends it and the ticks follow as `message.updated` (sent, delivered, read, or failed
+ * with Evolution's reason). The same `clientId` returns the same message without sending twice;
+ * for a FAILED message it queues the same row again.
  *
  * @example
- *   const sut = new SendMessageService({ db, realtime, whatsapp, logger });
- *   const message = await sut.send(caller, conversationId, { text: 'Olá!', clientId });
+ *   const sut = new SendMessageService({ db, realtime, outbox });
+ *   const message = await sut.send(caller, conversationId, { text: 'Olá!', clientId }); // status pending
  */
 export class SendMessageService {
-  constructor(
-    private readonly deps: { db: Db; realtime: RealtimePublisher; whatsapp: WhatsAppGateway; logger: Logger },
-  ) {}
+  constructor(private readonly deps: { db: Db; realtime: RealtimePublisher; outbox?: OutboxWaker | null }) {}
 
   async send(caller: Caller, conversationId: string, input: SendMessageBody): Promise<Message> {
-    const body = { ...input, text: input.text.replaceAll('\u0000', '') }; // Postgres text cannot hold U+0000
-    const begun = await this.deps.db.call<Begun>('send_message_begin', {
-      accountId: caller.accountId,
-      conversationId,
-      userId: caller.userId,
-      text: body.text,
-      clientId: body.clientId ?? null,
-    });
-    this.deps.realtime.publish(begun.events);
-    if (!begun.send) return begun.message;
-
-    let outcome: { waMessageId: string } | { error: string };
-    try {
-      if (!begun.target.number) throw new Error('the conversation has no WhatsApp address');
-      const sent = await this.deps.whatsapp.sendText(begun.target.instanceName, {
-        number: begun.target.number,
-        text: body.text,
-      });
-      outcome = { waMessageId: sent.waMessageId };
-    } catch (err) {
-      const reason = isAppError(err) || err instanceof Error ? err.message : String(err);
-      this.deps.logger.warn({ err, conversationId, messageId: begun.message.id }, 'sendText failed');
-      outcome = { error: reason };
-    }
-    const done = await this.deps.db.call<{ message: Message; events: AccountEvent[] }>(
-      'send_message_result',
+    const begun = await this.deps.db.call<{ message: Message; queued: boolean; events: AccountEvent[] }>(
+      'send_message_begin',
       {
         accountId: caller.accountId,
-        messageId: begun.message.id,
-        ...outcome,
+        conversationId,
+        userId: caller.userId,
+        text: input.text.replaceAll('\u0000', ''), // Postgres text cannot hold U+0000
+        clientId: input.clientId ?? null,
       },
     );
-    this.deps.realtime.publish(done.events);
-    return done.message;
+    this.deps.realtime.publish(begun.events);
+    if (begun.queued) this.deps.outbox?.wake();
+    return begun.message;
   }
 }

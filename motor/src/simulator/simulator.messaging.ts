@@ -90,9 +90,14 @@ export function customerMessage(ctx: SimContext, inst: SimInstance, p: { from: s
 
 /** `POST /chat/findMessages/{name}`: newest first, `offset` is the page size. */
 export function findMessages(inst: SimInstance, body: Record<string, unknown>) {
-  const where = (body.where ?? {}) as { key?: { remoteJid?: unknown; id?: unknown; fromMe?: unknown } };
+  const where = (body.where ?? {}) as { key?: { remoteJid?: unknown; id?: unknown; fromMe?: unknown }; messageTimestamp?: { gte?: unknown; lte?: unknown } };
   const k = where.key ?? {};
+  // As in Evolution: the range applies only when both bounds are given (ISO strings).
+  const range = where.messageTimestamp;
+  const [gte, lte] = [Date.parse(String(range?.gte)) / 1000, Date.parse(String(range?.lte)) / 1000];
+  const inRange = (ts: number) => !Number.isFinite(gte) || !Number.isFinite(lte) || (ts >= gte && ts <= lte);
   const rows = inst.messages
+    .filter((m) => inRange(m.messageTimestamp))
     .filter((m) => (typeof k.remoteJid === 'string' ? m.key.remoteJid === k.remoteJid : true))
     .filter((m) => (typeof k.id === 'string' ? m.key.id === k.id : true))
     .filter((m) => (k.fromMe === true ? m.key.fromMe : true)) // fromMe:false is ignored, as in Evolution

@@ -7,6 +7,7 @@ import { createPostgresDb, type PostgresDb } from '../../src/adapters/db/postgre
 import { loadMigrations } from '../../src/adapters/db/migrations.js';
 import { errorHandler } from '../../src/http/middleware/error.middleware.js';
 import { healthRoutes } from '../../src/http/routes/health.routes.js';
+import { HealthService } from '../../src/services/health.service.js';
 import type { Db } from '../../src/ports/db.port.js';
 import { describeDbContract } from '../support/db-suite.js';
 import {
@@ -127,7 +128,7 @@ describeWithService(down, 'Postgres driver: the database goes away mid-run', () 
     db = await createPostgresDb({ url: viaProxy.toString(), max: 3, connectTimeoutSeconds: 2 });
     const app = new Koa();
     app.use(errorHandler(testLogger));
-    const health = healthRoutes({ db });
+    const health = healthRoutes({ health: new HealthService({ db }) });
     app.use(health.routes());
     server = http.createServer(app.callback());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

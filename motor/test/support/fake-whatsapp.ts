@@ -1,10 +1,12 @@
 import { upstreamFailed } from '../../src/errors.js';
-import type { SentMessage, WhatsAppGateway } from '../../src/ports/whatsapp.port.js';
+import { classifyEvolutionFailure } from '../../src/adapters/evolution/evolution.reasons.js';
+import type { SentMessage, SentRecord, WhatsAppGateway } from '../../src/ports/whatsapp.port.js';
 
 /**
  * A WhatsApp gateway for unit tests (the port is the only edge faked). `sendText` answers from a
  * script: `next.push(...)` queues outcomes, otherwise it succeeds with a fresh id. Every other
- * method fails loudly, so a test notices a call it did not expect.
+ * method fails loudly, so a test notices a call it did not expect. `findSentMessages` answers from
+ * what was sent successfully (`delivered`, as Evolution would keep it), and counts `lookups`.
  *
  * @example
  *   const wa = fakeWhatsApp();
@@ -13,8 +15,18 @@ import type { SentMessage, WhatsAppGateway } from '../../src/ports/whatsapp.port
  */
 export function fakeWhatsApp() {
   const sent: Array<{ instanceName: string; number: string; text: string }> = [];
-  const next: Array<{ waMessageId?: string; error?: string; wait?: Promise<unknown> }> = [];
+  // `lost`: WhatsApp got the message but the answer never came back (throws like a timeout).
+  const next: Array<{
+    waMessageId?: string;
+    error?: string;
+    status?: number | null;
+    wait?: Promise<unknown>;
+    lost?: boolean;
+  }> = [];
+  const delivered: Array<SentRecord & { instanceName: string; remoteJid: string }> = [];
+  const lookups: Array<{ instanceName: string; remoteJid: string; since: number; until: number }> = [];
   let n = 0;
+  const run = Math.random().toString(36).slice(2, 8).toUpperCase(); // ids unique across fakes sharing a db
   const unexpected = (name: string) => () =>
     Promise.reject(new Error(`fakeWhatsApp: unexpected call to ${name}`));
   const gateway: WhatsAppGateway = {
@@ -29,20 +41,53 @@ export function fakeWhatsApp() {
     findWebhook: unexpected('findWebhook'),
     sendMedia: unexpected('sendMedia'),
     findMessages: unexpected('findMessages'),
+    async findSentMessages(instanceName, input) {
+      lookups.push({ instanceName, ...input });
+      return delivered
+        .filter((d) => d.instanceName === instanceName && d.remoteJid === input.remoteJid)
+        .filter((d) => d.timestamp !== null && d.timestamp >= input.since && d.timestamp <= input.until)
+        .reverse();
+    },
     fetchAllGroups: unexpected('fetchAllGroups'),
     async sendText(instanceName, input): Promise<SentMessage> {
       sent.push({ instanceName, number: input.number, text: input.text });
       const step = next.shift() ?? {};
       if (step.wait) await step.wait;
-      if (step.error) throw upstreamFailed(step.error, { status: 500 });
+      if (step.error) {
+        const status = step.status === undefined ? 500 : step.status;
+        const reason = classifyEvolutionFailure(
+          status === null ? { status, noAnswer: 'network' } : { status, message: jsonOr(step.error) },
+        );
+        throw upstreamFailed(step.error, { status, reason });
+      }
       n += 1;
-      return {
-        waMessageId: step.waMessageId ?? `3EB0FAKE${String(n).padStart(14, '0')}`,
-        remoteJid: input.number,
-        status: 'PENDING',
-        messageTimestamp: Math.floor(Date.now() / 1000),
-      };
+      const waMessageId = step.waMessageId ?? `3EB0FAKE${run}${String(n).padStart(8, '0')}`;
+      const timestamp = Math.floor(Date.now() / 1000);
+      const remoteJid = input.number.includes('@') ? input.number : `${input.number}@s.whatsapp.net`;
+      delivered.push({
+        instanceName,
+        remoteJid,
+        waMessageId,
+        text: input.text,
+        messageType: 'conversation',
+        timestamp,
+      });
+      if (step.lost)
+        throw upstreamFailed('Evolution API did not answer within 15000 ms', {
+          status: null,
+          reason: 'timeout',
+        });
+      return { waMessageId, remoteJid: input.number, status: 'PENDING', messageTimestamp: timestamp };
     },
   };
-  return Object.assign(gateway, { sent, next });
+  return Object.assign(gateway, { sent, next, delivered, lookups });
+}
+
+/** Evolution's `response.message` may be JSON (e.g. `[{"exists":false,…}]`); a script gives it as text. */
+function jsonOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

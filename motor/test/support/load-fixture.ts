@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pgliteExtensions } from '../../src/adapters/db/pglite/pglite.extensions.js';
 import postgres from 'postgres';
 import { createPgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { createPostgresDb } from '../../src/adapters/db/postgres/postgres.driver.js';
@@ -47,7 +48,7 @@ export async function createBenchDatabase(kind: DriverKind): Promise<BenchDataba
       motorEnv: { ...common, DATA_DIR: dataDir },
       open: () => createPgliteDb({ dataDir: path.join(dataDir, 'pglite') }),
       async query<T>(text: string, params?: unknown[]) {
-        const pg = new PGlite(path.join(dataDir, 'pglite'));
+        const pg = new PGlite(path.join(dataDir, 'pglite'), { extensions: pgliteExtensions });
         try {
           return (await pg.query<T>(text, params)).rows;
         } finally {
@@ -99,22 +100,32 @@ export interface BenchTenant {
  * @example
  *   const tenants = await seedTenants(db, { accounts: 5, instancesPerAccount: 1 });
  */
-export async function seedTenants(db: Db, o: { accounts: number; instancesPerAccount: number }): Promise<BenchTenant[]> {
+export async function seedTenants(
+  db: Db,
+  o: { accounts: number; instancesPerAccount: number },
+): Promise<BenchTenant[]> {
   const tenants: BenchTenant[] = [];
   const tag = randomBytes(3).toString('hex');
   for (let a = 0; a < o.accounts; a++) {
-    const r = await db.call<{ user: { id: string }; account: { id: string }; session: { id: string } }>('signup', {
-      email: `bench-${tag}-${a}-${randomUUID()}@example.com`,
-      name: `Agente ${a}`,
-      accountName: `Loja Bench ${a}`,
-      passwordHash: null,
-      sessionTtlSeconds: 86_400,
-    });
+    const r = await db.call<{ user: { id: string }; account: { id: string }; session: { id: string } }>(
+      'signup',
+      {
+        email: `bench-${tag}-${a}-${randomUUID()}@example.com`,
+        name: `Agente ${a}`,
+        accountName: `Loja Bench ${a}`,
+        passwordHash: null,
+        sessionTtlSeconds: 86_400,
+      },
+    );
     const instances: BenchInstance[] = [];
     for (let i = 0; i < o.instancesPerAccount; i++) {
       const name = `bench-${tag}-${a}-${i}`;
       const secret = randomBytes(16).toString('hex');
-      const inst = await db.call<{ id: string }>('instance_create', { accountId: r.account.id, name, webhookSecret: secret });
+      const inst = await db.call<{ id: string }>('instance_create', {
+        accountId: r.account.id,
+        name,
+        webhookSecret: secret,
+      });
       instances.push({ id: inst.id, name, secret, accountId: r.account.id });
     }
     tenants.push({

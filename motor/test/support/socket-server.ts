@@ -1,21 +1,16 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { DurableEventType } from '@atende/shared';
-import { createApp } from '../../src/app.js';
+import { createMotor } from '../../src/composition-root.js';
 import { loadConfig } from '../../src/config.js';
 import { notFound } from '../../src/errors.js';
 import type { Db } from '../../src/ports/db.port.js';
 import type { AccountEvent, RealtimePublisher } from '../../src/ports/realtime.port.js';
-import { attachRealtimeGateway } from '../../src/realtime/socket.gateway.js';
 import type { SocketConversations } from '../../src/realtime/socket.handlers.js';
-import { createSocketPublisher, type SocketControl } from '../../src/realtime/socket.publisher.js';
-import { createSocketServer } from '../../src/realtime/socket.server.js';
+import type { SocketControl } from '../../src/realtime/socket.publisher.js';
 import type { RealtimeServer } from '../../src/realtime/socket.types.js';
-import { AuthService } from '../../src/services/auth.service.js';
-import { ConversationsService } from '../../src/services/conversations.service.js';
-import { EventsService } from '../../src/services/events.service.js';
-import { UsersService } from '../../src/services/users.service.js';
+import type { AuthService } from '../../src/services/auth.service.js';
+import type { UsersService } from '../../src/services/users.service.js';
 import { SESSION_COOKIE } from '../../src/adapters/auth/session-cookie.js';
+import { fakeWhatsApp } from './fake-whatsapp.js';
 import { testLogger } from './silent-logger.js';
 
 export interface TestAgent {
@@ -78,34 +73,31 @@ export async function startRealtimeTestServer(opts: {
     WEBHOOK_TOKEN: webhookToken,
     SIGNUP_RATE_LIMIT: '100000', // tests sign up many accounts from 127.0.0.1
   });
-  const io = createSocketServer();
-  const realtime = createSocketPublisher({ io, logger });
-  // Wired as in main.ts: revoking sessions closes the user's sockets at once.
-  const auth = new AuthService({ db, logger, sessionSecret: config.sessionSecret!, sockets: realtime, signupRateLimit: config.signupRateLimit });
-  const users = new UsersService({ db, logger, publicUrl: config.publicUrl, sockets: realtime });
-  const conversations =
-    opts.conversations === 'real' ? new ConversationsService({ db, realtime }) : (opts.conversations ?? fakeConversations());
-  // No Evolution here: the realtime tests never reach it (instances are created in SQL).
-  const whatsapp = {} as Parameters<typeof createApp>[0]['whatsapp'];
-  const app = createApp({ config, logger, db, realtime, auth, users, whatsapp });
-  const server = http.createServer(app.callback());
-  io.attach(server);
-  attachRealtimeGateway({
-    io,
-    auth,
-    publicUrl: config.publicUrl,
-    events: new EventsService({ db }),
-    conversations,
-    realtime,
+  // The real Motor from the composition root; only WhatsApp is faked (the realtime tests never
+  // reach it: instances are created in SQL) and, by default, the socket's conversation commands.
+  const motor = await createMotor(config, {
     logger,
-    maxQueuedPackets: opts.maxQueuedPackets,
-    typingIntervalMs: opts.typingIntervalMs,
-    recheckSessionMs: opts.recheckSessionMs,
+    db,
+    whatsapp: fakeWhatsApp(),
+    demo: false,
+    print: () => {},
+    gateway: {
+      ...(opts.conversations === 'real' ? {} : { conversations: opts.conversations ?? fakeConversations() }),
+      maxQueuedPackets: opts.maxQueuedPackets,
+      typingIntervalMs: opts.typingIntervalMs,
+      recheckSessionMs: opts.recheckSessionMs,
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { io, services } = motor;
+  const { auth, users } = services;
+  const realtime = motor.ports.realtime as RealtimePublisher & SocketControl;
+  const { url } = await motor.start({ port: 0, host: '127.0.0.1' });
 
-  const agentOf = (r: { user: { id: string; name: string }; account: { id: string }; session: { token: string } }): TestAgent => ({
+  const agentOf = (r: {
+    user: { id: string; name: string };
+    account: { id: string };
+    session: { token: string };
+  }): TestAgent => ({
     accountId: r.account.id,
     userId: r.user.id,
     name: r.user.name,
@@ -153,13 +145,22 @@ export async function startRealtimeTestServer(opts: {
       const ev = await db.call<AccountEvent>('append_event', {
         accountId,
         type,
-        data: data ?? { campaign: { id: '00000000-0000-4000-8000-000000000000', status: 'running', total: 1, sent: 0, failed: 0 } },
+        data: data ?? {
+          campaign: {
+            id: '00000000-0000-4000-8000-000000000000',
+            status: 'running',
+            total: 1,
+            sent: 0,
+            failed: 0,
+          },
+        },
       });
       realtime.publish([ev]);
       return ev;
     },
     async close() {
-      await io.close(); // disconnects every socket and closes the HTTP server
+      motor.server.closeAllConnections();
+      await motor.stop(); // disconnects every socket and closes the HTTP server (not the db)
     },
   };
 }

@@ -1,12 +1,16 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createApp, type AppDeps } from '../../src/app.js';
+import {
+  createMotor,
+  type Motor,
+  type MotorOverrides,
+  type MotorPorts,
+  type MotorServices,
+} from '../../src/composition-root.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { PgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import type { RealtimePublisher, AccountEvent } from '../../src/ports/realtime.port.js';
-import { AuthService } from '../../src/services/auth.service.js';
-import { UsersService } from '../../src/services/users.service.js';
 import type { SupabaseAuth } from '../../src/adapters/auth/supabase-auth.adapter.js';
+import type { Logger } from '../../src/logger.js';
+import type { OutboxOptions } from '../../src/services/outbox.service.js';
 import { testLogger } from './silent-logger.js';
 import { createTestDb } from './test-db.js';
 import { fakeWhatsApp } from './fake-whatsapp.js';
@@ -31,23 +35,29 @@ export interface TestAppOptions {
   db?: PgliteDb;
   /** Supabase Auth mode (see gotrue-server.ts). */
   supabase?: SupabaseAuth;
-  /** Replace any dependency; functions receive the defaults built so far. */
-  deps?: Partial<AppDeps> | ((base: AppDeps) => Partial<AppDeps>);
-  /** Runs after the server exists and before it listens (e.g. attach Socket.IO). */
-  onServer?: (server: http.Server, deps: AppDeps) => void | Promise<void>;
+  /**
+   * Replace ports for createMotor (realtime, whatsapp, sandbox, logger, db, …); a function
+   * receives the database and config chosen so far.
+   */
+  deps?: MotorOverrides | ((base: { db: PgliteDb; config: Config }) => MotorOverrides);
+  /** Options of the outbox sender loop the test app runs (short leases for crash tests). */
+  outbox?: OutboxOptions;
 }
 
 export interface TestApp {
   baseUrl: string;
   db: PgliteDb;
-  deps: AppDeps;
-  server: http.Server;
+  config: Config;
+  motor: Motor;
+  services: MotorServices;
+  /** Everything the composition root built: config, logger, ports and services in one bag. */
+  deps: { config: Config; logger: Logger } & MotorPorts & MotorServices;
   close(): Promise<void>;
 }
 
 /**
- * The real app on an ephemeral port with a fresh migrated PGlite, a silent logger, a
- * recording realtime publisher and the strict fake WhatsApp gateway (fake-whatsapp.ts).
+ * The real Motor from the one composition root (createMotor) on an ephemeral port, with a fresh
+ * migrated PGlite, a silent logger and the strict fake WhatsApp gateway (fake-whatsapp.ts).
  * Start once per test file (beforeAll).
  *
  * @example
@@ -65,39 +75,29 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     SIGNUP_RATE_LIMIT: '100000',
     ...opts.env,
   });
-  const logger = testLogger;
-  const auth = new AuthService({
+  const extra = typeof opts.deps === 'function' ? opts.deps({ db, config }) : (opts.deps ?? {});
+  const motor = await createMotor(config, {
+    logger: testLogger,
     db,
-    logger,
-    sessionSecret: config.sessionSecret ?? TEST_SESSION_SECRET,
-    supabase: opts.supabase,
-    signupRateLimit: config.signupRateLimit,
-  });
-  const users = new UsersService({ db, logger, publicUrl: config.publicUrl, supabase: opts.supabase });
-  const base: AppDeps = {
-    config,
-    logger,
-    db,
-    realtime: recordingPublisher(),
-    auth,
-    users,
     whatsapp: fakeWhatsApp(),
-  };
-  const extra = typeof opts.deps === 'function' ? opts.deps(base) : (opts.deps ?? {});
-  const deps: AppDeps = { ...base, ...extra };
-
-  const server = http.createServer(createApp(deps).callback());
-  await opts.onServer?.(server, deps);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+    supabaseAuth: opts.supabase ?? null,
+    sessionSecret: config.sessionSecret ?? TEST_SESSION_SECRET,
+    demo: false,
+    print: () => {},
+    outbox: { pollMs: 200, retryDelayMs: 50, ...opts.outbox },
+    ...extra,
+  });
+  const { url } = await motor.start({ port: 0, host: '127.0.0.1' });
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: url,
     db,
-    deps,
-    server,
+    config,
+    motor,
+    services: motor.services,
+    deps: { config, logger: motor.logger, ...motor.ports, ...motor.services },
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      motor.server.closeAllConnections();
+      await motor.stop();
       if (!opts.db) await db.close();
     },
   };

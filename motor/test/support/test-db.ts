@@ -9,7 +9,7 @@ import { startPostgrestServer } from './postgrest-server.js';
  * with TEST_DB=postgres (the `sql-on-postgres` project of `npm run test:integration`), a new
  * database on the local PostgreSQL that `close()` drops. Same SQL, both engines, one test file.
  * TEST_DB=supabase puts the Supabase driver (real supabase-js → the PostgREST stand-in) in front
- * of the PGlite clone: `TEST_DB=supabase npx vitest run --project unit` runs every SQL test that way.
+ * of the PGlite clone: `TEST_DB=supabase npx vitest run --project medium` runs every SQL test that way.
  *
  * @example
  *   let db: PgliteDb;

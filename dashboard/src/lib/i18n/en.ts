@@ -84,7 +84,8 @@ export const en: Record<MessageKey, string> = {
   'overview.goInbox': 'Open conversations',
   'overview.unread': '{count} unread conversations',
 
-  'overview.aiOff': 'AI replies arrive in the next version: for now every conversation is answered by your team.',
+  'overview.aiOff':
+    'AI replies arrive in the next version: for now every conversation is answered by your team.',
   'inbox.title': 'Conversations',
   'inbox.tab.open': 'Open',
   'inbox.tab.pending': 'Pending',
@@ -189,7 +190,8 @@ export const en: Record<MessageKey, string> = {
 
   'sandbox.title': 'Simulator',
   'sandbox.badge': 'Simulated',
-  'sandbox.intro': 'This environment uses a simulated WhatsApp: nothing reaches real numbers. Use these buttons to try the product.',
+  'sandbox.intro':
+    'This environment uses a simulated WhatsApp: nothing reaches real numbers. Use these buttons to try the product.',
   'sandbox.scan': 'Simulate QR scan',
   'sandbox.instance': 'Number',
   'sandbox.noInstance': 'Connect a number first.',
@@ -240,4 +242,16 @@ export const en: Record<MessageKey, string> = {
   'common.retry': 'Try again',
   'common.required': 'Required',
   'common.notifications': 'Notifications',
+  // evolution: failure reasons (shared FAILURE_REASONS), shown to agents
+  'reason.instance_disconnected': 'The number is disconnected — reconnect it in Settings → WhatsApp',
+  'reason.number_not_on_whatsapp': 'This number is not on WhatsApp',
+  'reason.no_whatsapp_address': 'This conversation has no WhatsApp number to reply to',
+  'reason.evolution_unreachable': 'Cannot reach the WhatsApp server — try again in a moment',
+  'reason.timeout': 'WhatsApp took too long to answer — check before sending again',
+  'reason.evolution_rejected': 'The WhatsApp server refused the access key — tell your administrator',
+  'reason.invalid_request': 'WhatsApp refused the content of this message',
+  'reason.media_unavailable': 'The attached file could not be read',
+  'reason.whatsapp_error': 'WhatsApp reported an error for this message',
+  'reason.evolution_error': 'The WhatsApp server failed — try again',
+  'reason.unknown': 'Unknown failure — try again',
 };

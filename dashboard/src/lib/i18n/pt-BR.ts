@@ -82,7 +82,8 @@ export const ptBR = {
   'overview.goInbox': 'Abrir conversas',
   'overview.unread': '{count} conversas não lidas',
 
-  'overview.aiOff': 'As respostas automáticas com IA chegam na próxima versão: por enquanto, todas as conversas ficam com a sua equipe.',
+  'overview.aiOff':
+    'As respostas automáticas com IA chegam na próxima versão: por enquanto, todas as conversas ficam com a sua equipe.',
   'inbox.title': 'Conversas',
   'inbox.tab.open': 'Abertas',
   'inbox.tab.pending': 'Pendentes',
@@ -187,7 +188,8 @@ export const ptBR = {
 
   'sandbox.title': 'Simulador',
   'sandbox.badge': 'Simulado',
-  'sandbox.intro': 'Este ambiente usa um WhatsApp simulado: nada sai para números reais. Use os botões para testar o produto.',
+  'sandbox.intro':
+    'Este ambiente usa um WhatsApp simulado: nada sai para números reais. Use os botões para testar o produto.',
   'sandbox.scan': 'Simular leitura do QR',
   'sandbox.instance': 'Número',
   'sandbox.noInstance': 'Conecte um número primeiro.',
@@ -224,7 +226,8 @@ export const ptBR = {
   'team.actions': 'Ações',
 
   'soon.title': 'Chega na segunda rodada',
-  'soon.campaigns': 'Campanhas: envie mensagens em massa com ritmo controlado e acompanhe o progresso ao vivo.',
+  'soon.campaigns':
+    'Campanhas: envie mensagens em massa com ritmo controlado e acompanhe o progresso ao vivo.',
   'soon.products': 'Produtos: o catálogo que a IA usa para responder preços e disponibilidade.',
   'soon.ai': 'IA: descreva seu negócio e escolha o modelo que responde aos clientes.',
 
@@ -238,6 +241,18 @@ export const ptBR = {
   'common.retry': 'Tentar de novo',
   'common.required': 'Obrigatório',
   'common.notifications': 'Avisos',
+  // evolution: failure reasons (shared FAILURE_REASONS), shown to agents
+  'reason.instance_disconnected': 'O número está desconectado — reconecte em Configurações → WhatsApp',
+  'reason.number_not_on_whatsapp': 'Este número não tem WhatsApp',
+  'reason.no_whatsapp_address': 'Esta conversa não tem um número de WhatsApp para responder',
+  'reason.evolution_unreachable': 'Sem conexão com o servidor do WhatsApp — tente de novo em instantes',
+  'reason.timeout': 'O WhatsApp demorou para responder — confira antes de reenviar',
+  'reason.evolution_rejected': 'O servidor do WhatsApp recusou a chave de acesso — avise o administrador',
+  'reason.invalid_request': 'O WhatsApp recusou o conteúdo desta mensagem',
+  'reason.media_unavailable': 'Não foi possível ler o arquivo anexado',
+  'reason.whatsapp_error': 'O WhatsApp informou um erro no envio',
+  'reason.evolution_error': 'O servidor do WhatsApp falhou — tente de novo',
+  'reason.unknown': 'Falha desconhecida — tente de novo',
 } as const;
 
 export type MessageKey = keyof typeof ptBR;

@@ -1,8 +1,9 @@
 import { redirect } from '@sveltejs/kit';
 import { api } from '$lib/api';
+import type { LayoutLoad } from './$types';
 
 /** Already logged in? Go straight to the app. */
-export async function load({ url }) {
+export const load: LayoutLoad = async ({ url }) => {
   if (url.pathname.startsWith('/invite/')) return; // accepting an invite works while logged in too
   let loggedIn = false;
   try {
@@ -12,4 +13,4 @@ export async function load({ url }) {
     // not logged in (or the Motor is unreachable): show the form
   }
   if (loggedIn) redirect(307, '/');
-}
+};

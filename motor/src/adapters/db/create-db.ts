@@ -8,7 +8,7 @@ import { createSupabaseDb } from './supabase/supabase.driver.js';
 /**
  * Picks the database driver the configuration asks for: `DATABASE_URL` → Postgres (migrations
  * applied at start-up), `SUPABASE_URL` + key → Supabase through PostgREST (migrations applied
- * with `supabase db push`), otherwise the embedded PGlite in `DATA_DIR/pglite`. Rejects with a
+ * with `supabase db push`, checked at start-up), otherwise the embedded PGlite in `DATA_DIR/pglite`. Rejects with a
  * DatabaseStartError (or MigrationError) whose message names the database and the reason.
  *
  * @example
@@ -29,7 +29,11 @@ export async function createDb(config: DatabaseConfig, opts: { migrationsDir?: s
         groupCommit: config.groupCommit,
       });
     case 'supabase':
-      return createSupabaseDb({ url: config.url, serviceRoleKey: config.serviceRoleKey });
+      return createSupabaseDb({
+        url: config.url,
+        serviceRoleKey: config.serviceRoleKey,
+        migrationsDir: opts.migrationsDir,
+      });
   }
 }
 

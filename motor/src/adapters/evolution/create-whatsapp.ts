@@ -22,7 +22,8 @@ export interface WhatsAppWiring {
  *
  * @example
  *   const wa = await createWhatsApp({ config, logger });
- *   const app = createApp({ ...deps, whatsapp: wa.whatsapp, sandbox: wa.sandbox });
+ *   await wa.whatsapp.sendText('loja-1', { number: '5511999990000', text: 'Olá' });
+ *   await wa.close();
  */
 export async function createWhatsApp(opts: { config: Config; logger: Logger; fetch?: typeof fetch }): Promise<WhatsAppWiring> {
   const { evolution } = opts.config;

@@ -6,11 +6,13 @@ import type {
   EvolutionState,
   QrCode,
   SentMessage,
+  SentRecord,
   WebhookSettings,
   WhatsAppGateway,
 } from '../../ports/whatsapp.port.js';
 import { EvolutionHttp, type EvolutionFailure, type EvolutionHttpOptions } from './evolution.http.js';
 import * as s from './evolution.schemas.js';
+import { SUBSCRIBED_EVENTS } from './webhook/webhook.events.js';
 
 const enc = encodeURIComponent;
 
@@ -151,6 +153,34 @@ export class EvolutionClient implements WhatsAppGateway {
     return { total: r.messages.total, records: r.messages.records };
   }
 
+  async findSentMessages(instanceName: string, input: { remoteJid: string; since: number; until: number }): Promise<SentRecord[]> {
+    const r = await this.http.request({
+      method: 'POST',
+      path: `/chat/findMessages/${enc(instanceName)}`,
+      body: {
+        where: {
+          key: { remoteJid: input.remoteJid, fromMe: true },
+          // Evolution applies the range only when both bounds are given.
+          messageTimestamp: { gte: new Date(input.since * 1000).toISOString(), lte: new Date(input.until * 1000).toISOString() },
+        },
+        page: 1,
+        offset: 100,
+      },
+      schema: s.findMessagesSchema,
+    });
+    return r.messages.records.flatMap((rec) => {
+      const m = s.sentRecordSchema.safeParse(rec);
+      if (!m.success || m.data.key.fromMe === false) return [];
+      const ts = Number(m.data.messageTimestamp);
+      // Evolution filters by these bounds too; checked again for servers that ignore the filter.
+      if (Number.isFinite(ts) && (ts < input.since || ts > input.until)) return [];
+      const msg = m.data.message ?? {};
+      const text =
+        msg.conversation ?? msg.extendedTextMessage?.text ?? msg.imageMessage?.caption ?? msg.videoMessage?.caption ?? msg.documentMessage?.caption ?? null;
+      return [{ waMessageId: m.data.key.id, text, messageType: m.data.messageType ?? null, timestamp: Number.isFinite(ts) ? ts : null }];
+    });
+  }
+
   async fetchAllGroups(instanceName: string, opts: { getParticipants?: boolean } = {}): Promise<unknown[]> {
     return this.http.request({
       method: 'GET',
@@ -162,7 +192,7 @@ export class EvolutionClient implements WhatsAppGateway {
 }
 
 function webhookBody(w: WebhookSettings) {
-  return { enabled: true, url: w.url, byEvents: w.byEvents ?? false, base64: false, headers: w.headers, events: w.events };
+  return { enabled: true, url: w.url, byEvents: w.byEvents ?? false, base64: false, headers: w.headers, events: w.events ?? SUBSCRIBED_EVENTS };
 }
 
 function toQr(q: z.infer<typeof s.qrSchema> | null | undefined): QrCode | null {

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
+import type { FailureReason } from '@atende/shared';
 import { upstreamFailed } from '../../errors.js';
+import { classifyEvolutionFailure } from './evolution.reasons.js';
 
 /** What an `upstream_failed` error from Evolution carries in `details` (never the API key). */
 export interface EvolutionFailure {
@@ -10,6 +12,8 @@ export interface EvolutionFailure {
   status: number | null;
   /** Evolution's `response.message`, flattened to one line. */
   evolutionMessage: string | null;
+  /** The stable reason code (evolution.reasons.ts); what the Motor stores and shows, translated. */
+  reason: FailureReason;
 }
 
 export interface EvolutionHttpOptions {
@@ -53,15 +57,24 @@ export class EvolutionHttp {
   async request<S extends z.ZodType>(spec: RequestSpec<S>): Promise<z.infer<S>> {
     const { status, json } = await this.send(spec);
     const label = `${spec.method} ${spec.path}`;
-    if (status < 200 || status > 299) throw failure(spec, status, evolutionMessageOf(json), `failed with status ${status}`);
-    // instance/connect and instance/restart swallow errors into a 200 (EVOLUTION.md §3.1).
-    if (isErrorQuirk(json)) throw failure(spec, status, flattenMessage(json.message), `answered status ${status} with an error`);
+    if (status < 200 || status > 299)
+      throw failure(spec, status, rawMessageOf(json), `failed with status ${status}`);
+    // instance/connect and instance/restart swallow errors into a 200 (docs/evolution.md "Errors").
+    if (isErrorQuirk(json))
+      throw failure(spec, status, json.message, `answered status ${status} with an error`);
     const parsed = spec.schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw upstreamFailed(
         `Evolution API ${label} answered an unexpected body (${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'})`,
-        { upstream: 'evolution', method: spec.method, path: spec.path, status, evolutionMessage: null } satisfies EvolutionFailure,
+        {
+          upstream: 'evolution',
+          method: spec.method,
+          path: spec.path,
+          status,
+          evolutionMessage: null,
+          reason: classifyEvolutionFailure({ status, unexpectedBody: true }),
+        } satisfies EvolutionFailure,
       );
     }
     return parsed.data;
@@ -83,19 +96,40 @@ export class EvolutionHttp {
       return { status: res.status, json: parseJson(text) };
     } catch (err) {
       const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
-      const why = timedOut ? `did not answer within ${this.timeoutMs} ms` : `could not be reached (${networkReason(err)})`;
+      const why = timedOut
+        ? `did not answer within ${this.timeoutMs} ms`
+        : `could not be reached (${networkReason(err)})`;
       throw upstreamFailed(
         `Evolution API ${spec.method} ${spec.path} ${why}`,
-        { upstream: 'evolution', method: spec.method, path: spec.path, status: null, evolutionMessage: null } satisfies EvolutionFailure,
+        {
+          upstream: 'evolution',
+          method: spec.method,
+          path: spec.path,
+          status: null,
+          evolutionMessage: null,
+          reason: classifyEvolutionFailure({ status: null, noAnswer: timedOut ? 'timeout' : 'network' }),
+        } satisfies EvolutionFailure,
         err,
       );
     }
   }
 }
 
-function failure(spec: RequestSpec<z.ZodType>, status: number, message: string | null, what: string) {
-  const details: EvolutionFailure = { upstream: 'evolution', method: spec.method, path: spec.path, status, evolutionMessage: message };
-  return upstreamFailed(`Evolution API ${spec.method} ${spec.path} ${what}${message ? `: ${message}` : ''}`, details);
+function failure(spec: RequestSpec<z.ZodType>, status: number, raw: unknown, what: string) {
+  const message = flattenMessage(raw);
+  const reason = classifyEvolutionFailure({ status, message: raw });
+  const details: EvolutionFailure = {
+    upstream: 'evolution',
+    method: spec.method,
+    path: spec.path,
+    status,
+    evolutionMessage: message,
+    reason,
+  };
+  return upstreamFailed(
+    `Evolution API ${spec.method} ${spec.path} ${what}${message ? `: ${message}` : ''}`,
+    details,
+  );
 }
 
 function parseJson(text: string): unknown {
@@ -113,11 +147,17 @@ function isErrorQuirk(json: unknown): json is { error: true; message: unknown } 
 
 /** Evolution's `response.message` (or a bare string body), flattened; null when there is none. */
 export function evolutionMessageOf(json: unknown): string | null {
+  return flattenMessage(rawMessageOf(json));
+}
+
+/** Evolution's `response.message` as sent (or the bare body / `message` / `error`, e.g. 2.4's licence gate). */
+function rawMessageOf(json: unknown): unknown {
   if (typeof json === 'string') return json || null;
   if (typeof json !== 'object' || json === null) return null;
-  const o = json as { response?: { message?: unknown }; message?: unknown; error?: unknown };
-  if (o.response && typeof o.response === 'object' && 'message' in o.response) return flattenMessage(o.response.message);
-  if ('message' in o) return flattenMessage(o.message);
+  const o = json as { response?: { message?: unknown }; message?: unknown; error?: unknown; code?: unknown };
+  if (o.response && typeof o.response === 'object' && 'message' in o.response) return o.response.message;
+  if (typeof o.code === 'string' && 'message' in o) return `${o.code}: ${flattenMessage(o.message) ?? ''}`;
+  if ('message' in o) return o.message;
   if (typeof o.error === 'string') return o.error;
   return null;
 }

@@ -59,4 +59,21 @@ export const findMessagesSchema = z.looseObject({
   messages: z.looseObject({ total: z.number(), records: z.array(z.unknown()) }),
 });
 
+const caption = z.looseObject({ caption: z.string().nullish() }).nullish();
+/** One findMessages record, the fields the outbox lookup compares. */
+export const sentRecordSchema = z.looseObject({
+  key: z.looseObject({ id: z.string(), fromMe: z.boolean().nullish(), remoteJid: z.string().nullish() }),
+  messageType: z.string().nullish(),
+  messageTimestamp: z.union([z.number(), z.string()]).nullish(),
+  message: z
+    .looseObject({
+      conversation: z.string().nullish(),
+      extendedTextMessage: z.looseObject({ text: z.string().nullish() }).nullish(),
+      imageMessage: caption,
+      videoMessage: caption,
+      documentMessage: caption,
+    })
+    .nullish(),
+});
+
 export const groupsSchema = z.array(z.unknown());

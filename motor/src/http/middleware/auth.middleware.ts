@@ -1,14 +1,13 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { Role } from '@atende/shared';
+import { credentialsOf } from '../../edge/credentials.js';
 import { forbidden, unauthenticated } from '../../errors.js';
 import type { AuthService } from '../../services/auth.service.js';
 import type { AuthContext } from '../../services/auth.types.js';
 
-/** The bearer token of an `Authorization: Bearer …` header, if any. */
-export function bearerOf(header: string | undefined): string | undefined {
-  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  return m?.[1]?.trim() || undefined;
-}
+/** The request's credentials (cookie header, bearer token), by the rule the handshake uses too. */
+export const requestCredentials = (ctx: ParameterizedContext) =>
+  credentialsOf({ cookie: ctx.get('cookie'), authorization: ctx.get('authorization') });
 
 /**
  * Requires a valid session (cookie) or bearer token and puts the caller on `ctx.state.auth`;
@@ -19,10 +18,7 @@ export function bearerOf(header: string | undefined): string | undefined {
  */
 export function requireAuth(auth: Pick<AuthService, 'authenticate'>): Middleware {
   return async function requireAuthMiddleware(ctx, next) {
-    ctx.state.auth = await auth.authenticate({
-      cookieHeader: ctx.get('cookie') || undefined,
-      bearerToken: bearerOf(ctx.get('authorization')),
-    });
+    ctx.state.auth = await auth.authenticate(requestCredentials(ctx));
     return next();
   };
 }

@@ -3,15 +3,22 @@ import { AppError } from '../../errors.js';
 
 export const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024;
 
+/** A route that takes a non-JSON body: its path, and the media types it accepts (e.g. `text/csv`). */
+export interface RawBodyRoute {
+  path: string;
+  types: string[];
+}
+
 /**
  * Reads a JSON body into `ctx.request.body` for requests that carry one. Past `limit` bytes it
  * answers 413, but only after draining the rest of the upload, so the client actually receives
  * the answer instead of a reset connection. A body that is not JSON → 415; malformed JSON → 400.
+ * On a `raw` route, a body of one of its types is kept as bytes in `ctx.request.rawBody` instead.
  *
  * @example
- *   router.post('/api/webhook', jsonBody({ limit: 5 * 1024 * 1024 }), handler);
+ *   app.use(jsonBody({ raw: [{ path: '/api/products/import', types: ['text/csv'] }] }));
  */
-export function jsonBody(opts: { limit?: number } = {}): Middleware {
+export function jsonBody(opts: { limit?: number; raw?: RawBodyRoute[] } = {}): Middleware {
   const limit = opts.limit ?? DEFAULT_BODY_LIMIT;
   return async function jsonBodyMiddleware(ctx, next) {
     const method = ctx.method;
@@ -30,7 +37,14 @@ export function jsonBody(opts: { limit?: number } = {}): Middleware {
       ctx.request.body = undefined;
       return next();
     }
+    const raw = opts.raw?.find((r) => r.path === ctx.path);
+    if (raw && ctx.is(raw.types)) {
+      ctx.request.rawBody = Buffer.concat(chunks);
+      return next();
+    }
     if (!ctx.is('json') && !ctx.is('+json')) {
+      if (raw)
+        throw new AppError('unsupported_media_type', `send ${raw.types[0]} (Content-Type: ${raw.types[0]})`);
       throw new AppError('unsupported_media_type', 'send JSON (Content-Type: application/json)');
     }
     try {
@@ -45,5 +59,7 @@ export function jsonBody(opts: { limit?: number } = {}): Middleware {
 declare module 'koa' {
   interface Request {
     body?: unknown;
+    /** The bytes of a body taken by a `raw` route of jsonBody. */
+    rawBody?: Buffer;
   }
 }

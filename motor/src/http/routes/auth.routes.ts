@@ -9,7 +9,7 @@ import {
 import type { AuthService } from '../../services/auth.service.js';
 import type { AuthResult } from '../../services/auth.types.js';
 import { AppError } from '../../errors.js';
-import { authOf, bearerOf, requireAuth } from '../middleware/auth.middleware.js';
+import { authOf, requestCredentials, requireAuth } from '../middleware/auth.middleware.js';
 import { input, validate } from '../middleware/validate.middleware.js';
 import { clearSessionCookie, setSessionCookie, type CookieSite } from '../session-cookie.js';
 
@@ -41,10 +41,7 @@ export function authRoutes(deps: { auth: AuthService; config: CookieSite }) {
   // Logout always clears the cookie, even when the session was already gone.
   router.post('/auth/logout', async (ctx) => {
     const caller = await auth
-      .authenticate({
-        cookieHeader: ctx.get('cookie') || undefined,
-        bearerToken: bearerOf(ctx.get('authorization')),
-      })
+      .authenticate(requestCredentials(ctx))
       .catch((err: unknown) => {
         if (err instanceof AppError && err.code === 'unauthenticated') return undefined;
         throw err;

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { bearerOf } from '../../edge/credentials.js';
 import type { WebhookIntakeService } from '../../services/webhook-intake.service.js';
 
 /**
@@ -17,7 +18,7 @@ export function webhookRoutes(deps: { intake: WebhookIntakeService }) {
     const query = ctx.query.token;
     ctx.body = await deps.intake.handle(ctx.request.body, {
       motorToken: ctx.get('x-motor-token') || undefined,
-      bearer: /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'))?.[1],
+      bearer: bearerOf(ctx.get('authorization')),
       queryToken: typeof query === 'string' ? query : undefined,
     });
   };

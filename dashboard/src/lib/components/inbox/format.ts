@@ -8,7 +8,10 @@ export function conversationName(c: Conversation): string {
 }
 
 /** Who wrote a message, or null when no label is needed (the contact in a 1:1 chat). */
-export function senderLabel(m: Message, opts: { group: boolean; teamName: (id: string) => string | null }): string | null {
+export function senderLabel(
+  m: Message,
+  opts: { group: boolean; teamName: (id: string) => string | null },
+): string | null {
   if (m.direction === 'in') {
     if (!opts.group) return null;
     return m.authorName?.trim() || formatPhone(m.participant?.replace(/@.*/, '')) || null;
@@ -45,12 +48,17 @@ export function messageSnippet(m: Message): string {
   return text ? `${kind}: ${text}` : kind;
 }
 
-/** A failure reason for people: a known error code is translated, anything else shown as is. */
+/**
+ * A failure reason for people: a reason code (shared FAILURE_REASONS) or an error code is
+ * translated; anything else (older rows holding Evolution's English) shows the generic text.
+ */
 export function failureReason(error: string | null | undefined): string {
-  if (!error) return t('error.generic');
-  const key = `error.${error}` as MessageKey;
-  const translated = t(key);
-  return translated === key ? error : translated;
+  if (!error) return t('reason.unknown');
+  for (const key of [`reason.${error}`, `error.${error}`] as MessageKey[]) {
+    const translated = t(key);
+    if (translated !== key) return translated;
+  }
+  return t('reason.unknown');
 }
 
 /** Splits text into plain and link parts (http/https only) for safe rendering. */

@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { pgliteExtensions as extensions } from './pglite.extensions.js';
 
 /** @typedef {import('./pglite.protocol.js').WorkerRequest} WorkerRequest */
 /** @typedef {import('./pglite.protocol.js').WorkerResponse} WorkerResponse */
@@ -32,9 +33,9 @@ const errorOf = (err) => {
 async function boot() {
   if (init.loadDumpPath) {
     const bytes = await readFile(init.loadDumpPath);
-    db = new PGlite({ loadDataDir: new Blob([bytes]) });
+    db = new PGlite({ loadDataDir: new Blob([bytes]), extensions });
   } else {
-    db = new PGlite(init.dataDir ?? 'memory://');
+    db = new PGlite(init.dataDir ?? 'memory://', { extensions });
   }
   await db.waitReady;
 }

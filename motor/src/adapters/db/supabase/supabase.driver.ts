@@ -3,6 +3,7 @@ import { AppError, unavailable } from '../../../errors.js';
 import type { Db } from '../../../ports/db.port.js';
 import { DatabaseStartError } from '../database-start.error.js';
 import { mapDbError } from '../db-errors.js';
+import { loadMigrations, MigrationError, verifyHistory, type MigrationHistory } from '../migrations.js';
 import { toParamName } from '../sql-call.js';
 
 export interface SupabaseDbOptions {
@@ -14,6 +15,8 @@ export interface SupabaseDbOptions {
   fetch?: typeof fetch;
   /** Per-call timeout; a call that takes longer is `unavailable`. */
   timeoutMs?: number;
+  /** The local migrations the project must have applied (default: supabase/migrations). */
+  migrationsDir?: string;
 }
 
 export interface SupabaseDb extends Db {
@@ -40,12 +43,14 @@ class NoRealtime {
 /**
  * The Supabase driver: every `call` is `supabase.rpc(fn, { p_…: … })` on schema `app`, through
  * PostgREST. The schema must be exposed to the API (supabase/config.toml `[api] schemas`) and
- * the migrations applied with `supabase db push`; start-up checks both with one `ping`.
+ * the migrations applied with `supabase db push`; start-up checks both with one `ping`, then
+ * compares `app.migration_history()` with the local files (a missing or changed one stops it).
  *
  * @example
  *   const db = await createSupabaseDb({ url: env.SUPABASE_URL, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY });
  */
 export async function createSupabaseDb(opts: SupabaseDbOptions): Promise<SupabaseDb> {
+  const migrations = await loadMigrations(opts.migrationsDir);
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const baseFetch = opts.fetch ?? fetch;
   const timedFetch: typeof fetch = (input, init) => {
@@ -82,7 +87,9 @@ export async function createSupabaseDb(opts: SupabaseDbOptions): Promise<Supabas
 
   try {
     await db.ping();
+    verifyHistory(await db.call<MigrationHistory>('migration_history'), migrations);
   } catch (err) {
+    if (err instanceof MigrationError) throw err;
     throw new DatabaseStartError(`cannot use Supabase at ${opts.url}: ${startHint(err)}`, { cause: err });
   }
   return db;
@@ -126,7 +133,7 @@ function startHint(err: unknown): string {
     case 'PGRST106':
       return 'the API does not expose schema "app" (add it to [api] schemas in supabase/config.toml or the dashboard)';
     case 'PGRST202':
-      return 'function app.ping is missing (apply the migrations: supabase db push)';
+      return `${/app\.\w+/.exec(cause.message)?.[0] ?? 'a function'} is missing (apply the migrations: supabase db push)`;
     default:
       return cause?.message ?? (err as Error).message;
   }

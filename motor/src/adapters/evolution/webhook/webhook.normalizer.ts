@@ -1,4 +1,4 @@
-import type { DisconnectReason, InstanceStatus, MessageStatus } from '@atende/shared';
+import type { MessageStatus } from '@atende/shared';
 import type { z } from 'zod';
 import {
   identityOf,
@@ -9,7 +9,8 @@ import {
   usefulPushName,
   type Identity,
 } from './jid.normalizer.js';
-import { editedText, messageContent, type MessageContent } from './message-content.normalizer.js';
+import type { ConnectionChange, InboundMessage } from '../../../ports/whatsapp-inbound.port.js';
+import { editedText, messageContent } from './message-content.normalizer.js';
 import { receiptStatus } from './status.normalizer.js';
 import type {
   connectionDataSchema,
@@ -27,22 +28,9 @@ import type {
 /** 9999-12-31: anything later is garbage, not a time Postgres should be asked to store. */
 const MAX_EPOCH_SECONDS = 253_402_300_799;
 
-/** A message as app.ingest_message takes it. */
-export interface NormalizedMessage extends MessageContent {
-  waMessageId: string;
-  origin: 'upsert' | 'send';
-  fromMe: boolean;
-  chat:
-    { kind: 'direct'; jid: string | null; lid: string | null } | { kind: 'group'; jid: string; lid: null };
-  /** Group sender. */
-  participant: Identity | null;
-  /** The sender's WhatsApp name (incoming 1:1: the contact's). */
-  pushName: string | null;
-  /** Shown on the message: the sender's push name (not for the business's own messages). */
-  authorName: string | null;
-  /** Epoch seconds. */
-  sentAt: number | null;
-}
+/** A message as app.ingest_message takes it (the inbound port's InboundMessage). */
+export type NormalizedMessage = InboundMessage;
+export type { ConnectionChange };
 
 /**
  * Epoch number from any int64 encoding Evolution uses.
@@ -126,15 +114,6 @@ export function normalizeEdit(data: z.infer<typeof editDataSchema>, receivedAt =
   const editedAt =
     ms && Number.isFinite(ms) && ms > 0 && ms < MAX_EPOCH_SECONDS * 1000 ? new Date(ms) : receivedAt;
   return { waMessageId: data.key.id, text, editedAt: editedAt.toISOString() };
-}
-
-/** What a connection state means for the instance, as app.ingest_connection takes it. */
-export interface ConnectionChange {
-  status: InstanceStatus;
-  reason: DisconnectReason | null;
-  phoneNumber: string | null;
-  profileName: string | null;
-  profilePictureUrl: string | null;
 }
 
 /**

@@ -151,7 +151,20 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
     expect((await client.patch(`/api/conversations/${davi.id}`, { aiEnabled: 'no' })).status).toBe(400);
   });
 
-  it('sends a reply: pending → sent with the WhatsApp id, pushed as created then updated', async () => {
+  /** A message of the thread once the outbox recorded Evolution's answer. */
+  const settled = async (conversationId: string, messageId: string, status = 'sent') => {
+    let found: any;
+    await expect
+      .poll(async () => {
+        const msgs = await client.get(`/api/conversations/${conversationId}/messages`);
+        found = msgs.body.find((m: any) => m.id === messageId);
+        return found?.status;
+      })
+      .toBe(status);
+    return found;
+  };
+
+  it('sends a reply: answers pending at once, the outbox sends it, pushed as created then updated', async () => {
     const elisa = await byPhone('5511900000005');
     const n = rt.published.length;
     const r = await client.post(`/api/conversations/${elisa.id}/messages`, { text: 'Por nada!' });
@@ -163,24 +176,31 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
         sender: 'agent',
         authorId: owner.user.id,
         authorName: 'Ana Agente',
-        status: 'sent',
+        status: 'pending',
         text: 'Por nada!',
-        waMessageId: expect.any(String),
+        waMessageId: null,
       },
     });
+    const sent = await settled(elisa.id, r.body.message.id);
+    expect(sent.waMessageId).toEqual(expect.any(String));
     expect(wa.sent.at(-1)).toEqual({
       instanceName: inst.name,
       number: '5511900000005@s.whatsapp.net',
       text: 'Por nada!',
     });
-    expect(rt.published.slice(n).map((e) => [e.type, (e.data as any).message.status])).toEqual([
+    expect(
+      rt.published
+        .slice(n)
+        .filter((e) => e.type.startsWith('message.'))
+        .map((e) => [e.type, (e.data as any).message.status]),
+    ).toEqual([
       ['message.created', 'pending'],
       ['message.updated', 'sent'],
     ]);
     expect((await client.get(`/api/conversations/${elisa.id}`)).body.lastMessagePreview).toBe('Por nada!');
     // Delivery receipts then move it forward.
     const receipt = fixture('messages-update-delivery.json', inst.name);
-    receipt.data.keyId = r.body.message.waMessageId;
+    receipt.data.keyId = sent.waMessageId;
     await postWebhook(app.baseUrl, receipt, { 'x-motor-token': inst.secret });
     const msgs = await client.get(`/api/conversations/${elisa.id}/messages`);
     expect(msgs.body.at(-1)).toMatchObject({ id: r.body.message.id, status: 'delivered' });
@@ -190,21 +210,29 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
     const davi = await byPhone('5511900000004');
     const clientId = randomUUID();
     wa.next.push({ error: 'Connection Closed' });
-    const failed = await client.post(`/api/conversations/${davi.id}/messages`, { text: 'Oi Davi', clientId });
-    expect(failed.status).toBe(200);
-    expect(failed.body.message).toMatchObject({
+    const first = await client.post(`/api/conversations/${davi.id}/messages`, { text: 'Oi Davi', clientId });
+    expect(first.status).toBe(200);
+    expect(first.body.message).toMatchObject({ status: 'pending', clientId });
+    const failed = await settled(davi.id, first.body.message.id, 'failed');
+    expect(failed).toMatchObject({ error: 'instance_disconnected', clientId, waMessageId: null }); // a stable reason code
+    const outbox = await app.db.call<any>('outbox_of_message', {
+      accountId: owner.account.id,
+      messageId: failed.id,
+    });
+    expect(outbox).toMatchObject({
       status: 'failed',
+      reasonCode: 'instance_disconnected',
       error: 'Connection Closed',
-      clientId,
-      waMessageId: null,
     });
     const sentBefore = wa.sent.length;
     const retry = await client.post(`/api/conversations/${davi.id}/messages`, { text: 'Oi Davi', clientId });
-    expect(retry.body.message).toMatchObject({ id: failed.body.message.id, status: 'sent', error: null });
+    expect(retry.body.message).toMatchObject({ id: failed.id, status: 'pending', error: null });
+    await settled(davi.id, failed.id);
     expect(wa.sent.length).toBe(sentBefore + 1);
     // Once sent, the same clientId returns the same message without sending again.
     const again = await client.post(`/api/conversations/${davi.id}/messages`, { text: 'Oi Davi', clientId });
-    expect(again.body.message).toMatchObject({ id: failed.body.message.id, status: 'sent' });
+    expect(again.body.message).toMatchObject({ id: failed.id, status: 'sent' });
+    await new Promise((r) => setTimeout(r, 300)); // a poll of the sender
     expect(wa.sent.length).toBe(sentBefore + 1);
     const msgs = await client.get(`/api/conversations/${davi.id}/messages`);
     expect(msgs.body.filter((m: any) => m.text === 'Oi Davi')).toHaveLength(1);
@@ -215,18 +243,18 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
     let release!: () => void;
     const waMessageId = '3EB0RACE0000000000000001';
     wa.next.push({ waMessageId, wait: new Promise<void>((r) => (release = r)) });
-    const sending = client.post(`/api/conversations/${bruno.id}/messages`, { text: 'Chegou!' });
+    const sending = await client.post(`/api/conversations/${bruno.id}/messages`, { text: 'Chegou!' });
     await expect.poll(() => wa.sent.some((s) => s.text === 'Chegou!')).toBe(true);
     const echo = fixture('send-message.json', inst.name);
     echo.data.key = { remoteJid: '5511900000002@s.whatsapp.net', fromMe: true, id: waMessageId };
     echo.data.message = { conversation: 'Chegou!' };
     expect((await postWebhook(app.baseUrl, echo, { 'x-motor-token': inst.secret })).status).toBe(200);
     release();
-    const r = await sending;
-    expect(r.body.message).toMatchObject({ waMessageId, status: 'sent' });
+    const sent = await settled(bruno.id, sending.body.message.id);
+    expect(sent).toMatchObject({ waMessageId, status: 'sent' });
     const msgs = await client.get(`/api/conversations/${bruno.id}/messages`);
     expect(msgs.body.filter((m: any) => m.waMessageId === waMessageId)).toEqual([
-      expect.objectContaining({ id: r.body.message.id, authorId: owner.user.id }),
+      expect.objectContaining({ id: sending.body.message.id, authorId: owner.user.id }),
     ]);
   });
 

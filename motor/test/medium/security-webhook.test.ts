@@ -1,7 +1,13 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { createInstance, fixture, postWebhook, recorder, type TestInstance } from '../support/ingest-harness.js';
+import {
+  createInstance,
+  fixture,
+  postWebhook,
+  recorder,
+  type TestInstance,
+} from '../support/ingest-harness.js';
 
 // Issue 18.6 and 18.7 (webhook side): crafted webhooks never answer 500 (Evolution would retry them
 // for 20 minutes), and a webhook JWT must expire.
@@ -17,7 +23,10 @@ describe('webhook hardening', () => {
   afterAll(() => app?.close());
 
   const sign = (secret: string, claims: { exp?: number; iat?: number } = {}) => {
-    const jwt = new SignJWT({ app: 'evolution', action: 'webhook' }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' });
+    const jwt = new SignJWT({ app: 'evolution', action: 'webhook' }).setProtectedHeader({
+      alg: 'HS256',
+      typ: 'JWT',
+    });
     jwt.setIssuedAt(claims.iat);
     if (claims.exp !== undefined) jwt.setExpirationTime(claims.exp);
     return jwt.sign(new TextEncoder().encode(secret));
@@ -26,7 +35,9 @@ describe('webhook hardening', () => {
   const presence = () => fixture('presence-update.json', inst.name);
 
   it('refuses a JWT without exp (it would be valid forever)', async () => {
-    const r = await postWebhook(app.baseUrl, presence(), { authorization: `Bearer ${await sign(inst.secret)}` });
+    const r = await postWebhook(app.baseUrl, presence(), {
+      authorization: `Bearer ${await sign(inst.secret)}`,
+    });
     expect(r).toMatchObject({ status: 401, body: { error: { code: 'unauthenticated' } } });
   });
 

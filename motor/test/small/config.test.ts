@@ -16,7 +16,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ EVOLUTION_API_URL: 'http://evo:8080' })).toThrow(/EVOLUTION_API_KEY/);
     expect(() => loadConfig({ SESSION_SECRET: 'short' })).toThrow(/SESSION_SECRET/);
-    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/SESSION_SECRET: required when REDIS_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(
+      /SESSION_SECRET: required when REDIS_URL/,
+    );
   });
 
   it('uses Postgres when DATABASE_URL is set', () => {

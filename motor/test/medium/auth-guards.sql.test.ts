@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadSessionSecret } from '../../src/adapters/auth/session-secret.js';
-import { isAllowedOrigin } from '../../src/http/middleware/origin.middleware.js';
+import { isAllowedOrigin } from '../../src/edge/origin.js';
 import { createLogger } from '../../src/logger.js';
 import { seedDemo } from '../../src/services/auth-demo.service.js';
 import { api, sessionCookieOf, signup } from '../support/http-client.js';

@@ -12,6 +12,7 @@ import {
 } from '../../src/adapters/db/supabase/supabase.driver.js';
 import { errorHandler } from '../../src/http/middleware/error.middleware.js';
 import { healthRoutes } from '../../src/http/routes/health.routes.js';
+import { HealthService } from '../../src/services/health.service.js';
 import { createAccount } from '../support/factories.js';
 import { startPostgrestServer, type PostgrestServer } from '../support/postgrest-server.js';
 import { testLogger } from '../support/silent-logger.js';
@@ -62,7 +63,7 @@ describe('Supabase driver (real supabase-js against the PostgREST fake)', () => 
   it('is unavailable (503) while PostgREST cannot reach Postgres, and recovers; /readyz follows', async () => {
     const app = new Koa();
     app.use(errorHandler(testLogger));
-    app.use(healthRoutes({ db: sut }).routes());
+    app.use(healthRoutes({ health: new HealthService({ db: sut }) }).routes());
     const server = http.createServer(app.callback());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const readyz = async () =>

@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
 import { api, signup, type SignedUp } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -15,7 +14,7 @@ const UUID = '00000000-0000-4000-8000-000000000000';
 
 /** Every (method, path) a router in the app serves; `:params` filled with a UUID. */
 function stateChangingRoutes(app: TestApp): { method: string; path: string }[] {
-  const koa = createApp(app.deps);
+  const koa = app.motor.app;
   const routes = new Map<string, { method: string; path: string }>();
   for (const mw of koa.middleware as Array<{ router?: Router }>) {
     for (const layer of mw.router?.stack ?? []) {
@@ -67,17 +66,25 @@ describe('CSRF: every state-changing route refuses a foreign Origin, whatever th
       for (const [kind, p] of Object.entries(cases(path))) {
         const body = { email: 'csrf@example.com', name: 'x', role: 'admin', password: 'csrf password 1' };
         const r = await evil.request(method, p, method === 'DELETE' ? undefined : body);
-        if (r.status !== 403 || r.body?.error?.code !== 'forbidden') failures.push(`${kind} ${method} ${p} → ${r.status}`);
+        if (r.status !== 403 || r.body?.error?.code !== 'forbidden')
+          failures.push(`${kind} ${method} ${p} → ${r.status}`);
       }
     }
     expect(failures).toEqual([]);
-    expect(await app.db.call('auth_counts', {})).toMatchObject({ users: before.users, accounts: before.accounts });
+    expect(await app.db.call('auth_counts', {})).toMatchObject({
+      users: before.users,
+      accounts: before.accounts,
+    });
     const instances = await api(app.baseUrl, victim.cookie).get('/api/instances');
     expect(instances.body).toEqual([]);
   });
 
   it('a text/plain or form POST (what an HTML form sends) is refused the same way', async () => {
-    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
       const r = await fetch(`${app.baseUrl}/API/instance/connect`, {
         method: 'POST',
         headers: { origin: 'http://127.0.0.1:1', cookie: victim.cookie, 'content-type': type },

@@ -1,7 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApp } from '../../src/app.js';
 import type { WhatsAppSandbox } from '../../src/ports/whatsapp.port.js';
 import { addMember, api, signup, type SignedUp } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -27,6 +25,8 @@ interface Seeded {
   messageId: string;
   phone: string;
   text: string;
+  productId: string;
+  productSku: string;
 }
 
 type Ids = { a: Seeded; b: Seeded };
@@ -38,6 +38,7 @@ interface Row {
   /** The concrete path B calls, with A's ids. */
   path: (ids: Ids) => string;
   body?: (ids: Ids) => unknown;
+  headers?: Record<string, string>;
   /** 404; 'own' = 2xx without any of A's data; or a list of acceptable 4xx statuses. */
   expect: Expect;
 }
@@ -67,6 +68,14 @@ const MATRIX: Row[] = [
   { method: 'POST', route: '/api/instance/connect', path: () => '/api/instance/connect', body: ({ a }) => ({ instanceName: a.instanceName }), expect: [404, 409] },
   { method: 'GET', route: '/api/sandbox', path: () => '/api/sandbox', expect: 'own' },
   { method: 'POST', route: '/api/sandbox/scan', path: () => '/api/sandbox/scan', body: ({ a }) => ({ instanceName: a.instanceName }), expect: 404 },
+  { method: 'GET', route: '/api/products', path: () => '/api/products', expect: 'own' },
+  { method: 'GET', route: '/api/products', path: () => '/api/products?q=secreto', expect: 'own' },
+  // A sku is unique per account: B may use A's (a product of B's own).
+  { method: 'POST', route: '/api/products', path: () => '/api/products', body: ({ a }) => ({ name: 'B', sku: a.productSku }), expect: 'own' },
+  { method: 'POST', route: '/api/products/import', path: () => '/api/products/import', headers: { 'content-type': 'text/csv' }, body: ({ a }) => `sku,price\n${a.productSku},1\n`, expect: 'own' },
+  { method: 'GET', route: '/api/products/:id', path: ({ a }) => `/api/products/${a.productId}`, expect: 404 },
+  { method: 'PATCH', route: '/api/products/:id', path: ({ a }) => `/api/products/${a.productId}`, body: () => ({ priceCents: 1 }), expect: 404 },
+  { method: 'DELETE', route: '/api/products/:id', path: ({ a }) => `/api/products/${a.productId}`, expect: 404 },
   { method: 'POST', route: '/api/sandbox/messages', path: () => '/api/sandbox/messages', body: ({ a }) => ({ instanceName: a.instanceName, phone: '5511988887777', name: 'B', text: 'hi' }), expect: 404 },
 ];
 
@@ -130,6 +139,12 @@ describe('tenancy matrix', () => {
     expect(list.body).toHaveLength(1);
     const conversationId = list.body[0].id;
     const msgs = await api(app.baseUrl, owner.cookie).get(`/api/conversations/${conversationId}/messages`);
+    const productSku = `SKU-${randomUUID()}`;
+    const product = await api(app.baseUrl, owner.cookie).post('/api/products', {
+      name: `Produto secreto ${accountName}`,
+      sku: productSku,
+      priceCents: 100,
+    });
     return {
       owner,
       agentId: agent.user.id,
@@ -139,6 +154,8 @@ describe('tenancy matrix', () => {
       messageId: msgs.body[0].id,
       phone,
       text,
+      productId: product.body.id,
+      productSku,
     };
   }
 
@@ -154,11 +171,12 @@ describe('tenancy matrix', () => {
     ids.a.messageId,
     ids.a.phone,
     ids.a.text,
+    ids.a.productId,
     'Loja A',
   ];
 
   it('covers every route the app registers', () => {
-    const koa = createApp(app.deps) as Koa;
+    const koa = app.motor.app;
     const registered = new Set<string>();
     for (const mw of koa.middleware as Array<{
       router?: { stack: Array<{ path: string; methods: string[] }> };
@@ -181,7 +199,7 @@ describe('tenancy matrix', () => {
     "B → %s with A's ids never sees A",
     async (_name, row) => {
       const b = api(app.baseUrl, ids.b.owner.cookie);
-      const r = await b.request(row.method, row.path(ids), row.body?.(ids));
+      const r = await b.request(row.method, row.path(ids), row.body?.(ids), row.headers);
       const text = JSON.stringify(r.body ?? '');
       for (const marker of aMarkers())
         expect(text, `${row.method} ${row.path(ids)} leaked ${marker}`).not.toContain(marker);
@@ -219,6 +237,10 @@ describe('tenancy matrix', () => {
     const team = await a.get('/api/users');
     expect(team.body.find((u: { id: string }) => u.id === ids.a.agentId)).toMatchObject({ role: 'agent' });
     expect((await a.get(`/api/instance/status?instanceName=${ids.a.instanceName}`)).status).toBe(200);
+    expect((await a.get(`/api/products/${ids.a.productId}`)).body).toMatchObject({
+      priceCents: 100,
+      name: 'Produto secreto Loja A',
+    });
     expect(sandboxCalls).not.toContain(ids.a.instanceName);
     // And the event log of A carries nothing B did.
     const events = await a.get('/api/events?after=0');

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { PGlite } from '@electric-sql/pglite';
+import { pgliteExtensions } from '../../src/adapters/db/pglite/pglite.extensions.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConversationsService } from '../../src/services/conversations.service.js';
 
@@ -26,7 +27,10 @@ describe(`${ConversationsService.name} at scale (10k conversations, 100k message
   };
 
   beforeAll(async () => {
-    pg = new PGlite({ loadDataDir: new Blob([await readFile(inject('pgliteDump'))]) });
+    pg = new PGlite({
+      loadDataDir: new Blob([await readFile(inject('pgliteDump'))]),
+      extensions: pgliteExtensions,
+    });
     await pg.waitReady;
     const acc = await pg.query<{ r: any }>(
       `select app.signup(p_email := 'scale@example.com', p_name := 'S', p_account_name := 'Scale') as r`,

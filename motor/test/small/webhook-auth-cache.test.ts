@@ -24,7 +24,9 @@ describe(InstanceAuthCache.name, () => {
     const db = countingDb(row);
     const cache = new InstanceAuthCache({ ttlMs: 10_000 });
     for (let i = 0; i < 5; i++) {
-      await expect(authenticateWebhook({ db, cache }, { instanceName: 'x', motorToken: 'secret-1' })).resolves.toMatchObject({
+      await expect(
+        authenticateWebhook({ db, cache }, { instanceName: 'x', motorToken: 'secret-1' }),
+      ).resolves.toMatchObject({
         instanceId: 'i1',
         accountId: 'a1',
       });
@@ -35,13 +37,19 @@ describe(InstanceAuthCache.name, () => {
   it('never caches a failure, and re-reads the database when a cached secret no longer matches', async () => {
     const db = countingDb(row);
     const cache = new InstanceAuthCache({ ttlMs: 10_000 });
-    await expect(authenticateWebhook({ db, cache }, { instanceName: 'x', motorToken: 'wrong' })).rejects.toMatchObject({
+    await expect(
+      authenticateWebhook({ db, cache }, { instanceName: 'x', motorToken: 'wrong' }),
+    ).rejects.toMatchObject({
       code: 'unauthenticated',
     });
     await authenticateWebhook({ db, cache }, { instanceName: 'x', motorToken: 'secret-1' });
     db.row = { ...row, webhookSecret: 'secret-2' }; // re-registered
-    await expect(authenticateWebhook({ db, cache }, { instanceName: 'x', motorToken: 'secret-2' })).resolves.toBeTruthy();
-    await expect(authenticateWebhook({ db, cache }, { instanceName: 'x', motorToken: 'secret-1' })).rejects.toMatchObject({
+    await expect(
+      authenticateWebhook({ db, cache }, { instanceName: 'x', motorToken: 'secret-2' }),
+    ).resolves.toBeTruthy();
+    await expect(
+      authenticateWebhook({ db, cache }, { instanceName: 'x', motorToken: 'secret-1' }),
+    ).rejects.toMatchObject({
       code: 'unauthenticated',
     });
   });

@@ -1,0 +1,273 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
+import { loadSessionSecret } from './adapters/auth/session-secret.js';
+import { SupabaseAuth } from './adapters/auth/supabase-auth.adapter.js';
+import { createDb } from './adapters/db/create-db.js';
+import { createWhatsApp } from './adapters/evolution/create-whatsapp.js';
+import { EvolutionInbound } from './adapters/evolution/webhook/evolution.inbound.js';
+import { createApp } from './app.js';
+import { applyServerLimits } from './http/server-limits.js';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import type { Db } from './ports/db.port.js';
+import type { RealtimePublisher } from './ports/realtime.port.js';
+import type { WhatsAppInbound } from './ports/whatsapp-inbound.port.js';
+import type { WhatsAppGateway, WhatsAppSandbox } from './ports/whatsapp.port.js';
+import { useRedisAdapter } from './realtime/redis.adapter.js';
+import { attachRealtimeGateway, type RealtimeGatewayDeps } from './realtime/socket.gateway.js';
+import { createSocketPublisher } from './realtime/socket.publisher.js';
+import { createSocketServer } from './realtime/socket.server.js';
+import type { RealtimeServer } from './realtime/socket.types.js';
+import { seedDemo } from './services/auth-demo.service.js';
+import { AuthService } from './services/auth.service.js';
+import { ConversationsService } from './services/conversations.service.js';
+import { startEventRetention } from './services/events-retention.service.js';
+import { EventsService } from './services/events.service.js';
+import { HealthService } from './services/health.service.js';
+import { InstancesService } from './services/instances.service.js';
+import { OutboxService, type OutboxOptions } from './services/outbox.service.js';
+import { ProductsService } from './services/products.service.js';
+import { SandboxService } from './services/sandbox.service.js';
+import { SendMessageService } from './services/send-message.service.js';
+import { UsersService } from './services/users.service.js';
+import { WebhookIntakeService } from './services/webhook-intake.service.js';
+
+/** The outside systems, each behind its port, as the services receive them. */
+export interface MotorPorts {
+  db: Db;
+  realtime: RealtimePublisher;
+  whatsapp: WhatsAppGateway;
+  /** What arrives from WhatsApp (webhooks), as domain changes. */
+  inbound: WhatsAppInbound;
+  /** The simulator's phone side; null with a real Evolution API. */
+  sandbox: WhatsAppSandbox | null;
+}
+
+/** Every service, built once. Add yours here and in buildServices (one line each). */
+export interface MotorServices {
+  health: HealthService;
+  auth: AuthService;
+  users: UsersService;
+  events: EventsService;
+  conversations: ConversationsService;
+  sender: SendMessageService;
+  /** The outbound sender loop (docs/outbound.md); started by `start()`. */
+  outbox: OutboxService;
+  instances: InstancesService;
+  sandboxPanel: SandboxService;
+  webhookIntake: WebhookIntakeService;
+  products: ProductsService;
+}
+
+/** Something that runs in the background while the Motor is up (a loop, a timer). */
+export interface BackgroundJob {
+  stop(): void | Promise<void>;
+}
+
+/** Replacements for tests (a cloned database, a fake gateway, a silent logger, …). */
+export interface MotorOverrides {
+  logger?: Logger;
+  /** A database the caller owns: `stop()` leaves it open. */
+  db?: Db;
+  /** Default: the Socket.IO publisher. */
+  realtime?: RealtimePublisher;
+  /** Default: Evolution at EVOLUTION_API_URL, or the built-in simulator. */
+  whatsapp?: WhatsAppGateway;
+  /** With `whatsapp`: the sandbox to use (default none). */
+  sandbox?: WhatsAppSandbox | null;
+  /** Supabase Auth mode (null: local users); default from SUPABASE_URL. */
+  supabaseAuth?: SupabaseAuth | null;
+  sessionSecret?: string;
+  /** Outbox sender options (short polls and leases in tests). */
+  outbox?: OutboxOptions;
+  /** Socket.IO gateway knobs (and a stand-in for its conversations commands). */
+  gateway?: Partial<
+    Pick<RealtimeGatewayDeps, 'conversations' | 'maxQueuedPackets' | 'typingIntervalMs' | 'recheckSessionMs'>
+  >;
+  /** Seed the demo account on `start()` when the database is empty (default true; never in production). */
+  demo?: boolean;
+  /** Where the console lines (demo login, simulator URL) go; default console.log. */
+  print?: (text: string) => void;
+}
+
+export interface Motor {
+  config: Config;
+  logger: Logger;
+  app: Koa;
+  server: http.Server;
+  io: RealtimeServer;
+  ports: MotorPorts;
+  services: MotorServices;
+  /** Seeds the demo, starts background jobs, listens (on config.port/host unless given). */
+  start(opts?: { port?: number; host?: string }): Promise<{ url: string; port: number }>;
+  /** Stops background jobs, closes sockets, the HTTP server, Redis, the simulator and the database it opened. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: builds every adapter and service once and wires them into the HTTP app
+ * and the Socket.IO gateway. main.ts and the test helpers both call it; nothing else constructs
+ * a service for the running app. Nothing listens until `start()`.
+ *
+ * @example
+ *   const motor = await createMotor(loadConfig(process.env));
+ *   const { url } = await motor.start();
+ *   process.on('SIGTERM', () => void motor.stop());
+ */
+export async function createMotor(config: Config, o: MotorOverrides = {}): Promise<Motor> {
+  const logger = o.logger ?? createLogger({ level: config.logLevel });
+  const print = o.print ?? ((text: string) => console.log(text));
+  const closers: Array<() => Promise<void>> = []; // run in reverse order by stop()
+
+  const db = o.db ?? (await createDb(config.database));
+  if (!o.db) {
+    logger.info({ driver: db.driver }, 'database ready');
+    closers.push(() => db.close());
+  }
+
+  // Socket.IO exists before the services (they publish through it); with REDIS_URL its rooms are
+  // shared by every Motor process.
+  const io = createSocketServer({ dashboardOrigins: config.dashboardOrigins });
+  const sockets = createSocketPublisher({ io, logger });
+  if (config.redisUrl) {
+    const redis = await useRedisAdapter({ io, url: config.redisUrl, logger });
+    closers.push(() => redis.close());
+  }
+
+  let whatsapp = o.whatsapp;
+  let sandbox = o.sandbox ?? null;
+  if (!whatsapp) {
+    const wa = await createWhatsApp({ config, logger });
+    closers.push(() => wa.close());
+    ({ whatsapp, sandbox } = wa);
+    if (wa.simulatorUrl) {
+      print(
+        `Evolution simulator running at ${wa.simulatorUrl} (simulated WhatsApp; set EVOLUTION_API_URL for a real Evolution API)`,
+      );
+    }
+  }
+
+  const ports: MotorPorts = {
+    db,
+    realtime: o.realtime ?? sockets,
+    whatsapp,
+    inbound: new EvolutionInbound(),
+    sandbox,
+  };
+  const sessionSecret =
+    o.sessionSecret ??
+    (await loadSessionSecret({ configured: config.sessionSecret, dataDir: config.dataDir }));
+  const supabase =
+    o.supabaseAuth !== undefined
+      ? o.supabaseAuth
+      : config.supabase
+        ? new SupabaseAuth(config.supabase)
+        : null;
+  const services = buildServices({
+    config,
+    logger,
+    ports,
+    sockets,
+    sessionSecret,
+    supabase,
+    outbox: o.outbox,
+  });
+
+  const app = createApp({ config, logger, services });
+  const server = http.createServer(app.callback());
+  applyServerLimits(server, config);
+  io.attach(server);
+  attachRealtimeGateway({
+    io,
+    auth: services.auth,
+    publicUrl: config.publicUrl,
+    dashboardOrigins: config.dashboardOrigins,
+    events: services.events,
+    conversations: services.conversations,
+    realtime: ports.realtime,
+    logger,
+    ...o.gateway,
+  });
+
+  const jobs: BackgroundJob[] = [];
+  return {
+    config,
+    logger,
+    app,
+    server,
+    io,
+    ports,
+    services,
+    async start(opts = {}) {
+      if (o.demo !== false) await seedDemo({ db, env: config.env, authMode: services.auth.mode, print });
+      await new Promise<void>((resolve) =>
+        server.listen(opts.port ?? config.port, opts.host ?? config.host, resolve),
+      );
+      jobs.push(...startBackgroundJobs({ config, logger, ports, services }));
+      const { port } = server.address() as AddressInfo;
+      return { url: `http://127.0.0.1:${port}`, port };
+    },
+    async stop() {
+      for (const job of jobs.splice(0)) await job.stop();
+      const closed = server.listening ? once(server, 'close') : Promise.resolve();
+      await io.close(); // disconnects the sockets and closes the HTTP server
+      await closed;
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}
+
+/** One line per service; each gets only the ports and services it uses. */
+function buildServices(deps: {
+  config: Config;
+  logger: Logger;
+  ports: MotorPorts;
+  /** Closes a user's sockets on every process (logout, password change, removal). */
+  sockets: { disconnectUser(userId: string): void };
+  sessionSecret: string;
+  supabase: SupabaseAuth | null;
+  outbox?: OutboxOptions;
+}): MotorServices {
+  const { config, logger, sockets, sessionSecret, supabase } = deps;
+  const { db, realtime, whatsapp, inbound } = deps.ports;
+  const instances = new InstancesService({ db, realtime, whatsapp, logger, config });
+  // Claims by this process and every other; a lease outlasts one Evolution call.
+  const outbox = new OutboxService(
+    { db, whatsapp, realtime, logger },
+    { leaseMs: config.evolution.timeoutMs + 15_000, ...deps.outbox },
+  );
+  return {
+    health: new HealthService({ db }),
+    auth: new AuthService({ db, logger, sessionSecret, supabase, sockets, signupRateLimit: config.signupRateLimit }),
+    users: new UsersService({ db, logger, publicUrl: config.publicUrl, supabase, sockets }),
+    events: new EventsService({ db }),
+    conversations: new ConversationsService({ db, realtime }),
+    sender: new SendMessageService({ db, realtime, outbox }),
+    outbox,
+    instances,
+    sandboxPanel: new SandboxService({ instances, sandbox: deps.ports.sandbox }),
+    webhookIntake: new WebhookIntakeService({
+      db,
+      realtime,
+      logger,
+      inbound,
+      webhookToken: config.webhookToken,
+    }),
+    products: new ProductsService({ db }),
+  };
+}
+
+/** The loops every Motor process runs while it is up (one line each). */
+function startBackgroundJobs(deps: {
+  config: Config;
+  logger: Logger;
+  ports: MotorPorts;
+  services: MotorServices;
+}): BackgroundJob[] {
+  const { config, logger, services } = deps;
+  const { db } = deps.ports;
+  services.outbox.start();
+  return [startEventRetention({ db, logger, keepHours: config.eventRetentionHours }), services.outbox];
+}

@@ -1,0 +1,50 @@
+import { AppError } from '../errors.js';
+import type { WhatsAppSandbox } from '../ports/whatsapp.port.js';
+import type { InstancesService } from './instances.service.js';
+
+interface Caller {
+  accountId: string;
+}
+
+/**
+ * The dashboard's sandbox panel: the "phone side" of the simulated WhatsApp (scan the QR, write
+ * as a customer), for the caller's own instances only. Enabled only when the Motor runs the
+ * built-in Evolution simulator; otherwise every action is `not_found`.
+ *
+ * @example
+ *   const sut = new SandboxService({ instances, sandbox: wa.sandbox });
+ *   await sut.scan(caller, 'loja-1'); // → { state: 'open', wuid }
+ */
+export class SandboxService {
+  constructor(
+    private readonly deps: { instances: Pick<InstancesService, 'get'>; sandbox: WhatsAppSandbox | null },
+  ) {}
+
+  get enabled(): boolean {
+    return this.deps.sandbox !== null;
+  }
+
+  async scan(caller: Caller, instanceName: string) {
+    const sandbox = this.sandbox();
+    const instance = await this.deps.instances.get(caller, instanceName);
+    return sandbox.scan(instance.name);
+  }
+
+  async customerMessage(
+    caller: Caller,
+    input: { instanceName: string; phone: string; name: string; text: string },
+  ) {
+    const sandbox = this.sandbox();
+    const instance = await this.deps.instances.get(caller, input.instanceName);
+    return sandbox.customerMessage(instance.name, { phone: input.phone, name: input.name, text: input.text });
+  }
+
+  private sandbox(): WhatsAppSandbox {
+    if (!this.deps.sandbox)
+      throw new AppError(
+        'not_found',
+        'the sandbox exists only with the simulated WhatsApp (EVOLUTION_API_URL unset)',
+      );
+    return this.deps.sandbox;
+  }
+}

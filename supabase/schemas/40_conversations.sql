@@ -1,0 +1,423 @@
+-- Contacts, groups, conversations and messages: the inbox's tables, their contract JSON shapes,
+-- and the inbox's reads and agent actions (list, search, read, patch, send result, overview).
+
+-- One person is one contact per account: identified by phone JID when any form of the key
+-- gives one, otherwise by LID; both are stored and merged when a mapping appears.
+create table public.contacts (
+  id uuid primary key default gen_random_uuid(),
+  account_id uuid not null references public.accounts(id) on delete cascade,
+  jid text check (jid like '%@s.whatsapp.net'),
+  lid text check (lid like '%@lid'),
+  phone text check (phone ~ '^[0-9]+$'),
+  name text,
+  push_name text,
+  avatar_url text,
+  opted_out boolean not null default false,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  check (jid is not null or lid is not null)
+);
+create unique index contacts_account_jid_key on public.contacts (account_id, jid) where jid is not null;
+create unique index contacts_account_lid_key on public.contacts (account_id, lid) where lid is not null;
+create index contacts_account_phone_idx on public.contacts (account_id, phone);
+create index contacts_name_search_idx
+  on public.contacts using gin (to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(push_name, '')));
+alter table public.contacts enable row level security;
+
+-- WhatsApp groups an instance belongs to (synced from Evolution).
+create table public.groups (
+  id uuid primary key default gen_random_uuid(),
+  account_id uuid not null references public.accounts(id) on delete cascade,
+  instance_id uuid not null references public.instances(id) on delete cascade,
+  jid text not null check (jid like '%@g.us'),
+  subject text,
+  description text,
+  size integer,
+  -- [{id, phoneNumber, lid, admin}] as Evolution last described them.
+  participants jsonb not null default '[]'::jsonb,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  unique (instance_id, jid)
+);
+create index groups_account_idx on public.groups (account_id);
+alter table public.groups enable row level security;
+
+-- A thread between one instance and one contact (or one group).
+create table public.conversations (
+  id uuid primary key default gen_random_uuid(),
+  account_id uuid not null references public.accounts(id) on delete cascade,
+  instance_id uuid not null references public.instances(id) on delete cascade,
+  contact_id uuid references public.contacts(id) on delete cascade,
+  group_id uuid references public.groups(id) on delete cascade,
+  status text not null default 'open' check (status in ('open', 'pending', 'resolved')),
+  assignee_id uuid references public.users(id) on delete set null,
+  ai_enabled boolean not null default true,
+  unread_count integer not null default 0 check (unread_count >= 0),
+  last_message_at timestamptz,
+  last_message_preview text,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  check ((contact_id is null) <> (group_id is null)),
+  -- How far the business has read it on its phone (READ receipts of incoming messages): an
+  -- incoming message at or before this mark does not count as unread, whatever the arrival order.
+  read_up_to timestamptz,
+  -- When an agent last marked it read in the inbox (only messages that arrived later are unread).
+  agent_read_at timestamptz
+);
+create unique index conversations_instance_contact_key on public.conversations (instance_id, contact_id)
+  where contact_id is not null;
+create unique index conversations_instance_group_key on public.conversations (instance_id, group_id)
+  where group_id is not null;
+-- The inbox: newest activity first, keyset-paginated, optionally filtered by status.
+create index conversations_inbox_idx on public.conversations (account_id, last_message_at desc nulls last, id desc);
+create index conversations_inbox_status_idx
+  on public.conversations (account_id, status, last_message_at desc nulls last, id desc);
+alter table public.conversations enable row level security;
+
+create table public.messages (
+  id uuid primary key default gen_random_uuid(),
+  account_id uuid not null references public.accounts(id) on delete cascade,
+  conversation_id uuid not null references public.conversations(id) on delete cascade,
+  instance_id uuid not null references public.instances(id) on delete cascade,
+  -- Evolution's `key.id`: null only while an outgoing message waits for Evolution's answer.
+  wa_message_id text,
+  -- The browser's idempotency key for agent replies.
+  client_id uuid,
+  direction text not null check (direction in ('in', 'out')),
+  sender text not null check (sender in ('contact', 'agent', 'ai', 'campaign', 'system')),
+  author_id uuid references public.users(id) on delete set null,
+  author_name text,
+  participant text,
+  type text not null check (type in ('text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'reaction', 'other')),
+  text text,
+  media jsonb,
+  quoted_wa_message_id text,
+  reactions jsonb,
+  status text not null check (status in ('received', 'pending', 'sent', 'delivered', 'read', 'failed')),
+  error text,
+  sent_at timestamptz,
+  edited_at timestamptz,
+  deleted_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+-- Dedupe of Evolution's redeliveries.
+create unique index messages_instance_wa_key on public.messages (instance_id, wa_message_id);
+create unique index messages_conversation_client_key on public.messages (conversation_id, client_id)
+  where client_id is not null;
+-- A thread page: newest first before a cursor.
+create index messages_thread_idx on public.messages (conversation_id, created_at desc, id desc);
+-- Reactions point at their target through quoted_wa_message_id.
+create index messages_reaction_target_idx
+  on public.messages (instance_id, quoted_wa_message_id) where type = 'reaction';
+-- "messages today" on the overview.
+create index messages_account_created_idx on public.messages (account_id, created_at);
+-- Search: word-prefix full-text search (GIN, built in, no extension) over message texts and
+-- contact names, plus a substring match on phone digits. ILIKE '%q%' over 100k messages took
+-- ~600 ms in PGlite; the GIN indexes answer in a few ms.
+create index messages_text_search_idx
+  on public.messages using gin (to_tsvector('simple', coalesce(text, '')));
+alter table public.messages enable row level security;
+
+-- Core functions shared by every use case: JSON shapes of the contract, the event log, health.
+-- All functions return jsonb in the contract's camelCase shapes, so the Motor passes them on as-is.
+
+-- Conversation as the contract's `Conversation`.
+create or replace function app.conversation_json(p_id uuid) returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'id', c.id,
+    'instanceId', c.instance_id,
+    'contact', case when ct.id is null then null else jsonb_build_object(
+      'id', ct.id, 'name', coalesce(ct.name, ct.push_name), 'phone', ct.phone, 'avatarUrl', ct.avatar_url) end,
+    'group', case when g.id is null then null else jsonb_build_object('id', g.id, 'subject', g.subject) end,
+    'status', c.status,
+    'assigneeId', c.assignee_id,
+    'aiEnabled', c.ai_enabled,
+    'unreadCount', c.unread_count,
+    'lastMessageAt', to_char(c.last_message_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'lastMessagePreview', c.last_message_preview)
+  from public.conversations c
+  left join public.contacts ct on ct.id = c.contact_id
+  left join public.groups g on g.id = c.group_id
+  where c.id = p_id
+$$;
+
+-- Message as the contract's `Message`.
+create or replace function app.message_json(m public.messages) returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'id', m.id,
+    'conversationId', m.conversation_id,
+    'waMessageId', m.wa_message_id,
+    'clientId', m.client_id,
+    'direction', m.direction,
+    'sender', m.sender,
+    'authorId', m.author_id,
+    'authorName', m.author_name,
+    'participant', m.participant,
+    'type', m.type,
+    'text', m.text,
+    'media', m.media,
+    'quotedWaMessageId', m.quoted_wa_message_id,
+    'reactions', m.reactions,
+    'status', m.status,
+    'error', m.error,
+    'sentAt', app.iso(m.sent_at),
+    'createdAt', app.iso(m.created_at),
+    'editedAt', app.iso(m.edited_at),
+    'deletedAt', app.iso(m.deleted_at))
+$$;
+
+-- The inbox: conversation list/get/patch/read, a thread's messages, agent replies, the overview.
+-- Every function takes the caller's account id from the session; another account's ids → AT404.
+
+-- The conversation of the account, locked, or AT404.
+create or replace function app.conversation_of(p_account_id uuid, p_conversation_id uuid) returns public.conversations
+language plpgsql as $$
+declare
+  v public.conversations;
+begin
+  select * into v from public.conversations where id = p_conversation_id and account_id = p_account_id for update;
+  if v.id is null then
+    raise exception 'conversation not found' using errcode = 'AT404';
+  end if;
+  return v;
+end $$;
+
+-- The prefix query of a search box text: every word must start a word of the text.
+-- Example: 'Maria entre' → 'maria':* & 'entre':*
+create or replace function app.search_query(p_q text) returns tsquery
+language sql immutable as $$
+  select case when count(*) = 0 then null
+              else to_tsquery('simple', string_agg(quote_literal(w) || ':*', ' & ')) end
+  from (select w from regexp_split_to_table(lower(regexp_replace(coalesce(p_q, ''), '[&|!():*<>''\\]', ' ', 'g')), '\s+') w
+        where w <> '' limit 8) words
+$$;
+
+-- Per-conversation checks for common terms. plpgsql on purpose: the planner cannot turn them
+-- into a hashed set of every match (100k rows for a word found in every message); it checks
+-- conversations one by one along the inbox order and stops at the page limit.
+create or replace function app.search_messages_match(p_conversation_id uuid, p_q tsquery) returns boolean
+language plpgsql stable as $$
+begin
+  return exists (select 1 from public.messages m where m.conversation_id = p_conversation_id
+                 and to_tsvector('simple', coalesce(m.text, '')) @@ p_q);
+end $$;
+
+create or replace function app.search_contact_matches(p_contact_id uuid, p_q tsquery) returns boolean
+language plpgsql stable as $$
+begin
+  return exists (select 1 from public.contacts ct where ct.id = p_contact_id
+                 and to_tsvector('simple', coalesce(ct.name, '') || ' ' || coalesce(ct.push_name, '')) @@ p_q);
+end $$;
+
+-- Newest activity first, keyset-paginated on (last_message_at, id): `p_before` alone pages by time,
+-- with `p_before_id` it is an exact cursor (ties included). `p_q` searches the contact's name and
+-- phone, the group's subject and the messages' text. Built as dynamic SQL so each call gets a plan
+-- for the filters it actually has (conversations_inbox_idx / conversations_inbox_status_idx).
+create or replace function app.conversations_list(
+  p_account_id uuid, p_status text default null, p_q text default null,
+  p_before timestamptz default null, p_before_id uuid default null, p_limit integer default 50
+) returns jsonb
+language plpgsql stable as $$
+declare
+  v_sql text;
+  v_tsq tsquery;
+  v_pattern text;
+  v_digits text;
+  v_search boolean := nullif(trim(p_q), '') is not null;
+  v_common_contacts boolean := false;
+  v_common_messages boolean := false;
+  v_result jsonb;
+begin
+  if p_status is not null and p_status not in ('open', 'pending', 'resolved') then
+    raise exception 'unknown status' using errcode = 'AT400';
+  end if;
+  if v_search then
+    v_tsq := app.search_query(p_q);
+    v_pattern := '%' || regexp_replace(trim(p_q), '([\\%_])', '\\\1', 'g') || '%';
+    v_digits := nullif(regexp_replace(p_q, '\D', '', 'g'), '');
+    if length(v_digits) < 4 then
+      v_digits := null;
+    end if;
+    -- A rare term is fastest as a set of ids from the GIN index; a common one (say, "pedido" in
+    -- every message) as a check of each conversation along the inbox order, stopping at the limit.
+    if v_tsq is not null then
+      -- EXECUTE: planned for this very term (GIN for a rare one, an early-stopping scan for a common one).
+      execute 'select count(*) >= 500 from (select 1 from public.contacts ct where ct.account_id = $1
+        and to_tsvector(''simple'', coalesce(ct.name, '''') || '' '' || coalesce(ct.push_name, '''')) @@ $2 limit 500) x'
+        into v_common_contacts using p_account_id, v_tsq;
+      execute 'select count(*) >= 500 from (select 1 from public.messages m where m.account_id = $1
+        and to_tsvector(''simple'', coalesce(m.text, '''')) @@ $2 limit 500) x'
+        into v_common_messages using p_account_id, v_tsq;
+    end if;
+  end if;
+  v_sql := 'select coalesce(jsonb_agg(app.conversation_json(x.id) order by x.last_message_at desc nulls last, x.id desc), ''[]''::jsonb)
+    from (select c.id, c.last_message_at from public.conversations c
+    where c.account_id = $1'
+    || case when p_status is not null then ' and c.status = $2' else '' end
+    || case when p_before is not null and p_before_id is not null then ' and (c.last_message_at, c.id) < ($4, $5)'
+            when p_before is not null then ' and c.last_message_at < $4' else '' end
+    || case when v_search then '
+      and (c.group_id in (select g.id from public.groups g where g.account_id = $1 and g.subject ilike $3)'
+      || case when v_tsq is null then ''
+              when v_common_contacts then '
+        or app.search_contact_matches(c.contact_id, $8)'
+              else '
+        or c.contact_id in (select ct.id from public.contacts ct where ct.account_id = $1
+             and to_tsvector(''simple'', coalesce(ct.name, '''') || '' '' || coalesce(ct.push_name, '''')) @@ $8)' end
+      || case when v_tsq is null then ''
+              when v_common_messages then '
+        or app.search_messages_match(c.id, $8)'
+              else '
+        or c.id in (select m.conversation_id from public.messages m where m.account_id = $1
+             and to_tsvector(''simple'', coalesce(m.text, '''')) @@ $8)' end
+      || case when v_digits is not null then '
+        or c.contact_id in (select ct.id from public.contacts ct where ct.account_id = $1 and strpos(ct.phone, $7) > 0)' else '' end
+      || ')' else '' end || '
+    order by c.last_message_at desc nulls last, c.id desc
+    limit $6) x';
+  execute v_sql into v_result
+    using p_account_id, p_status, v_pattern, p_before, p_before_id, least(greatest(coalesce(p_limit, 50), 1), 200), v_digits, v_tsq;
+  return v_result;
+end $$;
+
+create or replace function app.conversation_get(p_account_id uuid, p_conversation_id uuid) returns jsonb
+language plpgsql stable as $$
+begin
+  if not exists (select 1 from public.conversations where id = p_conversation_id and account_id = p_account_id) then
+    raise exception 'conversation not found' using errcode = 'AT404';
+  end if;
+  return app.conversation_json(p_conversation_id);
+end $$;
+
+-- The newest `p_limit` messages created before `p_before`, in ascending order.
+create or replace function app.messages_list(
+  p_account_id uuid, p_conversation_id uuid, p_before timestamptz default null, p_limit integer default 50
+) returns jsonb
+language plpgsql stable as $$
+begin
+  if not exists (select 1 from public.conversations where id = p_conversation_id and account_id = p_account_id) then
+    raise exception 'conversation not found' using errcode = 'AT404';
+  end if;
+  return (select coalesce(jsonb_agg(app.message_json(m) order by m.created_at, m.id), '[]'::jsonb)
+    from (select * from public.messages
+          where conversation_id = p_conversation_id and (p_before is null or created_at < p_before)
+          order by created_at desc, id desc
+          limit least(greatest(coalesce(p_limit, 50), 1), 200)) m);
+end $$;
+
+-- The agent read the conversation: unread to 0 (conversation.updated only when it changed).
+create or replace function app.conversation_read(p_account_id uuid, p_conversation_id uuid) returns jsonb
+language plpgsql as $$
+declare
+  v public.conversations;
+begin
+  perform 1 from public.accounts where id = p_account_id for update;
+  v := app.conversation_of(p_account_id, p_conversation_id);
+  if v.unread_count = 0 then
+    return jsonb_build_object('events', '[]'::jsonb);
+  end if;
+  update public.conversations set unread_count = 0, agent_read_at = clock_timestamp(), updated_at = now() where id = v.id;
+  return jsonb_build_object('events', jsonb_build_array(app.append_event(p_account_id, 'conversation.updated',
+    jsonb_build_object('conversation', app.conversation_json(v.id)))));
+end $$;
+
+-- PATCH: `p_patch` = {status?, assigneeId? (null unassigns; a user of this account, else AT404),
+-- aiEnabled?}. Returns {conversation, events}.
+create or replace function app.conversation_patch(p_account_id uuid, p_conversation_id uuid, p_patch jsonb)
+returns jsonb
+language plpgsql as $$
+declare
+  v_old public.conversations;
+  v_new public.conversations;
+  v_events jsonb := '[]'::jsonb;
+begin
+  perform 1 from public.accounts where id = p_account_id for update;
+  v_old := app.conversation_of(p_account_id, p_conversation_id);
+  if p_patch ? 'status' and coalesce(p_patch->>'status', '') not in ('open', 'pending', 'resolved') then
+    raise exception 'unknown status' using errcode = 'AT400';
+  end if;
+  if p_patch ? 'aiEnabled' and jsonb_typeof(p_patch->'aiEnabled') <> 'boolean' then
+    raise exception 'aiEnabled must be a boolean' using errcode = 'AT400';
+  end if;
+  if p_patch->>'assigneeId' is not null and not exists (
+    select 1 from public.users where id = (p_patch->>'assigneeId')::uuid and account_id = p_account_id) then
+    raise exception 'assignee not found' using errcode = 'AT404';
+  end if;
+  update public.conversations set
+    status = case when p_patch ? 'status' then p_patch->>'status' else status end,
+    assignee_id = case when p_patch ? 'assigneeId' then (p_patch->>'assigneeId')::uuid else assignee_id end,
+    ai_enabled = case when p_patch ? 'aiEnabled' then (p_patch->>'aiEnabled')::boolean else ai_enabled end,
+    updated_at = now()
+  where id = v_old.id
+  returning * into v_new;
+  if (v_new.status, v_new.assignee_id, v_new.ai_enabled) is distinct from (v_old.status, v_old.assignee_id, v_old.ai_enabled) then
+    v_events := jsonb_build_array(app.append_event(p_account_id, 'conversation.updated',
+      jsonb_build_object('conversation', app.conversation_json(v_new.id))));
+  end if;
+  return jsonb_build_object('conversation', app.conversation_json(v_new.id), 'events', v_events);
+end $$;
+
+-- An agent reply, step 2: Evolution's answer. With `p_wa_message_id` the message is sent (if the
+-- send.message webhook got there first and stored a second row, that row is folded into this
+-- one); with `p_error` it failed (only a pending message can fail). Returns {message, events}.
+create or replace function app.send_message_result(
+  p_account_id uuid, p_message_id uuid, p_wa_message_id text default null, p_error text default null
+) returns jsonb
+language plpgsql as $$
+declare
+  v_msg public.messages;
+  v_twin public.messages;
+  v_status text;
+  v_pending text;
+begin
+  perform 1 from public.accounts where id = p_account_id for update;
+  select * into v_msg from public.messages where id = p_message_id and account_id = p_account_id for update;
+  if v_msg.id is null then
+    raise exception 'message not found' using errcode = 'AT404';
+  end if;
+  if p_wa_message_id is null then
+    if v_msg.status <> 'pending' then
+      return jsonb_build_object('message', app.message_json(v_msg), 'events', '[]'::jsonb);
+    end if;
+    update public.messages set status = 'failed', error = left(coalesce(nullif(p_error, ''), 'sending failed'), 1000),
+      updated_at = now() where id = v_msg.id returning * into v_msg;
+  else
+    if v_msg.wa_message_id is not distinct from p_wa_message_id and app.max_status(v_msg.status, 'sent') = v_msg.status then
+      return jsonb_build_object('message', app.message_json(v_msg), 'events', '[]'::jsonb);
+    end if;
+    v_status := 'sent';
+    delete from public.messages where instance_id = v_msg.instance_id and wa_message_id = p_wa_message_id and id <> v_msg.id
+      returning * into v_twin;
+    if v_twin.id is not null then
+      v_status := app.max_status(v_status, v_twin.status);
+    end if;
+    -- Receipts that came before the id was known.
+    delete from public.pending_receipts where instance_id = v_msg.instance_id and wa_message_id = p_wa_message_id
+      returning status into v_pending;
+    v_status := app.max_status(v_status, v_pending);
+    update public.messages set wa_message_id = p_wa_message_id, status = app.max_status(v_status, status),
+      error = null, updated_at = now()
+      where id = v_msg.id returning * into v_msg;
+  end if;
+  return jsonb_build_object('message', app.message_json(v_msg), 'events', jsonb_build_array(
+    app.append_event(p_account_id, 'message.updated', jsonb_build_object('message', app.message_json(v_msg)))));
+end $$;
+
+-- The dashboard's overview: the account's instances, open conversations, messages since midnight
+-- (São Paulo time: the product's users are Brazilian businesses).
+create or replace function app.overview(p_account_id uuid) returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'instances', coalesce((select jsonb_agg(jsonb_build_object(
+        'id', i.id, 'name', i.name, 'status', i.status, 'phoneNumber', i.phone_number,
+        'profileName', i.profile_name, 'updatedAt', app.iso(i.updated_at)) order by i.created_at)
+      from public.instances i where i.account_id = p_account_id), '[]'::jsonb),
+    'openConversations', (select count(*) from public.conversations c
+      where c.account_id = p_account_id and c.status = 'open'),
+    'messagesToday', (select count(*) from public.messages m
+      where m.account_id = p_account_id
+        and m.created_at >= (date_trunc('day', now() at time zone 'America/Sao_Paulo') at time zone 'America/Sao_Paulo')))
+$$;

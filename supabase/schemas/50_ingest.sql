@@ -1,0 +1,693 @@
+-- Webhook intake: one function per Evolution event, each one transaction, idempotent and
+-- order-tolerant, each returning `{events: [...]}` (empty for a no-op). The Motor normalises
+-- Evolution's payloads before calling them (motor/src/adapters/evolution/webhook/). Every ingest
+-- function takes the account id and the instance id webhook authentication resolved.
+
+-- Receipts (messages.update) that arrived before their message; applied when it lands.
+create table public.pending_receipts (
+  instance_id uuid not null references public.instances(id) on delete cascade,
+  wa_message_id text not null,
+  status text not null check (status in ('sent', 'delivered', 'read', 'failed')),
+  received_at timestamptz not null default now(),
+  primary key (instance_id, wa_message_id)
+);
+alter table public.pending_receipts enable row level security;
+
+-- Webhook intake: one function per Evolution event, each one transaction, idempotent and
+-- order-tolerant. Each returns `{events: [...]}` built by app.append_event (empty for a no-op).
+-- The Motor normalises Evolution's payloads (JIDs, message kinds, statuses) before calling these;
+-- see motor/src/adapters/evolution/webhook/.
+--
+-- Every ingest function takes the account id AND the instance id that webhook authentication
+-- resolved, and refuses (AT404) an instance of another account.
+
+-- Edits and deletions that arrived before their message (applied when it lands), the same way
+-- public.pending_receipts keeps early receipts.
+create table public.pending_message_changes (
+  instance_id uuid not null references public.instances(id) on delete cascade,
+  wa_message_id text not null,
+  text text,
+  edited_at timestamptz,
+  deleted_at timestamptz,
+  received_at timestamptz not null default now(),
+  primary key (instance_id, wa_message_id)
+);
+alter table public.pending_message_changes enable row level security;
+
+-- Order of message statuses: a receipt only ever moves a message forward. `failed` sits above
+-- pending/sent (it can only replace those) and below delivered/read (proof it went out anyway).
+create or replace function app.status_rank(p_status text) returns integer
+language sql immutable as $$
+  select case p_status
+    when 'received' then 0 when 'pending' then 1 when 'sent' then 2 when 'failed' then 3
+    when 'delivered' then 4 when 'read' then 5 else -1 end
+$$;
+
+create or replace function app.max_status(p_a text, p_b text) returns text
+language sql immutable as $$
+  select case when p_b is null then p_a when p_a is null then p_b
+              when app.status_rank(p_b) > app.status_rank(p_a) then p_b else p_a end
+$$;
+
+-- The instance row, checked against the account (AT404 otherwise).
+create or replace function app.ingest_instance(p_account_id uuid, p_instance_id uuid) returns public.instances
+language plpgsql as $$
+declare
+  v public.instances;
+begin
+  -- The account row first: app.append_event locks it later anyway, and taking it before any
+  -- message/contact row keeps one lock order across all ingest functions (no deadlocks).
+  perform 1 from public.accounts where id = p_account_id for update;
+  select * into v from public.instances where id = p_instance_id and account_id = p_account_id;
+  if v.id is null then
+    raise exception 'instance not found' using errcode = 'AT404';
+  end if;
+  return v;
+end $$;
+
+-- Moves everything of contact `p_gone` onto `p_keep` (one person seen under two identities) and
+-- deletes `p_gone`. Conversations of the same instance are merged into the kept one.
+create or replace function app.merge_contacts(p_keep uuid, p_gone uuid) returns void
+language plpgsql as $$
+declare
+  g public.conversations;
+  v_keep_conv uuid;
+  v_gone public.contacts;
+begin
+  for g in select * from public.conversations where contact_id = p_gone loop
+    select id into v_keep_conv from public.conversations
+      where instance_id = g.instance_id and contact_id = p_keep;
+    if v_keep_conv is null then
+      update public.conversations set contact_id = p_keep, updated_at = now() where id = g.id;
+    else
+      update public.messages set conversation_id = v_keep_conv where conversation_id = g.id;
+      update public.conversations k set
+        unread_count = k.unread_count + g.unread_count,
+        last_message_preview = case when g.last_message_at > coalesce(k.last_message_at, '-infinity')
+                                    then g.last_message_preview else k.last_message_preview end,
+        last_message_at = greatest(k.last_message_at, g.last_message_at),
+        status = case when 'open' in (k.status, g.status) then 'open' else k.status end,
+        ai_enabled = k.ai_enabled and g.ai_enabled,
+        assignee_id = coalesce(k.assignee_id, g.assignee_id),
+        updated_at = now()
+      where k.id = v_keep_conv;
+      delete from public.conversations where id = g.id;
+    end if;
+  end loop;
+  delete from public.contacts where id = p_gone returning * into v_gone;
+  update public.contacts set
+    jid = coalesce(jid, v_gone.jid),
+    lid = coalesce(lid, v_gone.lid),
+    phone = coalesce(phone, v_gone.phone),
+    name = coalesce(name, v_gone.name),
+    push_name = coalesce(push_name, v_gone.push_name),
+    avatar_url = coalesce(avatar_url, v_gone.avatar_url),
+    opted_out = opted_out or v_gone.opted_out,
+    updated_at = now()
+  where id = p_keep;
+end $$;
+
+-- Finds or creates the contact for a person seen as phone JID and/or LID (the LID rule: one person
+-- is one contact). Fills the missing identity, merges two contacts when a message proves they are
+-- the same person, and refreshes push name / avatar when given (null = unknown, kept).
+create or replace function app.resolve_contact(
+  p_account_id uuid, p_jid text, p_lid text, p_push_name text default null, p_avatar_url text default null
+) returns uuid
+language plpgsql as $$
+declare
+  v_by_jid uuid;
+  v_by_lid uuid;
+  v_id uuid;
+begin
+  if p_jid is null and p_lid is null then
+    raise exception 'contact without identity' using errcode = 'AT400';
+  end if;
+  if p_jid is not null then
+    select id into v_by_jid from public.contacts where account_id = p_account_id and jid = p_jid for update;
+  end if;
+  if p_lid is not null then
+    select id into v_by_lid from public.contacts where account_id = p_account_id and lid = p_lid for update;
+  end if;
+
+  if v_by_jid is not null and v_by_lid is not null and v_by_jid <> v_by_lid then
+    perform app.merge_contacts(v_by_jid, v_by_lid);
+    v_id := v_by_jid;
+  elsif v_by_jid is null and v_by_lid is null then
+    insert into public.contacts (account_id, jid, lid, phone, push_name, avatar_url)
+    values (p_account_id, p_jid, p_lid, nullif(regexp_replace(split_part(p_jid, '@', 1), '\D', '', 'g'), ''),
+            p_push_name, p_avatar_url)
+    on conflict do nothing
+    returning id into v_id;
+    if v_id is null then -- a concurrent transaction created it: take that one
+      return app.resolve_contact(p_account_id, p_jid, p_lid, p_push_name, p_avatar_url);
+    end if;
+    return v_id;
+  else
+    v_id := coalesce(v_by_jid, v_by_lid);
+  end if;
+
+  update public.contacts set
+    jid = coalesce(jid, p_jid),
+    phone = coalesce(phone, nullif(regexp_replace(split_part(p_jid, '@', 1), '\D', '', 'g'), '')),
+    lid = coalesce(lid, p_lid),
+    push_name = coalesce(p_push_name, push_name),
+    avatar_url = coalesce(p_avatar_url, avatar_url),
+    updated_at = now()
+  where id = v_id
+    and (jid is null and p_jid is not null
+      or lid is null and p_lid is not null
+      or p_push_name is distinct from push_name and p_push_name is not null
+      or p_avatar_url is distinct from avatar_url and p_avatar_url is not null);
+  return v_id;
+end $$;
+
+-- The group row of an instance by JID, created on first sight.
+create or replace function app.resolve_group(p_account_id uuid, p_instance_id uuid, p_jid text) returns uuid
+language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  select id into v_id from public.groups where instance_id = p_instance_id and jid = p_jid;
+  if v_id is null then
+    insert into public.groups (account_id, instance_id, jid) values (p_account_id, p_instance_id, p_jid)
+    on conflict (instance_id, jid) do nothing returning id into v_id;
+    if v_id is null then
+      select id into v_id from public.groups where instance_id = p_instance_id and jid = p_jid;
+    end if;
+  end if;
+  return v_id;
+end $$;
+
+-- The conversation of an instance with a contact or a group, created on first sight.
+create or replace function app.resolve_conversation(
+  p_account_id uuid, p_instance_id uuid, p_contact_id uuid, p_group_id uuid
+) returns uuid
+language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  select id into v_id from public.conversations
+    where instance_id = p_instance_id
+      and (contact_id = p_contact_id or group_id = p_group_id);
+  if v_id is null then
+    insert into public.conversations (account_id, instance_id, contact_id, group_id)
+    values (p_account_id, p_instance_id, p_contact_id, p_group_id)
+    on conflict do nothing returning id into v_id;
+    if v_id is null then
+      select id into v_id from public.conversations
+        where instance_id = p_instance_id and (contact_id = p_contact_id or group_id = p_group_id);
+    end if;
+  end if;
+  return v_id;
+end $$;
+
+-- The inbox line of a message: its text, or a label for media without caption.
+create or replace function app.message_preview(p_type text, p_text text) returns text
+language sql immutable as $$
+  select left(coalesce(nullif(p_text, ''), case p_type
+    when 'image' then '📷 Imagem' when 'video' then '🎥 Vídeo' when 'audio' then '🎤 Áudio'
+    when 'document' then '📄 Documento' when 'sticker' then 'Figurinha' when 'location' then '📍 Localização'
+    when 'reaction' then 'Reação' else 'Mensagem' end), 200)
+$$;
+
+-- Emoji → count of a message's reactions, from the reaction messages that target it: the latest
+-- reaction of each reactor counts ("" = removed). Null when there are none.
+create or replace function app.reactions_of(p_instance_id uuid, p_wa_message_id text) returns jsonb
+language sql stable as $$
+  select jsonb_object_agg(emoji, n) from (
+    select text as emoji, count(*) as n from (
+      select distinct on (r.direction, coalesce(r.participant, '')) r.text
+      from public.messages r
+      where r.instance_id = p_instance_id and r.quoted_wa_message_id = p_wa_message_id and r.type = 'reaction'
+      order by r.direction, coalesce(r.participant, ''), r.sent_at desc nulls last, r.wa_message_id desc
+    ) latest
+    where coalesce(text, '') <> ''
+    group by text
+  ) x
+$$;
+
+-- The unread count, recomputed: incoming messages (not reactions, not deleted) after both read
+-- marks (read on the phone, read in the inbox). Counting instead of +1/-1 is what makes the result
+-- independent of the order receipts, deletions and messages arrive in. True if it changed.
+create or replace function app.recount_unread(p_conversation_id uuid) returns boolean
+language plpgsql as $$
+declare
+  v_conv public.conversations;
+  v_new integer;
+begin
+  select * into v_conv from public.conversations where id = p_conversation_id;
+  select count(*) into v_new from public.messages m
+    where m.conversation_id = p_conversation_id and m.direction = 'in' and m.type <> 'reaction'
+      and m.deleted_at is null and m.sent_at > coalesce(v_conv.read_up_to, '-infinity')
+      and m.created_at > coalesce(v_conv.agent_read_at, '-infinity');
+  if v_new = v_conv.unread_count then
+    return false;
+  end if;
+  update public.conversations set unread_count = v_new, updated_at = now() where id = p_conversation_id;
+  return true;
+end $$;
+
+-- Moves the conversation's last activity to this message if it is the newest (out-of-order safe).
+create or replace function app.bump_conversation(p_conversation_id uuid, p_at timestamptz, p_preview text)
+returns void
+language sql as $$
+  update public.conversations set
+    last_message_at = p_at, last_message_preview = p_preview, updated_at = now()
+  where id = p_conversation_id and (last_message_at is null or p_at >= last_message_at)
+$$;
+
+-- messages.upsert and send.message. `p_message` is the normalised message:
+--   {waMessageId, origin: "upsert"|"send", fromMe, chat: {kind: "direct"|"group", jid, lid},
+--    participant: {jid, lid}|null, pushName, authorName, type, text, media, quotedWaMessageId,
+--    sentAt (epoch seconds)}
+-- Inserted once per (instance, waMessageId): a redelivery returns no events. `send.message` is
+-- matched to the Motor's own stored message (same id, or the pending agent reply with this text
+-- that waits for sendText's answer) instead of inserting a second row.
+create or replace function app.ingest_message(p_account_id uuid, p_instance_id uuid, p_message jsonb)
+returns jsonb
+language plpgsql as $$
+declare
+  v_inst public.instances := app.ingest_instance(p_account_id, p_instance_id);
+  v_wa text := p_message->>'waMessageId';
+  v_origin text := coalesce(p_message->>'origin', 'upsert');
+  v_from_me boolean := coalesce((p_message->>'fromMe')::boolean, false);
+  v_chat jsonb := p_message->'chat';
+  v_is_group boolean := v_chat->>'kind' = 'group';
+  v_type text := p_message->>'type';
+  v_text text := p_message->>'text';
+  v_sent_at timestamptz := coalesce(to_timestamp((p_message->>'sentAt')::double precision), now());
+  v_participant text := coalesce(p_message->'participant'->>'jid', p_message->'participant'->>'lid');
+  v_contact uuid;
+  v_group uuid;
+  v_conv uuid;
+  v_existing public.messages;
+  v_msg public.messages;
+  v_pending_status text;
+  v_change public.pending_message_changes;
+  v_target public.messages;
+  v_events jsonb := '[]'::jsonb;
+begin
+  if v_wa is null or v_wa = '' then
+    raise exception 'message without id' using errcode = 'AT400';
+  end if;
+
+  select * into v_existing from public.messages where instance_id = p_instance_id and wa_message_id = v_wa for update;
+  if v_existing.id is not null then
+    if v_origin <> 'send' or app.max_status(v_existing.status, 'sent') = v_existing.status then
+      return jsonb_build_object('events', v_events); -- redelivery
+    end if;
+    update public.messages set status = 'sent', error = null, updated_at = now()
+      where id = v_existing.id returning * into v_msg;
+    return jsonb_build_object('events', jsonb_build_array(
+      app.append_event(p_account_id, 'message.updated', jsonb_build_object('message', app.message_json(v_msg)))));
+  end if;
+
+  -- Who the conversation is with.
+  if v_is_group then
+    v_group := app.resolve_group(p_account_id, p_instance_id, v_chat->>'jid');
+  else
+    v_contact := app.resolve_contact(p_account_id, v_chat->>'jid', v_chat->>'lid',
+      case when v_from_me then null else nullif(p_message->>'pushName', '') end, null);
+  end if;
+  v_conv := app.resolve_conversation(p_account_id, p_instance_id, v_contact, v_group);
+
+  if v_origin = 'send' then
+    -- The Motor's own reply whose sendText answer is not recorded yet: adopt it.
+    select * into v_existing from public.messages
+      where conversation_id = v_conv and wa_message_id is null and direction = 'out'
+        and status = 'pending' and text is not distinct from v_text
+      order by created_at limit 1 for update skip locked;
+    if v_existing.id is not null then
+      update public.messages set wa_message_id = v_wa, status = 'sent', error = null, updated_at = now()
+        where id = v_existing.id returning * into v_msg;
+      return jsonb_build_object('events', jsonb_build_array(
+        app.append_event(p_account_id, 'message.updated', jsonb_build_object('message', app.message_json(v_msg)))));
+    end if;
+  end if;
+
+  insert into public.messages (
+    account_id, conversation_id, instance_id, wa_message_id, direction, sender, author_id, author_name,
+    participant, type, text, media, quoted_wa_message_id, status, sent_at, created_at, updated_at)
+  values (
+    p_account_id, v_conv, p_instance_id, v_wa,
+    case when v_from_me then 'out' else 'in' end,
+    case when v_from_me then 'agent' else 'contact' end,
+    null,
+    nullif(p_message->>'authorName', ''),
+    case when v_is_group then v_participant end,
+    v_type, v_text, nullif(p_message->'media', 'null'::jsonb), p_message->>'quotedWaMessageId',
+    case when v_from_me then 'sent' else 'received' end,
+    v_sent_at, clock_timestamp(), now())
+  on conflict (instance_id, wa_message_id) do nothing
+  returning * into v_msg;
+  if v_msg.id is null then
+    return jsonb_build_object('events', v_events); -- a concurrent delivery inserted it
+  end if;
+
+  -- Receipts, edits and deletions that arrived before the message.
+  delete from public.pending_receipts where instance_id = p_instance_id and wa_message_id = v_wa
+    returning status into v_pending_status;
+  if v_pending_status is not null and v_msg.direction = 'out' then
+    v_msg.status := app.max_status(v_msg.status, v_pending_status);
+  end if;
+  delete from public.pending_message_changes where instance_id = p_instance_id and wa_message_id = v_wa
+    returning * into v_change;
+  if v_change.instance_id is not null then
+    if v_change.edited_at is not null then
+      v_msg.text := v_change.text;
+      v_msg.edited_at := v_change.edited_at;
+    end if;
+    v_msg.deleted_at := v_change.deleted_at;
+  end if;
+  v_msg.reactions := app.reactions_of(p_instance_id, v_wa);
+  update public.messages set status = v_msg.status, text = v_msg.text, edited_at = v_msg.edited_at,
+    deleted_at = v_msg.deleted_at, reactions = v_msg.reactions
+  where id = v_msg.id;
+
+  -- The conversation: last activity, unread, reopen, AI pause for replies typed on the phone.
+  perform app.bump_conversation(v_conv, v_sent_at, app.message_preview(v_type, v_msg.text));
+  if v_msg.direction = 'in' and v_type <> 'reaction' then
+    update public.conversations set
+      read_up_to = case when v_pending_status = 'read' then greatest(read_up_to, v_sent_at) else read_up_to end,
+      status = case when status = 'resolved' then 'open' else status end,
+      updated_at = now()
+    where id = v_conv;
+    perform app.recount_unread(v_conv);
+  elsif v_from_me and v_origin = 'upsert' then
+    update public.conversations set ai_enabled = false, updated_at = now() where id = v_conv and ai_enabled;
+  end if;
+
+  v_events := v_events || app.append_event(p_account_id, 'message.created', jsonb_build_object(
+    'message', app.message_json(v_msg), 'conversation', app.conversation_json(v_conv)));
+
+  -- A reaction changes its target's counts.
+  if v_type = 'reaction' and v_msg.quoted_wa_message_id is not null then
+    update public.messages t set reactions = app.reactions_of(p_instance_id, t.wa_message_id), updated_at = now()
+      where t.instance_id = p_instance_id and t.wa_message_id = v_msg.quoted_wa_message_id
+        and t.reactions is distinct from app.reactions_of(p_instance_id, t.wa_message_id)
+      returning * into v_target;
+    if v_target.id is not null then
+      v_events := v_events || app.append_event(p_account_id, 'message.updated',
+        jsonb_build_object('message', app.message_json(v_target)));
+    end if;
+  end if;
+  return jsonb_build_object('events', v_events);
+end $$;
+
+-- Failure reasons: a WhatsApp ERROR receipt stores the stable reason code 'whatsapp_error' (shared
+-- FAILURE_REASONS; the dashboard translates it) instead of English text.
+create or replace function app.ingest_receipt(
+  p_account_id uuid, p_instance_id uuid, p_wa_message_id text, p_status text
+) returns jsonb
+language plpgsql as $$
+declare
+  v_inst public.instances := app.ingest_instance(p_account_id, p_instance_id);
+  v_msg public.messages;
+  v_conv_id uuid;
+  v_events jsonb := '[]'::jsonb;
+begin
+  if app.status_rank(p_status) < 1 then
+    raise exception 'unknown status %', p_status using errcode = 'AT400';
+  end if;
+  select * into v_msg from public.messages where instance_id = p_instance_id and wa_message_id = p_wa_message_id for update;
+  if v_msg.id is null then
+    insert into public.pending_receipts (instance_id, wa_message_id, status)
+    values (p_instance_id, p_wa_message_id, p_status)
+    on conflict (instance_id, wa_message_id) do update set status = app.max_status(pending_receipts.status, excluded.status);
+    return jsonb_build_object('events', v_events);
+  end if;
+
+  if v_msg.direction = 'in' then
+    if p_status = 'read' then
+      update public.conversations set read_up_to = greatest(read_up_to, v_msg.sent_at)
+        where id = v_msg.conversation_id;
+      if app.recount_unread(v_msg.conversation_id) then
+        v_conv_id := v_msg.conversation_id;
+        v_events := v_events || app.append_event(p_account_id, 'conversation.updated',
+          jsonb_build_object('conversation', app.conversation_json(v_conv_id)));
+      end if;
+    end if;
+    return jsonb_build_object('events', v_events);
+  end if;
+
+  if app.max_status(v_msg.status, p_status) = v_msg.status then
+    return jsonb_build_object('events', v_events); -- duplicate or late (older) receipt
+  end if;
+  update public.messages set status = p_status,
+    error = case when p_status = 'failed' then coalesce(error, 'whatsapp_error') else null end,
+    updated_at = now()
+  where id = v_msg.id returning * into v_msg;
+  return jsonb_build_object('events', jsonb_build_array(
+    app.append_event(p_account_id, 'message.updated', jsonb_build_object('message', app.message_json(v_msg)))));
+end $$;
+
+-- messages.edited (`p_text`, `p_edited_at`) and messages.delete (`p_deleted` true). Kept for later
+-- when the message is not stored yet. The newest edit wins, whatever the arrival order.
+create or replace function app.ingest_message_change(
+  p_account_id uuid, p_instance_id uuid, p_wa_message_id text,
+  p_text text default null, p_edited_at timestamptz default null, p_deleted boolean default false
+) returns jsonb
+language plpgsql as $$
+declare
+  v_inst public.instances := app.ingest_instance(p_account_id, p_instance_id);
+  v_msg public.messages;
+  v_is_edit boolean := p_edited_at is not null;
+  v_latest boolean;
+  v_conv_changed boolean := false;
+  v_events jsonb;
+begin
+  select * into v_msg from public.messages where instance_id = p_instance_id and wa_message_id = p_wa_message_id for update;
+  if v_msg.id is null then
+    insert into public.pending_message_changes (instance_id, wa_message_id, text, edited_at, deleted_at)
+    values (p_instance_id, p_wa_message_id,
+            case when v_is_edit then p_text end, case when v_is_edit then p_edited_at end,
+            case when p_deleted then now() end)
+    on conflict (instance_id, wa_message_id) do update set
+      text = case when excluded.edited_at > coalesce(pending_message_changes.edited_at, '-infinity')
+                  then excluded.text else pending_message_changes.text end,
+      edited_at = greatest(pending_message_changes.edited_at, excluded.edited_at),
+      deleted_at = coalesce(pending_message_changes.deleted_at, excluded.deleted_at);
+    return jsonb_build_object('events', '[]'::jsonb);
+  end if;
+
+  if p_deleted then
+    if v_msg.deleted_at is not null then
+      return jsonb_build_object('events', '[]'::jsonb);
+    end if;
+    update public.messages set deleted_at = now(), updated_at = now() where id = v_msg.id returning * into v_msg;
+    if v_msg.direction = 'in' and app.recount_unread(v_msg.conversation_id) then
+      v_conv_changed := true;
+    end if;
+  else
+    if not v_is_edit or p_edited_at <= coalesce(v_msg.edited_at, '-infinity') then
+      return jsonb_build_object('events', '[]'::jsonb);
+    end if;
+    update public.messages set text = p_text, edited_at = p_edited_at, updated_at = now()
+      where id = v_msg.id returning * into v_msg;
+    -- The inbox line follows an edit of the conversation's newest message.
+    select not exists (select 1 from public.messages o where o.conversation_id = v_msg.conversation_id
+                        and o.sent_at > v_msg.sent_at) into v_latest;
+    if v_latest then
+      update public.conversations set last_message_preview = app.message_preview(v_msg.type, v_msg.text)
+        where id = v_msg.conversation_id;
+    end if;
+  end if;
+  v_events := jsonb_build_array(
+    app.append_event(p_account_id, 'message.updated', jsonb_build_object('message', app.message_json(v_msg))));
+  if v_conv_changed then
+    v_events := v_events || app.append_event(p_account_id, 'conversation.updated',
+      jsonb_build_object('conversation', app.conversation_json(v_msg.conversation_id)));
+  end if;
+  return jsonb_build_object('events', v_events);
+end $$;
+
+-- connection.update / logout.instance / remove.instance, mapped to our status and reason. A state
+-- equal to the current one (Evolution's `connecting` flood) changes nothing and pushes nothing.
+create or replace function app.ingest_connection(
+  p_account_id uuid, p_instance_id uuid, p_status text, p_reason text default null,
+  p_phone_number text default null, p_profile_name text default null, p_profile_picture_url text default null
+) returns jsonb
+language plpgsql as $$
+declare
+  v_old public.instances := app.ingest_instance(p_account_id, p_instance_id);
+  v_new public.instances;
+begin
+  update public.instances set
+    status = p_status,
+    reason = case when p_status = 'disconnected' then p_reason end,
+    phone_number = case when p_status = 'connected' then coalesce(p_phone_number, phone_number) else phone_number end,
+    profile_name = case when p_status = 'connected' then coalesce(p_profile_name, profile_name) else profile_name end,
+    profile_picture_url = case when p_status = 'connected' then coalesce(p_profile_picture_url, profile_picture_url)
+                               else profile_picture_url end,
+    qr_code = case when p_status = 'connecting' then qr_code end,
+    pairing_code = case when p_status = 'connecting' then pairing_code end,
+    updated_at = now()
+  where id = p_instance_id
+  returning * into v_new;
+
+  if (v_new.status, v_new.reason, v_new.phone_number, v_new.profile_name)
+     is not distinct from (v_old.status, v_old.reason, v_old.phone_number, v_old.profile_name) then
+    return jsonb_build_object('events', '[]'::jsonb);
+  end if;
+  return jsonb_build_object('events', jsonb_build_array(
+    app.append_event(p_account_id, 'instance.updated', jsonb_build_object('instance', jsonb_build_object(
+      'id', v_new.id, 'name', v_new.name, 'status', v_new.status, 'phoneNumber', v_new.phone_number,
+      'profileName', v_new.profile_name, 'reason', v_new.reason)))));
+end $$;
+
+-- qrcode.updated: the latest QR is stored (readable over REST); it is pushed as an ephemeral
+-- `instance.qr` by the Motor, so no durable event here.
+create or replace function app.ingest_qr(
+  p_account_id uuid, p_instance_id uuid, p_qr_code text, p_pairing_code text default null
+) returns jsonb
+language plpgsql as $$
+declare
+  v public.instances := app.ingest_instance(p_account_id, p_instance_id);
+begin
+  update public.instances set qr_code = p_qr_code, pairing_code = p_pairing_code, qr_updated_at = now(), updated_at = now()
+    where id = p_instance_id returning * into v;
+  return jsonb_build_object('events', '[]'::jsonb, 'qr', jsonb_build_object(
+    'instanceId', v.id, 'instanceName', v.name, 'qrCode', v.qr_code, 'pairingCode', v.pairing_code));
+end $$;
+
+-- contacts.upsert / contacts.update: `p_contacts` = [{jid, lid, pushName, avatarUrl}]. Conversations
+-- whose contact's display (name, avatar) changed get a conversation.updated.
+create or replace function app.ingest_contacts(p_account_id uuid, p_instance_id uuid, p_contacts jsonb)
+returns jsonb
+language plpgsql as $$
+declare
+  v_inst public.instances := app.ingest_instance(p_account_id, p_instance_id);
+  c jsonb;
+  v_id uuid;
+  v_before text;
+  v_after text;
+  v_conv uuid;
+  v_events jsonb := '[]'::jsonb;
+begin
+  for c in select * from jsonb_array_elements(coalesce(p_contacts, '[]'::jsonb)) loop
+    continue when c->>'jid' is null and c->>'lid' is null;
+    select coalesce(name, push_name) || '|' || coalesce(avatar_url, '') into v_before from public.contacts
+      where account_id = p_account_id and (jid = c->>'jid' or lid = c->>'lid') limit 1;
+    v_id := app.resolve_contact(p_account_id, c->>'jid', c->>'lid', nullif(c->>'pushName', ''), nullif(c->>'avatarUrl', ''));
+    select coalesce(name, push_name) || '|' || coalesce(avatar_url, '') into v_after from public.contacts where id = v_id;
+    if v_before is distinct from v_after then
+      for v_conv in select id from public.conversations where contact_id = v_id loop
+        v_events := v_events || app.append_event(p_account_id, 'conversation.updated',
+          jsonb_build_object('conversation', app.conversation_json(v_conv)));
+      end loop;
+    end if;
+  end loop;
+  return jsonb_build_object('events', v_events);
+end $$;
+
+-- groups.upsert: `p_groups` = [{jid, subject, description, size, participants}].
+create or replace function app.ingest_groups(p_account_id uuid, p_instance_id uuid, p_groups jsonb)
+returns jsonb
+language plpgsql as $$
+declare
+  v_inst public.instances := app.ingest_instance(p_account_id, p_instance_id);
+  g jsonb;
+  v_old public.groups;
+  v_new public.groups;
+  v_conv uuid;
+  v_events jsonb := '[]'::jsonb;
+begin
+  for g in select * from jsonb_array_elements(coalesce(p_groups, '[]'::jsonb)) loop
+    select * into v_old from public.groups where instance_id = p_instance_id and jid = g->>'jid';
+    insert into public.groups (account_id, instance_id, jid, subject, description, size, participants)
+    values (p_account_id, p_instance_id, g->>'jid', g->>'subject', g->>'description', (g->>'size')::integer,
+            coalesce(g->'participants', '[]'::jsonb))
+    on conflict (instance_id, jid) do update set
+      subject = coalesce(excluded.subject, groups.subject),
+      description = coalesce(excluded.description, groups.description),
+      size = coalesce(excluded.size, groups.size),
+      participants = case when jsonb_array_length(excluded.participants) > 0 then excluded.participants
+                          else groups.participants end,
+      updated_at = now()
+    returning * into v_new;
+    if v_old.id is not null and v_old.subject is distinct from v_new.subject then
+      for v_conv in select id from public.conversations where group_id = v_new.id loop
+        v_events := v_events || app.append_event(p_account_id, 'conversation.updated',
+          jsonb_build_object('conversation', app.conversation_json(v_conv)));
+      end loop;
+    end if;
+  end loop;
+  return jsonb_build_object('events', v_events);
+end $$;
+
+-- group-participants.update: `p_participants` = [{id, phoneNumber, lid, admin}], `p_action` one of
+-- add/remove/promote/demote/modify. A participant is matched by any of its identities.
+create or replace function app.ingest_group_participants(
+  p_account_id uuid, p_instance_id uuid, p_group_jid text, p_action text, p_participants jsonb
+) returns jsonb
+language plpgsql as $$
+declare
+  v_inst public.instances := app.ingest_instance(p_account_id, p_instance_id);
+  v_group uuid := app.resolve_group(p_account_id, p_instance_id, p_group_jid);
+  v_list jsonb;
+  p jsonb;
+  v_ids text[];
+  v_out jsonb;
+begin
+  select participants into v_list from public.groups where id = v_group for update;
+  for p in select * from jsonb_array_elements(coalesce(p_participants, '[]'::jsonb)) loop
+    v_ids := array_remove(array[p->>'id', p->>'phoneNumber', p->>'lid'], null);
+    -- Everyone but this participant…
+    select coalesce(jsonb_agg(e), '[]'::jsonb) into v_out from jsonb_array_elements(v_list) e
+      where not (array_remove(array[e->>'id', e->>'phoneNumber', e->>'lid'], null) && v_ids);
+    -- …plus this participant, unless removed.
+    if p_action in ('add', 'modify') then
+      v_out := v_out || jsonb_build_array(p);
+    elsif p_action in ('promote', 'demote') then
+      v_out := v_out || jsonb_build_array(coalesce(
+        (select e from jsonb_array_elements(v_list) e
+          where array_remove(array[e->>'id', e->>'phoneNumber', e->>'lid'], null) && v_ids limit 1), p)
+        || jsonb_build_object('admin', case when p_action = 'promote' then 'admin' end));
+    end if;
+    v_list := v_out;
+  end loop;
+  update public.groups set participants = v_list, updated_at = now()
+    where id = v_group;
+  return jsonb_build_object('events', '[]'::jsonb);
+end $$;
+
+-- Reads of what intake stored, for /api/groups, /api/contacts and the instance's latest state.
+
+-- The account's groups with their participants, by subject.
+create or replace function app.groups_list(p_account_id uuid) returns jsonb
+language sql stable as $$
+  select coalesce(jsonb_agg(jsonb_build_object(
+    'id', g.id, 'instanceId', g.instance_id, 'jid', g.jid, 'subject', g.subject, 'description', g.description,
+    'size', g.size, 'participants', g.participants, 'updatedAt', app.iso(g.updated_at)) order by g.subject, g.jid), '[]'::jsonb)
+  from public.groups g where g.account_id = p_account_id
+$$;
+
+-- The account's contacts (optionally searched by name/phone), newest first.
+create or replace function app.contacts_list(p_account_id uuid, p_q text default null, p_limit integer default 100)
+returns jsonb
+language sql stable as $$
+  select coalesce(jsonb_agg(x.j order by x.created_at desc, x.id desc), '[]'::jsonb) from (
+    select c.id, c.created_at, jsonb_build_object(
+      'id', c.id, 'jid', c.jid, 'lid', c.lid, 'phone', c.phone, 'name', coalesce(c.name, c.push_name),
+      'pushName', c.push_name, 'avatarUrl', c.avatar_url, 'optedOut', c.opted_out, 'createdAt', app.iso(c.created_at)) as j
+    from public.contacts c
+    where c.account_id = p_account_id
+      and (nullif(trim(p_q), '') is null or coalesce(c.name, c.push_name, '') ilike '%' || trim(p_q) || '%'
+           or c.phone like '%' || trim(p_q) || '%')
+    order by c.created_at desc, c.id desc
+    limit least(greatest(coalesce(p_limit, 100), 1), 1000)) x
+$$;
+
+-- An instance's stored state as intake left it, including its latest QR code.
+create or replace function app.ingest_instance_state(p_account_id uuid, p_instance_id uuid) returns jsonb
+language plpgsql stable as $$
+declare
+  v public.instances;
+begin
+  select * into v from public.instances where id = p_instance_id and account_id = p_account_id;
+  if v.id is null then
+    raise exception 'instance not found' using errcode = 'AT404';
+  end if;
+  return app.instance_json(v) || jsonb_build_object('qrCode', v.qr_code, 'pairingCode', v.pairing_code,
+    'profilePictureUrl', v.profile_picture_url, 'qrUpdatedAt', app.iso(v.qr_updated_at));
+end $$;
