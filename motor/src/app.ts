@@ -8,6 +8,7 @@ import { isWebhookPath, originGuard } from './http/middleware/origin.middleware.
 import { clientIp, dashboardCors, securityHeaders, shedLoad } from './http/middleware/security.middleware.js';
 import { requestContext } from './http/middleware/request-context.middleware.js';
 import { authRoutes } from './http/routes/auth.routes.js';
+import { campaignsRoutes } from './http/routes/campaigns.routes.js';
 import { conversationsRoutes } from './http/routes/conversations.routes.js';
 import { eventsRoutes } from './http/routes/events.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
@@ -16,6 +17,7 @@ import { PRODUCTS_IMPORT_BODY, productsRoutes } from './http/routes/products.rou
 import { sandboxRoutes } from './http/routes/sandbox.routes.js';
 import { usersRoutes } from './http/routes/users.routes.js';
 import { webhookRoutes } from './http/routes/webhook.routes.js';
+import { aiRoutes } from './http/routes/ai.routes.js';
 import { staticDashboard } from './http/static-dashboard.js';
 
 /** What the HTTP app needs: the services built once by the composition root (createMotor). */
@@ -59,6 +61,8 @@ export function createApp(deps: AppDeps): Koa {
     instancesRoutes({ auth, instances: s.instances }),
     sandboxRoutes({ auth, sandbox: s.sandboxPanel }),
     productsRoutes({ auth, products: s.products }),
+    aiRoutes({ auth, ai: s.ai }),
+    campaignsRoutes({ auth, campaigns: s.campaigns }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
 

@@ -3,7 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { loadSessionSecret } from './adapters/auth/session-secret.js';
+import { LocalIdentity } from './adapters/auth/local-identity.adapter.js';
 import { SupabaseAuth } from './adapters/auth/supabase-auth.adapter.js';
+import { SupabaseIdentity } from './adapters/auth/supabase-identity.adapter.js';
 import { createDb } from './adapters/db/create-db.js';
 import { createWhatsApp } from './adapters/evolution/create-whatsapp.js';
 import { EvolutionInbound } from './adapters/evolution/webhook/evolution.inbound.js';
@@ -12,16 +14,19 @@ import { applyServerLimits } from './http/server-limits.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Db } from './ports/db.port.js';
+import type { IdentityPort } from './ports/identity.port.js';
 import type { RealtimePublisher } from './ports/realtime.port.js';
 import type { WhatsAppInbound } from './ports/whatsapp-inbound.port.js';
 import type { WhatsAppGateway, WhatsAppSandbox } from './ports/whatsapp.port.js';
 import { useRedisAdapter } from './realtime/redis.adapter.js';
 import { attachRealtimeGateway, type RealtimeGatewayDeps } from './realtime/socket.gateway.js';
-import { createSocketPublisher } from './realtime/socket.publisher.js';
+import { createSocketPublisher, type SocketControl } from './realtime/socket.publisher.js';
 import { createSocketServer } from './realtime/socket.server.js';
 import type { RealtimeServer } from './realtime/socket.types.js';
 import { seedDemo } from './services/auth-demo.service.js';
-import { AuthService } from './services/auth.service.js';
+import { AuthService, SESSION_TTL_SECONDS } from './services/auth.service.js';
+import { CampaignRunner, type CampaignRunnerOptions } from './services/campaign-runner.service.js';
+import { CampaignsService } from './services/campaigns.service.js';
 import { ConversationsService } from './services/conversations.service.js';
 import { startEventRetention } from './services/events-retention.service.js';
 import { EventsService } from './services/events.service.js';
@@ -33,6 +38,10 @@ import { SandboxService } from './services/sandbox.service.js';
 import { SendMessageService } from './services/send-message.service.js';
 import { UsersService } from './services/users.service.js';
 import { WebhookIntakeService } from './services/webhook-intake.service.js';
+import { GroqLlm } from './adapters/groq/groq.llm.js';
+import type { Llm } from './ports/llm.port.js';
+import { AiSettingsService } from './services/ai-settings.service.js';
+import { AiResponder, type AiResponderOptions } from './services/ai-responder.service.js';
 
 /** The outside systems, each behind its port, as the services receive them. */
 export interface MotorPorts {
@@ -41,8 +50,12 @@ export interface MotorPorts {
   whatsapp: WhatsAppGateway;
   /** What arrives from WhatsApp (webhooks), as domain changes. */
   inbound: WhatsAppInbound;
+  /** Local users or Supabase Auth. */
+  identity: IdentityPort;
   /** The simulator's phone side; null with a real Evolution API. */
   sandbox: WhatsAppSandbox | null;
+  /** The language model (Groq) when GROQ_API_KEY is set; null = AI not available. */
+  llm: Llm | null;
 }
 
 /** Every service, built once. Add yours here and in buildServices (one line each). */
@@ -59,6 +72,13 @@ export interface MotorServices {
   sandboxPanel: SandboxService;
   webhookIntake: WebhookIntakeService;
   products: ProductsService;
+  /** AI settings, test box and health (docs/ai.md). */
+  ai: AiSettingsService;
+  /** The AI reply loop; null without an llm. Started by `start()`. */
+  responder: AiResponder | null;
+  campaigns: CampaignsService;
+  /** The campaign feeder and clock (docs/campaigns.md); started by `start()`. */
+  campaignRunner: CampaignRunner;
 }
 
 /** Something that runs in the background while the Motor is up (a loop, a timer). */
@@ -82,6 +102,12 @@ export interface MotorOverrides {
   sessionSecret?: string;
   /** Outbox sender options (short polls and leases in tests). */
   outbox?: OutboxOptions;
+  /** Default: groq-sdk when GROQ_API_KEY is set (GROQ_BASE_URL), else none. */
+  llm?: Llm | null;
+  /** AI responder options (short polls and backoffs in tests). */
+  ai?: AiResponderOptions;
+  /** Campaign runner timings (faster ticks in tests); pacing comes from config.campaigns. */
+  campaignRunner?: Partial<CampaignRunnerOptions>;
   /** Socket.IO gateway knobs (and a stand-in for its conversations commands). */
   gateway?: Partial<
     Pick<RealtimeGatewayDeps, 'conversations' | 'maxQueuedPackets' | 'typingIntervalMs' | 'recheckSessionMs'>
@@ -154,25 +180,23 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     realtime: o.realtime ?? sockets,
     whatsapp,
     inbound: new EvolutionInbound(),
+    identity: await createIdentity({ config, logger, db, overrides: o }),
     sandbox,
+    llm:
+      o.llm !== undefined
+        ? o.llm
+        : config.groq
+          ? new GroqLlm({ apiKey: config.groq.apiKey, baseUrl: config.groq.baseUrl })
+          : null,
   };
-  const sessionSecret =
-    o.sessionSecret ??
-    (await loadSessionSecret({ configured: config.sessionSecret, dataDir: config.dataDir }));
-  const supabase =
-    o.supabaseAuth !== undefined
-      ? o.supabaseAuth
-      : config.supabase
-        ? new SupabaseAuth(config.supabase)
-        : null;
   const services = buildServices({
     config,
     logger,
     ports,
     sockets,
-    sessionSecret,
-    supabase,
     outbox: o.outbox,
+    ai: o.ai,
+    campaignRunner: o.campaignRunner,
   });
 
   const app = createApp({ config, logger, services });
@@ -201,7 +225,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     ports,
     services,
     async start(opts = {}) {
-      if (o.demo !== false) await seedDemo({ db, env: config.env, authMode: services.auth.mode, print });
+      if (o.demo !== false) await seedDemo({ db, identity: ports.identity, env: config.env, print });
       await new Promise<void>((resolve) =>
         server.listen(opts.port ?? config.port, opts.host ?? config.host, resolve),
       );
@@ -219,31 +243,56 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
   };
 }
 
+/** Supabase Auth when SUPABASE_URL is set (or a test hands in its client), local users otherwise. */
+async function createIdentity(deps: {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  overrides: MotorOverrides;
+}): Promise<IdentityPort> {
+  const { config, logger, db, overrides: o } = deps;
+  const supabase =
+    o.supabaseAuth !== undefined
+      ? o.supabaseAuth
+      : config.supabase
+        ? new SupabaseAuth(config.supabase)
+        : null;
+  if (supabase) return new SupabaseIdentity({ db, logger, supabase });
+  const sessionSecret =
+    o.sessionSecret ??
+    (await loadSessionSecret({ configured: config.sessionSecret, dataDir: config.dataDir }));
+  return new LocalIdentity({ db, sessionSecret, sessionTtlSeconds: SESSION_TTL_SECONDS });
+}
+
 /** One line per service; each gets only the ports and services it uses. */
 function buildServices(deps: {
   config: Config;
   logger: Logger;
   ports: MotorPorts;
   /** Closes a user's sockets on every process (logout, password change, removal). */
-  sockets: { disconnectUser(userId: string): void };
-  sessionSecret: string;
-  supabase: SupabaseAuth | null;
+  sockets: Pick<SocketControl, 'disconnectUser' | 'disconnectSession'>;
   outbox?: OutboxOptions;
+  ai?: AiResponderOptions;
+  campaignRunner?: Partial<CampaignRunnerOptions>;
 }): MotorServices {
-  const { config, logger, sockets, sessionSecret, supabase } = deps;
-  const { db, realtime, whatsapp, inbound } = deps.ports;
+  const { config, logger, sockets } = deps;
+  const { db, realtime, whatsapp, inbound, identity, llm } = deps.ports;
   const instances = new InstancesService({ db, realtime, whatsapp, logger, config });
   // Claims by this process and every other; a lease outlasts one Evolution call.
   const outbox = new OutboxService(
     { db, whatsapp, realtime, logger },
     { leaseMs: config.evolution.timeoutMs + 15_000, ...deps.outbox },
   );
+  const ai = new AiSettingsService({ db, llm, defaultModel: config.aiModel });
+  const responder = llm
+    ? new AiResponder({ db, llm, realtime, outbox, logger, defaultModel: config.aiModel }, deps.ai)
+    : null;
   return {
     health: new HealthService({ db }),
-    auth: new AuthService({ db, logger, sessionSecret, supabase, sockets, signupRateLimit: config.signupRateLimit }),
-    users: new UsersService({ db, logger, publicUrl: config.publicUrl, supabase, sockets }),
+    auth: new AuthService({ db, identity, sockets, signupRateLimit: config.signupRateLimit }),
+    users: new UsersService({ db, logger, publicUrl: config.publicUrl, identity, sockets }),
     events: new EventsService({ db }),
-    conversations: new ConversationsService({ db, realtime }),
+    conversations: new ConversationsService({ db, realtime, ai }),
     sender: new SendMessageService({ db, realtime, outbox }),
     outbox,
     instances,
@@ -256,6 +305,13 @@ function buildServices(deps: {
       webhookToken: config.webhookToken,
     }),
     products: new ProductsService({ db }),
+    ai,
+    responder,
+    campaigns: new CampaignsService({ db, realtime, pacing: config.campaigns }),
+    campaignRunner: new CampaignRunner(
+      { db, realtime, logger, outbox },
+      { ...config.campaigns, ...deps.campaignRunner },
+    ),
   };
 }
 
@@ -269,5 +325,12 @@ function startBackgroundJobs(deps: {
   const { config, logger, services } = deps;
   const { db } = deps.ports;
   services.outbox.start();
-  return [startEventRetention({ db, logger, keepHours: config.eventRetentionHours }), services.outbox];
+  services.responder?.start();
+  services.campaignRunner.start();
+  return [
+    startEventRetention({ db, logger, keepHours: config.eventRetentionHours }),
+    ...(services.responder ? [services.responder] : []), // before the outbox: its answers go there
+    services.campaignRunner,
+    services.outbox,
+  ];
 }

@@ -62,6 +62,11 @@ const envSchema = z.object({
   MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   WEBHOOK_MAX_INFLIGHT: z.coerce.number().int().min(1).max(100_000).default(512),
   SIGNUP_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  // Campaign pacing (docs/campaigns.md): ban protection on top of each campaign's rate.
+  CAMPAIGN_DAILY_CAP: z.coerce.number().int().min(1).default(1000),
+  CAMPAIGN_BREAK_EVERY: z.coerce.number().int().min(0).default(50),
+  CAMPAIGN_BREAK_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  CAMPAIGN_JITTER: z.coerce.number().min(0).max(0.9).default(0.3),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -81,9 +86,13 @@ export interface Config {
   supabase: { url: string; serviceRoleKey: string; anonKey?: string; jwtSecret?: string } | null;
   redisUrl?: string;
   /** `timeoutMs`: per Evolution REST call (EVOLUTION_TIMEOUT_MS). */
-  evolution: ({ mode: 'real'; url: string; apiKey: string } | { mode: 'simulator'; port: number }) & { timeoutMs: number };
+  evolution: ({ mode: 'real'; url: string; apiKey: string } | { mode: 'simulator'; port: number }) & {
+    timeoutMs: number;
+  };
   webhookToken?: string;
   groq: { apiKey: string; model: string; baseUrl?: string } | null;
+  /** GROQ_MODEL: the model of accounts that did not pick one (also shown when no key is set). */
+  aiModel: string;
   sessionSecret?: string;
   logLevel: Env['LOG_LEVEL'];
   eventRetentionHours: number;
@@ -100,6 +109,8 @@ export interface Config {
   webhookMaxInflight: number;
   /** Signups per client IP per hour. */
   signupRateLimit: number;
+  /** CAMPAIGN_*: per-number daily cap, a break of `breakMs` every `breakEvery` sends, ±jitter of the gap. */
+  campaigns: { dailyCap: number; breakEvery: number; breakMs: number; jitter: number };
 }
 
 export class ConfigError extends Error {
@@ -131,14 +142,25 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   // DATABASE_URL wins for data when both are set (a direct connection is faster than PostgREST);
   // Supabase Auth still applies.
-  if (e.DATABASE_URL) database = { driver: 'postgres', url: e.DATABASE_URL, ...(e.DATABASE_GROUP_COMMIT === 'on' ? { groupCommit: true } : {}) };
-  else if (supabase) database = { driver: 'supabase', url: supabase.url, serviceRoleKey: supabase.serviceRoleKey };
+  if (e.DATABASE_URL)
+    database = {
+      driver: 'postgres',
+      url: e.DATABASE_URL,
+      ...(e.DATABASE_GROUP_COMMIT === 'on' ? { groupCommit: true } : {}),
+    };
+  else if (supabase)
+    database = { driver: 'supabase', url: supabase.url, serviceRoleKey: supabase.serviceRoleKey };
 
   // Several Motor processes (REDIS_URL) must sign and verify session cookies with one key; a
   // secret generated per process into DATA_DIR would make each refuse the others' sessions.
-  if (e.REDIS_URL && !e.SESSION_SECRET && !supabase) need('SESSION_SECRET', 'REDIS_URL is set (all Motor processes must share it)');
+  if (e.REDIS_URL && !e.SESSION_SECRET && !supabase)
+    need('SESSION_SECRET', 'REDIS_URL is set (all Motor processes must share it)');
 
-  let evolution: Config['evolution'] = { mode: 'simulator', port: e.SIMULATOR_PORT, timeoutMs: e.EVOLUTION_TIMEOUT_MS };
+  let evolution: Config['evolution'] = {
+    mode: 'simulator',
+    port: e.SIMULATOR_PORT,
+    timeoutMs: e.EVOLUTION_TIMEOUT_MS,
+  };
   // The simulator (and its unauthenticated-by-design phone side, /api/sandbox) is a product demo:
   // in production it must be asked for, so a forgotten EVOLUTION_API_URL cannot ship it.
   if (e.NODE_ENV === 'production' && !e.EVOLUTION_API_URL && e.EVOLUTION_SIMULATOR !== 'true') {
@@ -146,7 +168,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   }
   if (e.EVOLUTION_API_URL) {
     if (!e.EVOLUTION_API_KEY) need('EVOLUTION_API_KEY', 'EVOLUTION_API_URL is set');
-    evolution = { mode: 'real', url: e.EVOLUTION_API_URL.replace(/\/+$/, ''), apiKey: e.EVOLUTION_API_KEY!, timeoutMs: e.EVOLUTION_TIMEOUT_MS };
+    evolution = {
+      mode: 'real',
+      url: e.EVOLUTION_API_URL.replace(/\/+$/, ''),
+      apiKey: e.EVOLUTION_API_KEY!,
+      timeoutMs: e.EVOLUTION_TIMEOUT_MS,
+    };
   }
 
   return {
@@ -161,6 +188,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     evolution,
     webhookToken: e.WEBHOOK_TOKEN,
     groq: e.GROQ_API_KEY ? { apiKey: e.GROQ_API_KEY, model: e.GROQ_MODEL, baseUrl: e.GROQ_BASE_URL } : null,
+    aiModel: e.GROQ_MODEL,
     sessionSecret: e.SESSION_SECRET,
     logLevel: e.LOG_LEVEL,
     eventRetentionHours: e.EVENT_RETENTION_HOURS,
@@ -169,6 +197,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     maxConnections: e.MAX_CONNECTIONS,
     webhookMaxInflight: e.WEBHOOK_MAX_INFLIGHT,
     signupRateLimit: e.SIGNUP_RATE_LIMIT,
+    campaigns: {
+      dailyCap: e.CAMPAIGN_DAILY_CAP,
+      breakEvery: e.CAMPAIGN_BREAK_EVERY,
+      breakMs: Math.round(e.CAMPAIGN_BREAK_SECONDS * 1000),
+      jitter: e.CAMPAIGN_JITTER,
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CONVERSATION_STATUSES, ROLES, conversationSchema, messageSchema } from './domain.js';
 import { newPasswordSchema } from './password.js';
+import { aiHealthSchema } from './ai.js';
 
 const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
 
@@ -72,6 +73,8 @@ export type ListConversationsQuery = z.infer<typeof listConversationsQuerySchema
 /** GET /api/conversations/:id/messages */
 export const listMessagesQuerySchema = z.object({
   before: z.iso.datetime({ offset: true }).optional(),
+  /** Opaque keyset cursor (the `x-next-cursor` header of the previous, newer page); wins over `before`. */
+  cursor: z.string().max(300).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 export type ListMessagesQuery = z.infer<typeof listMessagesQuerySchema>;
@@ -148,6 +151,8 @@ export const overviewSchema = z.object({
   openConversations: z.number().int(),
   messagesToday: z.number().int(),
   aiAvailable: z.boolean(),
+  /** The AI's health (last error, circuit breaker); see ai.ts. */
+  ai: aiHealthSchema.optional(),
 });
 export type OverviewResult = z.infer<typeof overviewSchema>;
 

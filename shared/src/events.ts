@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { conversationSchema, disconnectReasonSchema, instanceStatusSchema, messageSchema } from './domain.js';
 import type { ErrorCode } from './errors.js';
+import { campaignSchema } from './campaigns.js';
 
 /** Durable events: appended to the account's log with a gap-free `seq`, emitted after commit. */
 export const eventDataSchemas = {
@@ -17,15 +18,7 @@ export const eventDataSchemas = {
       reason: disconnectReasonSchema.nullable(),
     }),
   }),
-  'campaign.updated': z.object({
-    campaign: z.object({
-      id: z.uuid(),
-      status: z.string(),
-      total: z.number().int(),
-      sent: z.number().int(),
-      failed: z.number().int(),
-    }),
-  }),
+  'campaign.updated': z.object({ campaign: campaignSchema }),
 } as const;
 
 export type DurableEventType = keyof typeof eventDataSchemas;
@@ -66,7 +59,8 @@ export interface ReadyPayload {
   seq: number;
 }
 
-export type Ack<T = unknown> = { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string } };
+export type Ack<T = unknown> =
+  { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string } };
 
 export interface ServerToClientEvents {
   ready: (p: ReadyPayload) => void;

@@ -165,3 +165,43 @@ export function formatPriceCents(cents: number, currency = 'BRL', locale = 'pt-B
     .format(cents / 100)
     .replace(/[\u00a0\u202f]/g, ' ');
 }
+
+/** What an import error line is about, read from the message the Motor wrote (for translations). */
+export interface ImportErrorInfo {
+  kind:
+    | 'unknown_column'
+    | 'sku_repeats'
+    | 'new_needs_name'
+    | 'name_required'
+    | 'price'
+    | 'active'
+    | 'field'
+    | 'other';
+  /** The cell's value, the column or the sku the message names. */
+  value?: string;
+  /** For `field`: the product field (name, description, currency, sku, imageUrl). */
+  field?: string;
+  /** For `sku_repeats`: the line the sku first appeared on. */
+  line?: number;
+}
+
+/**
+ * Classifies an import report message (see motor/src/services/product-csv.parser.ts), so the
+ * dashboard can say it in the agent's language; unknown messages are `other`.
+ *
+ * @example importErrorInfo('sku "A1" repeats line 4') // { kind: 'sku_repeats', value: 'A1', line: 4 }
+ */
+export function importErrorInfo(message: string): ImportErrorInfo {
+  let m: RegExpExecArray | null;
+  if ((m = /^unknown column "(.*)" ignored/.exec(message))) return { kind: 'unknown_column', value: m[1] };
+  if ((m = /^sku "(.*)" repeats line (\d+)$/.exec(message))) {
+    return { kind: 'sku_repeats', value: m[1], line: Number(m[2]) };
+  }
+  if (/^name is required for a new product/.test(message)) return { kind: 'new_needs_name' };
+  if (message === 'name is required') return { kind: 'name_required' };
+  if ((m = /^price "(.*)": /s.exec(message))) return { kind: 'price', value: m[1] };
+  if ((m = /^active "(.*)": /s.exec(message))) return { kind: 'active', value: m[1] };
+  if ((m = /^(name|description|currency|sku|imageUrl): /.exec(message)))
+    return { kind: 'field', field: m[1] };
+  return { kind: 'other' };
+}

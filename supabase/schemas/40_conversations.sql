@@ -20,8 +20,8 @@ create table public.contacts (
 create unique index contacts_account_jid_key on public.contacts (account_id, jid) where jid is not null;
 create unique index contacts_account_lid_key on public.contacts (account_id, lid) where lid is not null;
 create index contacts_account_phone_idx on public.contacts (account_id, phone);
-create index contacts_name_search_idx
-  on public.contacts using gin (to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(push_name, '')));
+create index contacts_name_fold_idx
+  on public.contacts using gin (to_tsvector('simple', app.unaccent_lower(coalesce(name, '') || ' ' || coalesce(push_name, ''))));
 alter table public.contacts enable row level security;
 
 -- WhatsApp groups an instance belongs to (synced from Evolution).
@@ -70,6 +70,8 @@ create unique index conversations_instance_group_key on public.conversations (in
   where group_id is not null;
 -- The inbox: newest activity first, keyset-paginated, optionally filtered by status.
 create index conversations_inbox_idx on public.conversations (account_id, last_message_at desc nulls last, id desc);
+create index conversations_unread_idx
+  on public.conversations (account_id, status) where unread_count > 0;
 create index conversations_inbox_status_idx
   on public.conversations (account_id, status, last_message_at desc nulls last, id desc);
 alter table public.conversations enable row level security;
@@ -106,7 +108,9 @@ create unique index messages_instance_wa_key on public.messages (instance_id, wa
 create unique index messages_conversation_client_key on public.messages (conversation_id, client_id)
   where client_id is not null;
 -- A thread page: newest first before a cursor.
-create index messages_thread_idx on public.messages (conversation_id, created_at desc, id desc);
+-- A thread page in WhatsApp's order (sent, then arrival, then id), newest first before a cursor.
+create index messages_thread_sent_idx
+  on public.messages (conversation_id, (coalesce(sent_at, created_at)) desc, created_at desc, id desc);
 -- Reactions point at their target through quoted_wa_message_id.
 create index messages_reaction_target_idx
   on public.messages (instance_id, quoted_wa_message_id) where type = 'reaction';
@@ -115,8 +119,8 @@ create index messages_account_created_idx on public.messages (account_id, create
 -- Search: word-prefix full-text search (GIN, built in, no extension) over message texts and
 -- contact names, plus a substring match on phone digits. ILIKE '%q%' over 100k messages took
 -- ~600 ms in PGlite; the GIN indexes answer in a few ms.
-create index messages_text_search_idx
-  on public.messages using gin (to_tsvector('simple', coalesce(text, '')));
+create index messages_text_fold_idx
+  on public.messages using gin (to_tsvector('simple', app.unaccent_lower(text)));
 alter table public.messages enable row level security;
 
 -- Core functions shared by every use case: JSON shapes of the contract, the event log, health.
@@ -191,7 +195,7 @@ create or replace function app.search_query(p_q text) returns tsquery
 language sql immutable as $$
   select case when count(*) = 0 then null
               else to_tsquery('simple', string_agg(quote_literal(w) || ':*', ' & ')) end
-  from (select w from regexp_split_to_table(lower(regexp_replace(coalesce(p_q, ''), '[&|!():*<>''\\]', ' ', 'g')), '\s+') w
+  from (select w from regexp_split_to_table(app.unaccent_lower(regexp_replace(coalesce(p_q, ''), '[&|!():*<>''\\]', ' ', 'g')), '\s+') w
         where w <> '' limit 8) words
 $$;
 
@@ -202,14 +206,14 @@ create or replace function app.search_messages_match(p_conversation_id uuid, p_q
 language plpgsql stable as $$
 begin
   return exists (select 1 from public.messages m where m.conversation_id = p_conversation_id
-                 and to_tsvector('simple', coalesce(m.text, '')) @@ p_q);
+                 and to_tsvector('simple', app.unaccent_lower(m.text)) @@ p_q);
 end $$;
 
 create or replace function app.search_contact_matches(p_contact_id uuid, p_q tsquery) returns boolean
 language plpgsql stable as $$
 begin
   return exists (select 1 from public.contacts ct where ct.id = p_contact_id
-                 and to_tsvector('simple', coalesce(ct.name, '') || ' ' || coalesce(ct.push_name, '')) @@ p_q);
+                 and to_tsvector('simple', app.unaccent_lower(coalesce(ct.name, '') || ' ' || coalesce(ct.push_name, ''))) @@ p_q);
 end $$;
 
 -- Newest activity first, keyset-paginated on (last_message_at, id): `p_before` alone pages by time,
@@ -236,20 +240,17 @@ begin
   end if;
   if v_search then
     v_tsq := app.search_query(p_q);
-    v_pattern := '%' || regexp_replace(trim(p_q), '([\\%_])', '\\\1', 'g') || '%';
+    v_pattern := '%' || regexp_replace(app.unaccent_lower(trim(p_q)), '([\\%_])', '\\\1', 'g') || '%';
     v_digits := nullif(regexp_replace(p_q, '\D', '', 'g'), '');
     if length(v_digits) < 4 then
       v_digits := null;
     end if;
-    -- A rare term is fastest as a set of ids from the GIN index; a common one (say, "pedido" in
-    -- every message) as a check of each conversation along the inbox order, stopping at the limit.
     if v_tsq is not null then
-      -- EXECUTE: planned for this very term (GIN for a rare one, an early-stopping scan for a common one).
       execute 'select count(*) >= 500 from (select 1 from public.contacts ct where ct.account_id = $1
-        and to_tsvector(''simple'', coalesce(ct.name, '''') || '' '' || coalesce(ct.push_name, '''')) @@ $2 limit 500) x'
+        and to_tsvector(''simple'', app.unaccent_lower(coalesce(ct.name, '''') || '' '' || coalesce(ct.push_name, ''''))) @@ $2 limit 500) x'
         into v_common_contacts using p_account_id, v_tsq;
       execute 'select count(*) >= 500 from (select 1 from public.messages m where m.account_id = $1
-        and to_tsvector(''simple'', coalesce(m.text, '''')) @@ $2 limit 500) x'
+        and to_tsvector(''simple'', app.unaccent_lower(m.text)) @@ $2 limit 500) x'
         into v_common_messages using p_account_id, v_tsq;
     end if;
   end if;
@@ -260,19 +261,19 @@ begin
     || case when p_before is not null and p_before_id is not null then ' and (c.last_message_at, c.id) < ($4, $5)'
             when p_before is not null then ' and c.last_message_at < $4' else '' end
     || case when v_search then '
-      and (c.group_id in (select g.id from public.groups g where g.account_id = $1 and g.subject ilike $3)'
+      and (c.group_id in (select g.id from public.groups g where g.account_id = $1 and app.unaccent_lower(g.subject) like $3)'
       || case when v_tsq is null then ''
               when v_common_contacts then '
         or app.search_contact_matches(c.contact_id, $8)'
               else '
         or c.contact_id in (select ct.id from public.contacts ct where ct.account_id = $1
-             and to_tsvector(''simple'', coalesce(ct.name, '''') || '' '' || coalesce(ct.push_name, '''')) @@ $8)' end
+             and to_tsvector(''simple'', app.unaccent_lower(coalesce(ct.name, '''') || '' '' || coalesce(ct.push_name, ''''))) @@ $8)' end
       || case when v_tsq is null then ''
               when v_common_messages then '
         or app.search_messages_match(c.id, $8)'
               else '
         or c.id in (select m.conversation_id from public.messages m where m.account_id = $1
-             and to_tsvector(''simple'', coalesce(m.text, '''')) @@ $8)' end
+             and to_tsvector(''simple'', app.unaccent_lower(m.text)) @@ $8)' end
       || case when v_digits is not null then '
         or c.contact_id in (select ct.id from public.contacts ct where ct.account_id = $1 and strpos(ct.phone, $7) > 0)' else '' end
       || ')' else '' end || '
@@ -281,6 +282,23 @@ begin
   execute v_sql into v_result
     using p_account_id, p_status, v_pattern, p_before, p_before_id, least(greatest(coalesce(p_limit, 50), 1), 200), v_digits, v_tsq;
   return v_result;
+end $$;
+
+-- A list page with its cursor (the last item's (last_message_at, id) at full precision).
+create or replace function app.conversations_page(
+  p_account_id uuid, p_status text default null, p_q text default null,
+  p_before timestamptz default null, p_before_id uuid default null, p_limit integer default 50
+) returns jsonb
+language plpgsql stable as $$
+declare
+  v_items jsonb := app.conversations_list(p_account_id, p_status, p_q, p_before, p_before_id, p_limit);
+  v_cursor jsonb;
+begin
+  if jsonb_array_length(v_items) = least(greatest(coalesce(p_limit, 50), 1), 200) then
+    select jsonb_build_object('at', app.iso_us(c.last_message_at), 'id', c.id)
+      into v_cursor from public.conversations c where c.id = (v_items->-1->>'id')::uuid and c.last_message_at is not null;
+  end if;
+  return jsonb_build_object('items', v_items, 'nextCursor', v_cursor);
 end $$;
 
 create or replace function app.conversation_get(p_account_id uuid, p_conversation_id uuid) returns jsonb
@@ -293,19 +311,48 @@ begin
 end $$;
 
 -- The newest `p_limit` messages created before `p_before`, in ascending order.
+-- Full-precision ISO 8601 (microseconds) for keyset cursors.
+create or replace function app.iso_us(p_ts timestamptz) returns text
+language sql immutable as $$
+  select to_char(p_ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+
 create or replace function app.messages_list(
-  p_account_id uuid, p_conversation_id uuid, p_before timestamptz default null, p_limit integer default 50
+  p_account_id uuid, p_conversation_id uuid, p_before timestamptz default null, p_limit integer default 50,
+  p_before_created timestamptz default null, p_before_id uuid default null
 ) returns jsonb
 language plpgsql stable as $$
 begin
   if not exists (select 1 from public.conversations where id = p_conversation_id and account_id = p_account_id) then
     raise exception 'conversation not found' using errcode = 'AT404';
   end if;
-  return (select coalesce(jsonb_agg(app.message_json(m) order by m.created_at, m.id), '[]'::jsonb)
+  return (select coalesce(jsonb_agg(app.message_json(m) order by coalesce(m.sent_at, m.created_at), m.created_at, m.id), '[]'::jsonb)
     from (select * from public.messages
-          where conversation_id = p_conversation_id and (p_before is null or created_at < p_before)
-          order by created_at desc, id desc
+          where conversation_id = p_conversation_id
+            and (p_before is null
+                 or p_before_id is null and created_at < p_before
+                 or p_before_id is not null
+                    and (coalesce(sent_at, created_at), created_at, id) < (p_before, p_before_created, p_before_id))
+          order by coalesce(sent_at, created_at) desc, created_at desc, id desc
           limit least(greatest(coalesce(p_limit, 50), 1), 200)) m);
+end $$;
+
+-- A thread page with its cursor (the oldest item's keys at full precision).
+create or replace function app.messages_page(
+  p_account_id uuid, p_conversation_id uuid, p_before timestamptz default null, p_limit integer default 50,
+  p_before_created timestamptz default null, p_before_id uuid default null
+) returns jsonb
+language plpgsql stable as $$
+declare
+  v_items jsonb := app.messages_list(p_account_id, p_conversation_id, p_before, p_limit, p_before_created, p_before_id);
+  v_cursor jsonb;
+begin
+  if jsonb_array_length(v_items) = least(greatest(coalesce(p_limit, 50), 1), 200) then
+    select jsonb_build_object('at', app.iso_us(coalesce(m.sent_at, m.created_at)), 'createdAt', app.iso_us(m.created_at),
+                              'id', m.id)
+      into v_cursor from public.messages m where m.id = (v_items->0->>'id')::uuid;
+  end if;
+  return jsonb_build_object('items', v_items, 'nextCursor', v_cursor);
 end $$;
 
 -- The agent read the conversation: unread to 0 (conversation.updated only when it changed).
@@ -371,7 +418,6 @@ declare
   v_msg public.messages;
   v_twin public.messages;
   v_status text;
-  v_pending text;
 begin
   perform 1 from public.accounts where id = p_account_id for update;
   select * into v_msg from public.messages where id = p_message_id and account_id = p_account_id for update;
@@ -385,7 +431,7 @@ begin
     update public.messages set status = 'failed', error = left(coalesce(nullif(p_error, ''), 'sending failed'), 1000),
       updated_at = now() where id = v_msg.id returning * into v_msg;
   else
-    if v_msg.wa_message_id is not distinct from p_wa_message_id and app.max_status(v_msg.status, 'sent') = v_msg.status then
+    if v_msg.wa_message_id is not distinct from p_wa_message_id and not app.status_moves_forward(v_msg.status, 'sent') then
       return jsonb_build_object('message', app.message_json(v_msg), 'events', '[]'::jsonb);
     end if;
     v_status := 'sent';
@@ -395,9 +441,7 @@ begin
       v_status := app.max_status(v_status, v_twin.status);
     end if;
     -- Receipts that came before the id was known.
-    delete from public.pending_receipts where instance_id = v_msg.instance_id and wa_message_id = p_wa_message_id
-      returning status into v_pending;
-    v_status := app.max_status(v_status, v_pending);
+    v_status := app.max_status(v_status, app.ingest_take_pending_receipt(v_msg.instance_id, p_wa_message_id));
     update public.messages set wa_message_id = p_wa_message_id, status = app.max_status(v_status, status),
       error = null, updated_at = now()
       where id = v_msg.id returning * into v_msg;
@@ -408,6 +452,18 @@ end $$;
 
 -- The dashboard's overview: the account's instances, open conversations, messages since midnight
 -- (São Paulo time: the product's users are Brazilian businesses).
+-- Conversations with unread messages, in all and per status tab.
+create or replace function app.unread_counts(p_account_id uuid) returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'total', coalesce(sum(n), 0),
+    'open', coalesce(sum(n) filter (where status = 'open'), 0),
+    'pending', coalesce(sum(n) filter (where status = 'pending'), 0),
+    'resolved', coalesce(sum(n) filter (where status = 'resolved'), 0))
+  from (select c.status, count(*) as n from public.conversations c
+        where c.account_id = p_account_id and c.unread_count > 0 group by c.status) x
+$$;
+
 create or replace function app.overview(p_account_id uuid) returns jsonb
 language sql stable as $$
   select jsonb_build_object(
@@ -417,6 +473,7 @@ language sql stable as $$
       from public.instances i where i.account_id = p_account_id), '[]'::jsonb),
     'openConversations', (select count(*) from public.conversations c
       where c.account_id = p_account_id and c.status = 'open'),
+    'unread', app.unread_counts(p_account_id),
     'messagesToday', (select count(*) from public.messages m
       where m.account_id = p_account_id
         and m.created_at >= (date_trunc('day', now() at time zone 'America/Sao_Paulo') at time zone 'America/Sao_Paulo')))

@@ -5,27 +5,10 @@
 -- Search = full text over folded text (lower + unaccent): each word matches as a prefix in the
 -- `simple` configuration (`cami` finds "Camiseta", `tenis` finds "Tênis") or by its Portuguese
 -- stem (`camisetas` finds "Camiseta"). Portuguese stop words ("de", "para") are ignored.
--- The extensions (unaccent, pg_trgm) are created in 00_extensions_and_roles.sql.
+-- The extensions (unaccent, pg_trgm) and their wrappers are created in 00_extensions_and_roles.sql.
 
--- `unaccent()` is only STABLE (its dictionary could change), so an index cannot use it directly.
--- This wrapper names the dictionary by schema and is declared IMMUTABLE, the usual recipe. Built
--- dynamically because the extension's schema differs (public here, `extensions` on Supabase).
--- Example: app.unaccent_lower('Tênis Ação') = 'tenis acao'
-do $$
-declare
-  s text := (select n.nspname from pg_extension e join pg_namespace n on n.oid = e.extnamespace
-             where e.extname = 'unaccent');
-  t text := (select n.nspname from pg_extension e join pg_namespace n on n.oid = e.extnamespace
-             where e.extname = 'pg_trgm');
-begin
-  execute format(
-    'create or replace function app.unaccent_lower(p text) returns text language sql immutable parallel safe as %L',
-    format('select lower(%I.unaccent(%L::regdictionary, coalesce(p, '''')))', s, quote_ident(s) || '.unaccent'));
-  -- How much of `p_needle` (a product name) appears as a run of words in `p_haystack` (0–1).
-  execute format(
-    'create or replace function app.trgm_word_similarity(p_needle text, p_haystack text) returns real language sql immutable parallel safe as %L',
-    format('select %I.word_similarity(p_needle, p_haystack)', t));
-end $$;
+-- app.unaccent_lower and app.trgm_word_similarity (the extension wrappers) are in
+-- 00_extensions_and_roles.sql: the inbox's search indexes (40_conversations.sql) use them too.
 
 -- Lexemes of the folded name, sku and description; the name and sku weigh more (A) than the
 -- description (C) for ranking. The sku's punctuation splits it into words ("ABC-123" → abc, 123).
@@ -49,7 +32,7 @@ create table public.products (
   currency text not null default 'BRL' check (currency ~ '^[A-Z]{3}$'),
   sku text,
   active boolean not null default true,
-  created_at timestamptz not null default now(),
+  created_at timestamptz not null default clock_timestamp(),
   updated_at timestamptz not null default now(),
   image_url text,
   -- Lexemes for the search (see app.product_search_vector).
@@ -232,6 +215,8 @@ declare
   v_created integer := 0;
   v_updated integer := 0;
   v_errors jsonb := '[]';
+  v_start timestamptz := clock_timestamp();
+  v_new jsonb;
 begin
   for r in select value from jsonb_array_elements(coalesce(p_rows, '[]')) loop
     p := r->'product';
@@ -247,8 +232,11 @@ begin
       v_errors := v_errors || jsonb_build_object('line', (r->>'line')::integer,
         'message', 'name is required for a new product (no product has this sku)');
     else
-      perform app.products_create(p_account_id, p);
+      v_new := app.products_create(p_account_id, p);
       v_created := v_created + 1;
+      -- One microsecond apart, in file order (the clock alone may repeat within a transaction).
+      update public.products set created_at = v_start + make_interval(secs => v_created / 1e6)
+      where id = (v_new->>'id')::uuid;
     end if;
     exception when sqlstate 'AT409' or check_violation or not_null_violation or invalid_text_representation then
       v_errors := v_errors || jsonb_build_object('line', (r->>'line')::integer, 'message', sqlerrm);

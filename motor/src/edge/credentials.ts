@@ -1,3 +1,6 @@
+/** The session cookie's name. */
+export const SESSION_COOKIE = 'atende_session';
+
 /** What a request or a socket handshake may carry to say who it is. */
 export interface Credentials {
   /** The raw `Cookie` header (the session cookie is read from it). */
@@ -39,4 +42,27 @@ export function credentialsOf(
     cookieHeader: headers.cookie || undefined,
     bearerToken: fromHandshake ?? bearerOf(headers.authorization),
   };
+}
+
+/**
+ * Reads one cookie from a raw `Cookie` header (the socket handshake has no Koa context).
+ *
+ * @example
+ *   readCookie('a=1; atende_session=xyz', SESSION_COOKIE) // 'xyz'
+ */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) {
+      const raw = part.slice(eq + 1).trim();
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        return raw;
+      }
+    }
+  }
+  return undefined;
 }

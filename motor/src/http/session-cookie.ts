@@ -1,6 +1,6 @@
 import type { ParameterizedContext } from 'koa';
-import { SESSION_COOKIE } from '../adapters/auth/session-cookie.js';
-import type { IssuedSession } from '../services/auth.types.js';
+import { SESSION_COOKIE } from '../edge/credentials.js';
+import type { IssuedSession } from '../ports/identity.port.js';
 
 // Written by hand rather than with ctx.cookies: `cookies` refuses a Secure cookie on a plain
 // http hop, which is exactly the TLS-terminating-proxy case when PUBLIC_URL is https.

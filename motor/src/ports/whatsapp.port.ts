@@ -63,12 +63,9 @@ export interface EvolutionInstanceInfo {
 }
 
 export interface WhatsAppGateway {
-  /** `GET /` → the server version (e.g. "2.3.6"). */
-  version(): Promise<string>;
   createInstance(input: { instanceName: string; webhook: WebhookSettings; qrcode?: boolean; number?: string }): Promise<CreatedInstance>;
   /** `GET /instance/connect/{name}`: the current QR (state close/connecting) or null when already open. */
   connect(instanceName: string, opts?: { number?: string }): Promise<{ state: EvolutionState | null; qr: QrCode | null }>;
-  connectionState(instanceName: string): Promise<EvolutionState>;
   /** Null when Evolution does not know the instance (e.g. its container was recreated). */
   fetchInstance(instanceName: string): Promise<EvolutionInstanceInfo | null>;
   /** Idempotent: an already closed session (Evolution 2.3's 400) or an unknown instance (404) resolves. */
@@ -76,7 +73,6 @@ export interface WhatsAppGateway {
   /** Idempotent: an instance Evolution does not know resolves. */
   deleteInstance(instanceName: string): Promise<void>;
   setWebhook(instanceName: string, webhook: WebhookSettings): Promise<void>;
-  findWebhook(instanceName: string): Promise<(WebhookSettings & { enabled: boolean }) | null>;
   /** `number`: digits, or a …@s.whatsapp.net / …@g.us / …@lid JID. */
   sendText(instanceName: string, input: { number: string; text: string; quotedWaMessageId?: string }): Promise<SentMessage>;
   sendMedia(

@@ -13,12 +13,19 @@ import type { RealtimeServer } from './socket.types.js';
  *   const redis = await useRedisAdapter({ io, url: config.redisUrl, logger });
  *   process.on('SIGTERM', () => redis.close());
  */
-export async function useRedisAdapter(opts: { io: RealtimeServer; url: string; logger: Logger }): Promise<{ close(): Promise<void> }> {
+export async function useRedisAdapter(opts: {
+  io: RealtimeServer;
+  url: string;
+  logger: Logger;
+}): Promise<{ close(): Promise<void> }> {
   // While Redis is unreachable, do not queue publishes in memory without bound: drop them
   // (the event log has them) instead of replaying stale broadcasts later.
   const pub = createClient({ url: opts.url, disableOfflineQueue: true, socket: { connectTimeout: 5000 } });
   const sub = pub.duplicate();
-  for (const [name, client] of [['pub', pub], ['sub', sub]] as const) {
+  for (const [name, client] of [
+    ['pub', pub],
+    ['sub', sub],
+  ] as const) {
     client.on('error', (err: Error) => opts.logger.warn({ err: err.message, client: name }, 'redis error'));
   }
   // The adapter fires publish() without awaiting it; a rejection (Redis down, offline queue
@@ -26,7 +33,10 @@ export async function useRedisAdapter(opts: { io: RealtimeServer; url: string; l
   const publish = pub.publish.bind(pub);
   pub.publish = ((...args: Parameters<typeof publish>) =>
     publish(...args).catch((err: Error) => {
-      opts.logger.warn({ err: err.message }, 'redis publish failed; clients will catch up from the event log');
+      opts.logger.warn(
+        { err: err.message },
+        'redis publish failed; clients will catch up from the event log',
+      );
       return 0;
     })) as typeof pub.publish;
   // node-redis retries a refused first connection forever; a Motor told to use Redis must say
@@ -36,7 +46,10 @@ export async function useRedisAdapter(opts: { io: RealtimeServer; url: string; l
     await Promise.race([
       Promise.all([pub.connect(), sub.connect()]),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Redis at ${redactedUrl(opts.url)} did not answer within 10 s (REDIS_URL)`)), 10_000);
+        timer = setTimeout(
+          () => reject(new Error(`Redis at ${redactedUrl(opts.url)} did not answer within 10 s (REDIS_URL)`)),
+          10_000,
+        );
       }),
     ]);
   } catch (err) {

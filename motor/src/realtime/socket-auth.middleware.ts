@@ -17,13 +17,17 @@ const credentials = new WeakMap<object, Credentials>();
  * @example
  *   io.on('connection', (socket) => recheckSession(socket, { auth, logger, everyMs: 300_000 }));
  */
-export function recheckSession(socket: RealtimeSocket, opts: { auth: SocketAuthenticator; logger: Logger; everyMs: number }): void {
+export function recheckSession(
+  socket: RealtimeSocket,
+  opts: { auth: SocketAuthenticator; logger: Logger; everyMs: number },
+): void {
   const timer = setInterval(() => {
     const cred = credentials.get(socket);
     if (!cred || !socket.connected) return clearInterval(timer);
     opts.auth.authenticate(cred).then(
       (auth) => {
-        if (auth.userId !== socket.data.auth.userId || auth.accountId !== socket.data.auth.accountId) socket.disconnect(true);
+        if (auth.userId !== socket.data.auth.userId || auth.accountId !== socket.data.auth.accountId)
+          socket.disconnect(true);
         else socket.data.auth = auth; // a new name or role shows from now on
       },
       (err) => {
@@ -83,7 +87,8 @@ export function socketAuth(opts: SocketAuthOptions) {
       credentials.set(socket, cred);
       next();
     } catch (err) {
-      const code: ErrorCode = isAppError(err) && err.code === 'unavailable' ? 'unavailable' : 'unauthenticated';
+      const code: ErrorCode =
+        isAppError(err) && err.code === 'unavailable' ? 'unavailable' : 'unauthenticated';
       if (!isAppError(err) || (err.code !== 'unauthenticated' && err.code !== 'unavailable')) {
         opts.logger.error({ err }, 'socket handshake failed');
       }

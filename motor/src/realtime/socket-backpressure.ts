@@ -19,7 +19,10 @@ export const DEFAULT_MAX_QUEUED_PACKETS = 1000;
  * @example
  *   io.on('connection', (socket) => guardBackpressure(socket, { logger }));
  */
-export function guardBackpressure(socket: RealtimeSocket, opts: { logger: Logger; maxQueuedPackets?: number }): void {
+export function guardBackpressure(
+  socket: RealtimeSocket,
+  opts: { logger: Logger; maxQueuedPackets?: number },
+): void {
   const max = opts.maxQueuedPackets ?? DEFAULT_MAX_QUEUED_PACKETS;
   const conn = socket.conn as unknown as EngineConn;
   const onPacket = () => {

@@ -4,7 +4,13 @@ import type { EventsService } from '../services/events.service.js';
 import { recheckSession, socketAuth, type SocketAuthenticator } from './socket-auth.middleware.js';
 import { guardBackpressure } from './socket-backpressure.js';
 import { registerSocketHandlers, type SocketConversations } from './socket.handlers.js';
-import { accountRoom, userRoom, type RealtimeServer, type RealtimeSocket } from './socket.types.js';
+import {
+  accountRoom,
+  sessionRoom,
+  userRoom,
+  type RealtimeServer,
+  type RealtimeSocket,
+} from './socket.types.js';
 
 export interface RealtimeGatewayDeps {
   io: RealtimeServer;
@@ -24,7 +30,8 @@ export interface RealtimeGatewayDeps {
 }
 
 /**
- * Wires the Socket.IO server: handshake auth, the two server-chosen rooms, `ready` with the
+ * Wires the Socket.IO server: handshake auth, the server-chosen rooms (account, user, and the
+ * login session when it has one), `ready` with the
  * account's head `seq`, the backpressure guard, and the client commands.
  *
  * Order matters on connect: the socket joins its account's room *before* the head is read, so
@@ -52,9 +59,15 @@ export function attachRealtimeGateway(deps: RealtimeGatewayDeps): void {
 async function onConnection(socket: RealtimeSocket, deps: RealtimeGatewayDeps): Promise<void> {
   const { auth } = socket.data;
   guardBackpressure(socket, { logger: deps.logger, maxQueuedPackets: deps.maxQueuedPackets });
-  recheckSession(socket, { auth: deps.auth, logger: deps.logger, everyMs: deps.recheckSessionMs ?? 5 * 60_000 });
+  recheckSession(socket, {
+    auth: deps.auth,
+    logger: deps.logger,
+    everyMs: deps.recheckSessionMs ?? 5 * 60_000,
+  });
   registerSocketHandlers(socket, deps);
-  await socket.join([accountRoom(auth.accountId), userRoom(auth.userId)]);
+  const rooms = [accountRoom(auth.accountId), userRoom(auth.userId)];
+  if (auth.sessionId) rooms.push(sessionRoom(auth.sessionId));
+  await socket.join(rooms);
   let seq: number;
   try {
     seq = await deps.events.head({ accountId: auth.accountId });

@@ -43,7 +43,11 @@ export function registerSocketHandlers(socket: RealtimeSocket, deps: SocketHandl
     await deps.conversations.get(auth, conversationId);
     lastTyping.set(conversationId, now);
     if (lastTyping.size > 100) lastTyping.delete(lastTyping.keys().next().value!);
-    deps.realtime.publishTyping(auth.accountId, { conversationId, userId: auth.userId, name: auth.name }, auth.userId);
+    deps.realtime.publishTyping(
+      auth.accountId,
+      { conversationId, userId: auth.userId, name: auth.name },
+      auth.userId,
+    );
   });
 }
 
@@ -57,7 +61,9 @@ function command(
     const ack: AckFn = typeof maybeAck === 'function' ? (maybeAck as AckFn) : () => {};
     const parsed = conversationCommandSchema.safeParse(payload);
     if (!parsed.success) {
-      const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+      const message = parsed.error.issues
+        .map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`)
+        .join('; ');
       return ack({ ok: false, error: { code: 'validation_failed', message } });
     }
     try {

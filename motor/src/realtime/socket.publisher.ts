@@ -1,11 +1,13 @@
 import type { Logger } from '../logger.js';
 import type { AccountEvent, RealtimePublisher } from '../ports/realtime.port.js';
-import { accountRoom, userRoom, type RealtimeServer } from './socket.types.js';
+import { accountRoom, sessionRoom, userRoom, type RealtimeServer } from './socket.types.js';
 
 /** Immediate session revocation for services that end a user's access (logout, removal). */
 export interface SocketControl {
   /** Disconnects every socket of the user on every Motor process (they must log in again). */
   disconnectUser(userId: string): void;
+  /** Disconnects every socket (tab) of one login session on every Motor process (logout). */
+  disconnectSession(sessionId: string): void;
 }
 
 /**
@@ -20,7 +22,10 @@ export interface SocketControl {
  *   const { events } = await db.call<{ events: AccountEvent[] }>('mark_read', args);
  *   realtime.publish(events);
  */
-export function createSocketPublisher(deps: { io: RealtimeServer; logger: Logger }): RealtimePublisher & SocketControl {
+export function createSocketPublisher(deps: {
+  io: RealtimeServer;
+  logger: Logger;
+}): RealtimePublisher & SocketControl {
   const { io, logger } = deps;
   const safely = (what: string, fn: () => void) => {
     try {
@@ -50,6 +55,9 @@ export function createSocketPublisher(deps: { io: RealtimeServer; logger: Logger
     disconnectUser(userId) {
       // Through the adapter: the user's sockets on every Motor process.
       safely('disconnectUser', () => deps.io.in(userRoom(userId)).disconnectSockets(true));
+    },
+    disconnectSession(sessionId) {
+      safely('disconnectSession', () => deps.io.in(sessionRoom(sessionId)).disconnectSockets(true));
     },
     publishTyping(accountId, payload, exceptUserId) {
       safely('conversation.typing', () => {

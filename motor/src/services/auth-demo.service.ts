@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { hashPassword } from '../adapters/auth/password.hasher.js';
 import type { Db } from '../ports/db.port.js';
+import type { IdentityPort } from '../ports/identity.port.js';
 
 export const DEMO_EMAIL = 'demo@atende.local';
 
@@ -17,19 +17,21 @@ export interface DemoSeedResult {
  * auth only (with Supabase Auth the users live in Supabase).
  *
  * @example
- *   await seedDemo({ db, env: config.env, print: (l) => console.log(l) });
+ *   await seedDemo({ db, identity, env: config.env, print: (l) => console.log(l) });
  */
 export async function seedDemo(opts: {
   db: Db;
   env: 'development' | 'production' | 'test';
   print: (line: string) => void;
-  authMode?: 'local' | 'supabase';
+  /** Local users only: the demo login's password is hashed the local adapter's way. */
+  identity: Pick<IdentityPort, 'mode' | 'hashPassword'>;
 }): Promise<DemoSeedResult> {
-  if (opts.env === 'production' || opts.authMode === 'supabase') return { created: false };
+  const hash = opts.identity.hashPassword?.bind(opts.identity);
+  if (opts.env === 'production' || opts.identity.mode !== 'local' || !hash) return { created: false };
   const password = randomBytes(9).toString('base64url');
   const r = await opts.db.call<{ created: boolean }>('seed_demo', {
     email: DEMO_EMAIL,
-    passwordHash: await hashPassword(password),
+    passwordHash: await hash(password),
   });
   if (!r.created) return { created: false };
   opts.print(
@@ -38,7 +40,8 @@ export async function seedDemo(opts: {
       '  A demo account was created (first start, empty database):',
       `    login:    ${DEMO_EMAIL}`,
       `    password: ${password}`,
-      '  It is shown only this once; change it under Settings → Team.',
+      '  It is shown only this once; change it under Configurações → Equipe → "Alterar senha"',
+      '  (Settings → Team → Change password).',
       '',
     ].join('\n'),
   );

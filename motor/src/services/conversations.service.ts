@@ -1,9 +1,11 @@
 import type {
+  AiHealth,
   Conversation,
   ListConversationsQuery,
   ListMessagesQuery,
   Message,
   PatchConversationBody,
+  UnreadCounts,
 } from '@atende/shared';
 import { AppError } from '../errors.js';
 import type { Db } from '../ports/db.port.js';
@@ -26,9 +28,13 @@ export interface Overview {
     updatedAt: string;
   }>;
   openConversations: number;
+  /** Conversations with unread messages, in all and per status tab. */
+  unread: UnreadCounts;
   messagesToday: number;
-  /** Whether AI replies can run; the dashboard shows a notice when they cannot. */
+  /** Whether AI replies can run (this Motor has a GROQ_API_KEY); the dashboard shows a notice when they cannot. */
   aiAvailable: boolean;
+  /** The AI's health: last error, circuit breaker (paused until). */
+  ai?: AiHealth;
 }
 
 /**
@@ -40,26 +46,38 @@ export interface Overview {
  *   const page = await sut.list(caller, { limit: 50 });
  */
 export class ConversationsService {
-  constructor(private readonly deps: { db: Db; realtime: RealtimePublisher }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      realtime: RealtimePublisher;
+      ai?: { readonly available: boolean; health(accountId: string): Promise<AiHealth> };
+    },
+  ) {}
 
   /** Newest activity first; `nextCursor` continues after the last item (null at the end). */
   async list(
     caller: Caller,
     q: ListConversationsQuery & { cursor?: string },
   ): Promise<{ items: Conversation[]; nextCursor: string | null }> {
-    const cursor = q.cursor ? decodeCursor(q.cursor) : null;
-    const items = await this.deps.db.call<Conversation[]>('conversations_list', {
+    const cursor = q.cursor ? decodeCursor(q.cursor, 2) : null;
+    const page = await this.deps.db.call<{
+      items: Conversation[];
+      nextCursor: { at: string; id: string } | null;
+    }>('conversations_page', {
       accountId: caller.accountId,
       status: q.status ?? null,
       q: q.q?.replaceAll('\u0000', '') || null,
-      before: cursor?.at ?? q.before ?? null,
-      beforeId: cursor?.id ?? null,
+      before: cursor?.[0] ?? q.before ?? null,
+      beforeId: cursor?.[1] ?? null,
       limit: q.limit,
     });
-    const last = items.at(-1);
-    const nextCursor =
-      items.length === q.limit && last?.lastMessageAt ? encodeCursor(last.lastMessageAt, last.id) : null;
-    return { items, nextCursor };
+    const next = page.nextCursor;
+    return { items: page.items, nextCursor: next ? encodeCursor(next.at, next.id) : null };
+  }
+
+  /** Unread conversations in all and per status tab (the badge and the tab-title count). */
+  unread(caller: Caller): Promise<UnreadCounts> {
+    return this.deps.db.call<UnreadCounts>('unread_counts', { accountId: caller.accountId });
   }
 
   get(caller: Caller, conversationId: string): Promise<Conversation> {
@@ -69,14 +87,29 @@ export class ConversationsService {
     });
   }
 
-  /** The newest `limit` messages before `before`, ascending. */
-  messages(caller: Caller, conversationId: string, q: ListMessagesQuery): Promise<Message[]> {
-    return this.deps.db.call<Message[]>('messages_list', {
+  /**
+   * The newest `limit` messages before the cursor (or, legacy, created before `before`), ascending
+   * in WhatsApp's order (sentAt, then arrival). `nextCursor` continues with older messages.
+   */
+  async messages(
+    caller: Caller,
+    conversationId: string,
+    q: ListMessagesQuery,
+  ): Promise<{ items: Message[]; nextCursor: string | null }> {
+    const cursor = q.cursor ? decodeCursor(q.cursor, 3) : null;
+    const page = await this.deps.db.call<{
+      items: Message[];
+      nextCursor: { at: string; createdAt: string; id: string } | null;
+    }>('messages_page', {
       accountId: caller.accountId,
       conversationId,
-      before: q.before ?? null,
+      before: cursor?.[0] ?? q.before ?? null,
+      beforeCreated: cursor?.[1] ?? null,
+      beforeId: cursor?.[2] ?? null,
       limit: q.limit,
     });
+    const next = page.nextCursor;
+    return { items: page.items, nextCursor: next ? encodeCursor(next.at, next.createdAt, next.id) : null };
   }
 
   /**
@@ -109,24 +142,35 @@ export class ConversationsService {
   }
 
   async overview(caller: Caller): Promise<Overview> {
-    const counts = await this.deps.db.call<Omit<Overview, 'aiAvailable'>>('overview', { accountId: caller.accountId });
-    // AI replies (Groq) are round two: not available on any server yet, whatever GROQ_API_KEY says.
-    return { ...counts, aiAvailable: false };
+    const [counts, ai] = await Promise.all([
+      this.deps.db.call<Omit<Overview, 'aiAvailable' | 'ai'>>('overview', { accountId: caller.accountId }),
+      this.deps.ai?.health(caller.accountId),
+    ]);
+    return { ...counts, aiAvailable: this.deps.ai?.available ?? false, ...(ai ? { ai } : {}) };
   }
 }
 
-/** Opaque keyset cursor: the last item's (lastMessageAt, id). */
-export function encodeCursor(at: string, id: string): string {
-  return Buffer.from(`${at}|${id}`, 'utf8').toString('base64url');
+/**
+ * Opaque keyset cursor: timestamps (full precision) then the row id, e.g. a conversation's
+ * (lastMessageAt, id) or a message's (sentAt, createdAt, id).
+ */
+export function encodeCursor(...parts: string[]): string {
+  return Buffer.from(parts.join('|'), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { at: string; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+/** The `size` parts of a cursor: `size - 1` timestamps then a UUID; 400 for anything else. */
+export function decodeCursor(cursor: string, size: number): string[] {
+  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  if (!at || !id || !uuid.test(id) || Number.isNaN(Date.parse(at))) {
+  const times = parts.slice(0, -1);
+  if (
+    parts.length !== size ||
+    !uuid.test(parts.at(-1)!) ||
+    times.some((t) => !t || Number.isNaN(Date.parse(t)))
+  ) {
     throw new AppError('validation_failed', 'invalid cursor', [
       { path: 'query.cursor', message: 'not a cursor from this API' },
     ]);
   }
-  return { at, id };
+  return parts;
 }

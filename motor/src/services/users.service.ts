@@ -1,17 +1,16 @@
 import type { InviteUserBody, InviteUserResult, Role, TeamMember } from '@atende/shared';
-import { hashPassword } from '../adapters/auth/password.hasher.js';
-import type { SupabaseAuth } from '../adapters/auth/supabase-auth.adapter.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
+import type { AuthContext, IdentityPort } from '../ports/identity.port.js';
 import { newInviteToken } from './auth.service.js';
 import { assertPasswordAllowed } from './password-policy.js';
-import type { AuthContext } from './auth.types.js';
 
 export interface UsersServiceDeps {
   db: Db;
   logger: Logger;
   publicUrl: string;
-  supabase?: SupabaseAuth | null;
+  /** Local users or Supabase Auth: where a member's login is created and deleted. */
+  identity: IdentityPort;
   /** Closes a removed member's open sockets at once (the Socket.IO publisher). */
   sockets?: { disconnectUser(userId: string): void };
 }
@@ -40,25 +39,9 @@ export class UsersService {
       name: body.name,
       role: body.role,
     };
-    if (body.password) assertPasswordAllowed(body.password, 'body.password');
-    const sb = this.deps.supabase;
-    if (sb && body.password) {
-      const authUserId = await sb.createUser({ email: body.email, password: body.password, name: body.name });
-      try {
-        return { user: await this.deps.db.call<TeamMember>('user_invite', { ...base, authUserId }) };
-      } catch (err) {
-        await sb
-          .deleteUser(authUserId)
-          .catch((e) => this.deps.logger.warn({ err: e }, 'could not undo Supabase user'));
-        throw err;
-      }
-    }
     if (body.password) {
-      const user = await this.deps.db.call<TeamMember>('user_invite', {
-        ...base,
-        passwordHash: await hashPassword(body.password),
-      });
-      return { user };
+      assertPasswordAllowed(body.password, 'body.password');
+      return { user: await this.deps.identity.addMember(base, body.password) };
     }
     const invite = newInviteToken();
     const user = await this.deps.db.call<TeamMember>('user_invite', {
@@ -84,10 +67,6 @@ export class UsersService {
       userId,
     });
     this.deps.sockets?.disconnectUser(userId);
-    if (r.authUserId && this.deps.supabase) {
-      await this.deps.supabase
-        .deleteUser(r.authUserId)
-        .catch((e) => this.deps.logger.warn({ err: e }, 'could not delete Supabase user'));
-    }
+    await this.deps.identity.forget(r.authUserId);
   }
 }

@@ -52,7 +52,10 @@ export class WebhookIntakeService {
 
   constructor(private readonly deps: WebhookIntakeDeps) {
     this.handlers = {
-      'message.received': (w, c) => this.call('ingest_message', w, { message: c.message }),
+      'message.received': async (w, c) => {
+        const r = await this.call('ingest_message', w, { message: c.message });
+        return c.message.fromMe ? this.withTakeover(w, r) : r;
+      },
       receipt: (w, c) => this.call('ingest_receipt', w, { waMessageId: c.waMessageId, status: c.status }),
       'message.edited': (w, c) =>
         this.call('ingest_message_change', w, {
@@ -127,6 +130,25 @@ export class WebhookIntakeService {
     );
     this.deps.realtime.publishQr(who.accountId, r.qr);
     return { events: r.events };
+  }
+
+  /**
+   * A message typed on the business's phone turns the conversation's AI off in its own transaction
+   * (a trigger, supabase/migrations/20261201010100_ai.sql), which appends `conversation.updated`
+   * right before the message's `message.created`; fetched here so both are published, in order.
+   */
+  private async withTakeover(who: WebhookPrincipal, r: Ingested): Promise<Ingested> {
+    const created = r.events.find((e) => e.type === 'message.created');
+    const msg = (
+      created?.data as { message?: { sender?: string; authorId?: string | null; conversationId?: string } } | undefined
+    )?.message;
+    if (!created || msg?.sender !== 'agent' || msg.authorId !== null || !msg.conversationId) return r;
+    const takeover = await this.deps.db.call<AccountEvent | null>('ai_takeover_event_of', {
+      accountId: who.accountId,
+      seq: created.seq,
+      conversationId: msg.conversationId,
+    });
+    return takeover ? { events: [takeover, ...r.events] } : r;
   }
 
   private call(fn: string, who: WebhookPrincipal, args: Record<string, unknown>): Promise<Ingested> {

@@ -43,12 +43,24 @@ describeWithService(down, 'two Motor processes sharing PostgreSQL and Redis', ()
     const res = await fetch(`${m1.url}/api/auth/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `mp-${Date.now()}@example.com`, password: 'correct horse battery', name: 'Ana', accountName: 'Loja MP' }),
+      body: JSON.stringify({
+        email: `mp-${Date.now()}@example.com`,
+        password: 'correct horse battery',
+        name: 'Ana',
+        accountName: 'Loja MP',
+      }),
     });
     expect(res.status).toBe(201);
     const { account } = (await res.json()) as { account: { id: string } };
-    cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
-    await db.call('instance_create', { accountId: account.id, name: INSTANCE, webhookSecret: randomBytes(16).toString('hex') });
+    cookie = res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith(`${SESSION_COOKIE}=`))!
+      .split(';')[0]!;
+    await db.call('instance_create', {
+      accountId: account.id,
+      name: INSTANCE,
+      webhookSecret: randomBytes(16).toString('hex'),
+    });
   }, 240_000);
 
   afterAll(async () => {
@@ -62,11 +74,15 @@ describeWithService(down, 'two Motor processes sharing PostgreSQL and Redis', ()
     fetch(`${m.url}/api/webhook?token=${WEBHOOK_TOKEN}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(messageUpsertBody({ instance: INSTANCE, id, phone: phoneFor(i % 5), text: `mensagem ${i}` })),
+      body: JSON.stringify(
+        messageUpsertBody({ instance: INSTANCE, id, phone: phoneFor(i % 5), text: `mensagem ${i}` }),
+      ),
     });
 
   const waIdOf = (e: { type: string; data: unknown }) =>
-    e.type === 'message.created' ? (e.data as { message: { waMessageId: string } }).message.waMessageId : null;
+    e.type === 'message.created'
+      ? (e.data as { message: { waMessageId: string } }).message.waMessageId
+      : null;
 
   it('delivers a webhook posted to process 1 live to an agent connected to process 2', async () => {
     const agent = await TestRealtimeClient.connect({ url: m2.url, cookie });
@@ -93,7 +109,10 @@ describeWithService(down, 'two Motor processes sharing PostgreSQL and Redis', ()
       body: JSON.stringify({ email, password: 'correct horse battery' }),
     });
     expect(login.status).toBe(200);
-    const brunoCookie = login.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
+    const brunoCookie = login.headers
+      .getSetCookie()
+      .find((c) => c.startsWith(`${SESSION_COOKIE}=`))!
+      .split(';')[0]!;
 
     const ana = await TestRealtimeClient.connect({ url: m1.url, cookie, fromSeq: 0 });
     const bruno = await TestRealtimeClient.connect({ url: m2.url, cookie: brunoCookie });
@@ -109,7 +128,71 @@ describeWithService(down, 'two Motor processes sharing PostgreSQL and Redis', ()
     const before = ana.lastSeq!;
     expect(await bruno.command('conversation:read', { conversationId })).toEqual({ ok: true, data: null });
     await ana.waitForSeq(before + 1, 20_000);
-    expect(ana.live.at(-1)).toMatchObject({ type: 'conversation.updated', data: { conversation: { id: conversationId, unreadCount: 0 } } });
+    expect(ana.live.at(-1)).toMatchObject({
+      type: 'conversation.updated',
+      data: { conversation: { id: conversationId, unreadCount: 0 } },
+    });
+  });
+
+  // Issue 11 (5): a session cut reaches every process through the Redis adapter (session rooms).
+  it("cuts a session's sockets on process 2 within a second of its logout on process 1, and a password change cuts the user's", async () => {
+    const email = `carla-${Date.now()}@example.com`;
+    const password = 'correct horse battery';
+    const invite = await fetch(`${m1.url}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ email, name: 'Carla', role: 'agent', password }),
+    });
+    expect(invite.status).toBe(201);
+    const loginAt = async (m: MotorProcess) => {
+      const r = await fetch(`${m.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      });
+      expect(r.status).toBe(200);
+      return r.headers
+        .getSetCookie()
+        .find((c) => c.startsWith(`${SESSION_COOKIE}=`))!
+        .split(';')[0]!;
+    };
+    const cutWithin = (c: TestRealtimeClient, ms: number) =>
+      Promise.race([
+        new Promise<number>((resolve) => c.socket.once('disconnect', () => resolve(Date.now()))),
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), ms)),
+      ]);
+
+    // Logout: the session's tab on process 2 closes; the same user's other session stays.
+    const leaving = await loginAt(m1);
+    const staying = await loginAt(m2);
+    const tab = await TestRealtimeClient.connect({ url: m2.url, cookie: leaving });
+    const other = await TestRealtimeClient.connect({ url: m2.url, cookie: staying });
+    clients.push(tab, other);
+    const cut = cutWithin(tab, 1000);
+    const t0 = Date.now();
+    expect(
+      (await fetch(`${m1.url}/api/auth/logout`, { method: 'POST', headers: { cookie: leaving } })).status,
+    ).toBe(204);
+    const at = await cut;
+    expect(at, 'the logged-out tab on process 2 closed within 1 s').not.toBeNull();
+    console.log(`logout on process 1 → socket on process 2 closed in ${(at as number) - t0} ms`);
+    expect(other.socket.connected).toBe(true);
+
+    // Password change on process 1: the user's other sessions (process 2) close too.
+    const changer = await loginAt(m1);
+    const t1 = Date.now();
+    const cut2 = cutWithin(other, 1000 + 2000); // + the password hashing of the request itself
+    const changed = await fetch(`${m1.url}/api/auth/password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: changer },
+      body: JSON.stringify({ currentPassword: password, newPassword: 'another horse battery' }),
+    });
+    expect(changed.status).toBe(204);
+    const at2 = await cut2;
+    expect(at2, 'the other session on process 2 closed once the password changed').not.toBeNull();
+    console.log(
+      `password change on process 1 → other session on process 2 closed in ${(at2 as number) - t1} ms`,
+    );
   });
 
   it('loses nothing acknowledged when process 1 is killed mid-stream: every event once, in order', async () => {
@@ -146,7 +229,8 @@ describeWithService(down, 'two Motor processes sharing PostgreSQL and Redis', ()
     const last = uniqueMessageId();
     expect((await postWebhook(m2, last, 999)).status).toBe(200);
     acked.push(last);
-    const head = (await db.call<{ seq: number }>('event_head', { accountId: agent.readies[0]!.accountId })).seq;
+    const head = (await db.call<{ seq: number }>('event_head', { accountId: agent.readies[0]!.accountId }))
+      .seq;
     await agent.waitForSeq(head, 30_000);
 
     const seqs = agent.appliedSeqs();

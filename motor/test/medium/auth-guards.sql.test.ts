@@ -7,9 +7,14 @@ import { loadSessionSecret } from '../../src/adapters/auth/session-secret.js';
 import { isAllowedOrigin } from '../../src/edge/origin.js';
 import { createLogger } from '../../src/logger.js';
 import { seedDemo } from '../../src/services/auth-demo.service.js';
+import { LocalIdentity } from '../../src/adapters/auth/local-identity.adapter.js';
+import type { Db } from '../../src/ports/db.port.js';
 import { api, sessionCookieOf, signup } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDb } from '../support/test-db.js';
+
+const localIdentity = (db: Db) =>
+  new LocalIdentity({ db, sessionSecret: 'd'.repeat(40), sessionTtlSeconds: 3600 });
 
 // Every login spends a deliberately slow scrypt hash; loops of them on a busy 2-core machine
 // (the whole suite in parallel) need more than the default 30 s.
@@ -158,17 +163,21 @@ describe(seedDemo.name, () => {
     try {
       const lines: string[] = [];
       const print = (l: string) => lines.push(l);
-      expect(await seedDemo({ db, env: 'production', print })).toEqual({ created: false });
+      expect(await seedDemo({ db, identity: localIdentity(db), env: 'production', print })).toEqual({
+        created: false,
+      });
       const [first, second] = await Promise.all([
-        seedDemo({ db, env: 'development', print }),
-        seedDemo({ db, env: 'development', print }),
+        seedDemo({ db, identity: localIdentity(db), env: 'development', print }),
+        seedDemo({ db, identity: localIdentity(db), env: 'development', print }),
       ]);
       expect([first.created, second.created].sort()).toEqual([false, true]);
       expect(lines).toHaveLength(1);
       const made = first.created ? first : second;
       expect(lines[0]).toContain('demo@atende.local');
       expect(lines[0]).toContain(made.password);
-      expect(await seedDemo({ db, env: 'development', print })).toEqual({ created: false });
+      expect(await seedDemo({ db, identity: localIdentity(db), env: 'development', print })).toEqual({
+        created: false,
+      });
       expect(lines).toHaveLength(1);
       expect(await db.call('auth_counts')).toMatchObject({ accounts: 1, users: 1 });
       const app = await startTestApp({ db });
@@ -193,7 +202,9 @@ describe(seedDemo.name, () => {
     try {
       await db.call('signup', { email: 'someone@example.com', name: 'S', accountName: 'S' });
       const lines: string[] = [];
-      expect(await seedDemo({ db, env: 'development', print: (l) => lines.push(l) })).toEqual({
+      expect(
+        await seedDemo({ db, identity: localIdentity(db), env: 'development', print: (l) => lines.push(l) }),
+      ).toEqual({
         created: false,
       });
       expect(lines).toEqual([]);

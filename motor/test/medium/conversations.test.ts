@@ -307,8 +307,10 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
     expect((await api(app.baseUrl, other.cookie).get('/api/overview')).body).toEqual({
       instances: [],
       openConversations: 0,
+      unread: { total: 0, open: 0, pending: 0, resolved: 0 },
       messagesToday: 0,
       aiAvailable: false,
+      ai: { enabled: false, failuresInRow: 0, lastError: null, lastErrorAt: null, pausedUntil: null },
     });
   });
 });

@@ -25,6 +25,8 @@ interface Seeded {
   messageId: string;
   phone: string;
   text: string;
+  instanceId: string;
+  campaignId: string;
   productId: string;
   productSku: string;
 }
@@ -61,6 +63,7 @@ const MATRIX: Row[] = [
   // B's own conversation assigned to A's agent: the assignee must belong to B's account.
   { method: 'PATCH', route: '/api/conversations/:id', path: ({ b }) => `/api/conversations/${b.conversationId}`, body: ({ a }) => ({ assigneeId: a.agentId }), expect: 404 },
   { method: 'GET', route: '/api/overview', path: () => '/api/overview', expect: 'own' },
+  { method: 'GET', route: '/api/conversations/unread', path: () => '/api/conversations/unread', expect: 'own' },
   { method: 'GET', route: '/api/instances', path: () => '/api/instances', expect: 'own' },
   { method: 'GET', route: '/api/instance/status', path: ({ a }) => `/api/instance/status?instanceName=${a.instanceName}`, expect: 404 },
   { method: 'DELETE', route: '/api/instance/disconnect', path: ({ a }) => `/api/instance/disconnect?instanceName=${a.instanceName}`, expect: 404 },
@@ -76,7 +79,19 @@ const MATRIX: Row[] = [
   { method: 'GET', route: '/api/products/:id', path: ({ a }) => `/api/products/${a.productId}`, expect: 404 },
   { method: 'PATCH', route: '/api/products/:id', path: ({ a }) => `/api/products/${a.productId}`, body: () => ({ priceCents: 1 }), expect: 404 },
   { method: 'DELETE', route: '/api/products/:id', path: ({ a }) => `/api/products/${a.productId}`, expect: 404 },
+  { method: 'GET', route: '/api/settings/ai', path: () => '/api/settings/ai', expect: 'own' },
+  { method: 'PUT', route: '/api/settings/ai', path: () => '/api/settings/ai', body: () => ({ replyDelayMs: 1000 }), expect: 'own' },
+  { method: 'POST', route: '/api/settings/ai/test', path: () => '/api/settings/ai/test', body: () => ({ text: 'secreto' }), expect: 'own' },
   { method: 'POST', route: '/api/sandbox/messages', path: () => '/api/sandbox/messages', body: ({ a }) => ({ instanceName: a.instanceName, phone: '5511988887777', name: 'B', text: 'hi' }), expect: 404 },
+  { method: 'GET', route: '/api/campaigns', path: () => '/api/campaigns', expect: 'own' },
+  { method: 'POST', route: '/api/campaigns', path: () => '/api/campaigns', body: ({ a }) => ({ name: 'x', instanceId: a.instanceId, text: 'hi', audience: { type: 'all' } }), expect: 404 },
+  { method: 'POST', route: '/api/campaigns/preview', path: () => '/api/campaigns/preview', body: () => ({ audience: { type: 'all' } }), expect: 'own' },
+  { method: 'GET', route: '/api/campaigns/:id', path: ({ a }) => `/api/campaigns/${a.campaignId}`, expect: 404 },
+  { method: 'PATCH', route: '/api/campaigns/:id', path: ({ a }) => `/api/campaigns/${a.campaignId}`, body: () => ({ name: 'from B' }), expect: 404 },
+  { method: 'DELETE', route: '/api/campaigns/:id', path: ({ a }) => `/api/campaigns/${a.campaignId}`, expect: 404 },
+  { method: 'POST', route: '/api/campaigns/:id/:action', path: ({ a }) => `/api/campaigns/${a.campaignId}/cancel`, expect: 404 },
+  { method: 'GET', route: '/api/campaigns/:id/recipients', path: ({ a }) => `/api/campaigns/${a.campaignId}/recipients`, expect: 404 },
+  { method: 'GET', route: '/api/campaigns/:id/recipients.csv', path: ({ a }) => `/api/campaigns/${a.campaignId}/recipients.csv`, expect: 404 },
 ];
 
 /** Routes that take no account-scoped input (documented why). */
@@ -120,7 +135,7 @@ describe('tenancy matrix', () => {
     const agent = await addMember(app.baseUrl, owner.cookie, { role: 'agent' });
     const instanceName = `ten-${randomUUID().slice(0, 8)}`;
     const secret = randomBytes(24).toString('base64url');
-    await app.db.call('instance_create', {
+    const instance = await app.db.call<{ id: string }>('instance_create', {
       accountId: owner.account.id,
       name: instanceName,
       webhookSecret: secret,
@@ -139,6 +154,13 @@ describe('tenancy matrix', () => {
     expect(list.body).toHaveLength(1);
     const conversationId = list.body[0].id;
     const msgs = await api(app.baseUrl, owner.cookie).get(`/api/conversations/${conversationId}/messages`);
+    const campaign = await api(app.baseUrl, owner.cookie).post('/api/campaigns', {
+      name: `${accountName} campaign`,
+      instanceId: instance.id,
+      text: text,
+      audience: { type: 'phones', phones: [phone] },
+    });
+    expect(campaign.status).toBe(201);
     const productSku = `SKU-${randomUUID()}`;
     const product = await api(app.baseUrl, owner.cookie).post('/api/products', {
       name: `Produto secreto ${accountName}`,
@@ -146,6 +168,8 @@ describe('tenancy matrix', () => {
       priceCents: 100,
     });
     return {
+      instanceId: instance.id,
+      campaignId: campaign.body.id,
       owner,
       agentId: agent.user.id,
       agentEmail: agent.email,
@@ -171,6 +195,8 @@ describe('tenancy matrix', () => {
     ids.a.messageId,
     ids.a.phone,
     ids.a.text,
+    ids.a.instanceId,
+    ids.a.campaignId,
     ids.a.productId,
     'Loja A',
   ];

@@ -168,6 +168,7 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
       });
       expect(target.reactions).toEqual({ '👍': 1 });
       expect(rt.published.filter((e) => e.accountId === inst.accountId).map((e) => e.type)).toEqual([
+        'conversation.updated', // typed on the phone: a human took over, the conversation's AI is off
         'message.created',
         'message.created',
         'message.updated',

@@ -1,4 +1,4 @@
-import { formatPriceCents, parsePriceCents } from '@atende/shared';
+import { formatPriceCents, importErrorInfo, parsePriceCents } from '@atende/shared';
 import { describe, expect, it } from 'vitest';
 import { parseProductsCsv } from '../../src/services/product-csv.parser.js';
 
@@ -83,5 +83,32 @@ describe(parseProductsCsv.name, () => {
     ['name,sku\nA,' + 'x'.repeat(65) + '\n', /^sku:/],
   ])('reports %j', (text, message) => {
     expect(parseProductsCsv(text).errors).toEqual([{ line: 2, message: expect.stringMatching(message) }]);
+  });
+});
+
+describe(importErrorInfo.name, () => {
+  it('classifies every message the parser writes (the dashboard translates by kind)', () => {
+    const { errors } = parseProductsCsv(
+      [
+        'name,price,sku,active,currency,estoque',
+        'A,abc,,,,',
+        'B,1,S1,talvez,,',
+        ',1,,,,',
+        'C,1,S1,,,',
+        'D,1,,,XYZ,',
+      ].join('\n'),
+    );
+    expect(errors.map((e) => importErrorInfo(e.message))).toEqual([
+      { kind: 'unknown_column', value: 'estoque' },
+      { kind: 'price', value: 'abc' },
+      { kind: 'active', value: 'talvez' },
+      { kind: 'name_required' },
+      { kind: 'field', field: 'currency' },
+    ]);
+    expect(importErrorInfo('sku "S1" repeats line 3')).toEqual({ kind: 'sku_repeats', value: 'S1', line: 3 });
+    expect(importErrorInfo('name is required for a new product (no product has this sku)')).toEqual({
+      kind: 'new_needs_name',
+    });
+    expect(importErrorInfo('something else')).toEqual({ kind: 'other' });
   });
 });

@@ -30,15 +30,12 @@ export function fakeWhatsApp() {
   const unexpected = (name: string) => () =>
     Promise.reject(new Error(`fakeWhatsApp: unexpected call to ${name}`));
   const gateway: WhatsAppGateway = {
-    version: unexpected('version'),
     createInstance: unexpected('createInstance'),
     connect: unexpected('connect'),
-    connectionState: unexpected('connectionState'),
     fetchInstance: unexpected('fetchInstance'),
     logout: unexpected('logout'),
     deleteInstance: unexpected('deleteInstance'),
     setWebhook: unexpected('setWebhook'),
-    findWebhook: unexpected('findWebhook'),
     sendMedia: unexpected('sendMedia'),
     findMessages: unexpected('findMessages'),
     async findSentMessages(instanceName, input) {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,38 +16,20 @@ const motorDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const repoDir = path.resolve(motorDir, '..');
 export const MOTOR_ENTRY = path.join(motorDir, 'dist/main.js');
 
-const newestMtime = (dir: string): number => {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-};
-
 /**
- * Builds shared/ and motor/ (`tsc`) when motor/dist is missing or older than any source file, so a
- * test never runs a stale Motor. Throws with tsc's output when the build fails.
+ * Builds shared/ and motor/ when their sources changed since the last build (the same
+ * scripts/build-once.mjs `npm start` runs), so a test never runs a stale Motor. Throws with the
+ * build's output when it fails.
  *
  * @example
  *   ensureMotorBuilt(); // in beforeAll, before startMotor()
  */
 export function ensureMotorBuilt(): void {
-  const src = Math.max(
-    newestMtime(path.join(motorDir, 'src')),
-    newestMtime(path.join(repoDir, 'shared/src')),
-  );
-  if (
-    existsSync(MOTOR_ENTRY) &&
-    existsSync(path.join(repoDir, 'shared/dist/index.js')) &&
-    statSync(MOTOR_ENTRY).mtimeMs >= src
-  ) {
-    return;
-  }
-  for (const ws of ['shared', 'motor']) {
-    const r = spawnSync('npm', ['run', 'build', '-w', ws], { cwd: repoDir, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`npm run build -w ${ws} failed:\n${r.stdout}\n${r.stderr}`);
-  }
+  const r = spawnSync(process.execPath, [path.join(repoDir, 'scripts/build-once.mjs'), 'shared', 'motor'], {
+    cwd: repoDir,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`building shared and motor failed:\n${r.stdout}\n${r.stderr}`);
 }
 
 /**

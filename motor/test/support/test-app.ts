@@ -11,6 +11,7 @@ import type { RealtimePublisher, AccountEvent } from '../../src/ports/realtime.p
 import type { SupabaseAuth } from '../../src/adapters/auth/supabase-auth.adapter.js';
 import type { Logger } from '../../src/logger.js';
 import type { OutboxOptions } from '../../src/services/outbox.service.js';
+import type { AiResponderOptions } from '../../src/services/ai-responder.service.js';
 import { testLogger } from './silent-logger.js';
 import { createTestDb } from './test-db.js';
 import { fakeWhatsApp } from './fake-whatsapp.js';
@@ -42,6 +43,8 @@ export interface TestAppOptions {
   deps?: MotorOverrides | ((base: { db: PgliteDb; config: Config }) => MotorOverrides);
   /** Options of the outbox sender loop the test app runs (short leases for crash tests). */
   outbox?: OutboxOptions;
+  /** Options of the AI responder loop (it runs when `deps` gives an `llm`; none by default). */
+  ai?: AiResponderOptions;
 }
 
 export interface TestApp {
@@ -85,6 +88,9 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     demo: false,
     print: () => {},
     outbox: { pollMs: 200, retryDelayMs: 50, ...opts.outbox },
+    llm: null, // tests opt in with deps.llm (ai-harness.ts)
+    ai: { pollMs: 50, backoffMs: 20, ...opts.ai },
+    campaignRunner: { tickMs: 100, idleMs: 100 },
     ...extra,
   });
   const { url } = await motor.start({ port: 0, host: '127.0.0.1' });

@@ -2,7 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { ApiError, HttpClient, toFieldIssues, withQuery } from './http';
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+  new Response(body === undefined ? null : JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 
 describe(HttpClient.name, () => {
   it('sends JSON with the session cookie and returns the parsed answer', async () => {
@@ -26,7 +29,9 @@ describe(HttpClient.name, () => {
   });
 
   it('maps a bodyless error status to a code, and a network failure to network_error', async () => {
-    const sut = new HttpClient({ fetch: (async () => new Response('', { status: 503 })) as unknown as typeof fetch });
+    const sut = new HttpClient({
+      fetch: (async () => new Response('', { status: 503 })) as unknown as typeof fetch,
+    });
     await expect(sut.get('/api/x')).rejects.toMatchObject({ code: 'unavailable' });
     const down = new HttpClient({
       fetch: (async () => {
@@ -37,7 +42,9 @@ describe(HttpClient.name, () => {
   });
 
   it('returns undefined for 204', async () => {
-    const sut = new HttpClient({ fetch: (async () => new Response(null, { status: 204 })) as unknown as typeof fetch });
+    const sut = new HttpClient({
+      fetch: (async () => new Response(null, { status: 204 })) as unknown as typeof fetch,
+    });
     await expect(sut.post('/api/auth/logout')).resolves.toBeUndefined();
   });
 });
@@ -54,10 +61,26 @@ describe('toFieldIssues', () => {
       { field: 'password', message: 'Too small', code: 'too_small', minimum: 8 },
       { field: 'email', message: 'Invalid email' },
     ]);
-    expect(toFieldIssues({ issues: [{ path: ['a', 0], message: 'x' }] })).toEqual([{ field: 'a.0', message: 'x' }]);
+    expect(toFieldIssues({ issues: [{ path: ['a', 0], message: 'x' }] })).toEqual([
+      { field: 'a.0', message: 'x' },
+    ]);
+  });
+
+  it("reads the Motor's string paths ('body.name' → 'name')", () => {
+    expect(
+      toFieldIssues([
+        { path: 'body.priceCents', message: 'Too small' },
+        { path: 'query.q', message: 'x' },
+      ]),
+    ).toEqual([
+      { field: 'priceCents', message: 'Too small' },
+      { field: 'q', message: 'x' },
+    ]);
   });
 
   it('builds query strings without empty values', () => {
-    expect(withQuery('/api/c', { status: 'open', q: '', before: null, limit: 50 })).toBe('/api/c?status=open&limit=50');
+    expect(withQuery('/api/c', { status: 'open', q: '', before: null, limit: 50 })).toBe(
+      '/api/c?status=open&limit=50',
+    );
   });
 });

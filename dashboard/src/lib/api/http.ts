@@ -57,7 +57,13 @@ export function toFieldIssues(details: unknown): FieldIssue[] {
   for (const item of list) {
     if (!item || typeof item !== 'object') continue;
     const { path, field, message, code, minimum, maximum, format } = item as Record<string, unknown>;
-    const name = Array.isArray(path) ? path.join('.') : typeof field === 'string' ? field : '';
+    const name = Array.isArray(path)
+      ? path.join('.')
+      : typeof path === 'string'
+        ? path.replace(/^(body|query|params)\./, '')
+        : typeof field === 'string'
+          ? field
+          : '';
     if (typeof message !== 'string') continue;
     const issue: FieldIssue = { field: name, message };
     if (typeof code === 'string') issue.code = code;
@@ -74,7 +80,11 @@ type Query = Record<string, string | number | boolean | null | undefined>;
 export interface RequestOptions {
   query?: Query;
   body?: unknown;
+  /** A body sent as is (a file), with its Content-Type, instead of JSON. */
+  raw?: { body: Blob | string; type: string };
   signal?: AbortSignal;
+  /** Reads the response headers of a successful answer. */
+  onHeaders?: (headers: Headers) => void;
 }
 
 export interface HttpClientOptions {
@@ -114,6 +124,15 @@ export class HttpClient {
   get<T>(path: string, opts?: RequestOptions) {
     return this.request<T>('GET', path, opts);
   }
+  /** A keyset-paginated list: the array, with the `x-next-cursor` header as `nextCursor` (null at the end). */
+  async getPage<T>(path: string, opts?: RequestOptions): Promise<T[] & { nextCursor: string | null }> {
+    let cursor: string | null = null;
+    const items = await this.request<T[]>('GET', path, {
+      ...opts,
+      onHeaders: (h) => (cursor = h.get('x-next-cursor')),
+    });
+    return Object.assign(items ?? [], { nextCursor: cursor });
+  }
   post<T>(path: string, body?: unknown, opts?: RequestOptions) {
     return this.request<T>('POST', path, { ...opts, body });
   }
@@ -127,19 +146,25 @@ export class HttpClient {
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.raw) headers['content-type'] = opts.raw.type;
     let res: Response;
     try {
       res = await this.#fetch(this.#baseUrl + withQuery(path, opts.query), {
         method,
         headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        body: opts.raw ? opts.raw.body : opts.body === undefined ? undefined : JSON.stringify(opts.body),
         credentials: 'same-origin',
         signal: opts.signal,
       });
     } catch (cause) {
       if ((cause as Error)?.name === 'AbortError') throw cause;
-      throw new ApiError({ status: 0, code: 'network_error', message: (cause as Error)?.message ?? 'network' });
+      throw new ApiError({
+        status: 0,
+        code: 'network_error',
+        message: (cause as Error)?.message ?? 'network',
+      });
     }
+    if (res.ok) opts.onHeaders?.(res.headers);
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     const json = text ? safeJson(text) : undefined;

@@ -8,11 +8,24 @@ import type {
   Me,
   Message,
   PatchConversationBody,
+  CreateProductBody,
+  Product,
+  ProductImportResult,
+  UpdateProductBody,
   Role,
   SignupBody,
+  UnreadCounts,
 } from '@atende/shared';
 import { HttpClient } from './http';
-import type { AuthResult, InviteBody, InviteResult, Overview, SandboxMessageBody, SandboxState, TeamUser } from './types';
+import type {
+  AuthResult,
+  InviteBody,
+  InviteResult,
+  Overview,
+  SandboxMessageBody,
+  SandboxState,
+  TeamUser,
+} from './types';
 
 export { ApiError, HttpClient, toFieldIssues, type FieldIssue } from './http';
 export type * from './types';
@@ -38,11 +51,14 @@ export function createApi(http = new HttpClient()) {
         http.post<AuthResult>('/api/auth/invite/accept', body),
     },
     conversations: {
-      list: (q: { status?: ConversationStatus; q?: string; before?: string | null; limit?: number }, signal?: AbortSignal) =>
-        http.get<Conversation[]>('/api/conversations', { query: q, signal }),
+      list: (
+        q: { status?: ConversationStatus; q?: string; cursor?: string | null; limit?: number },
+        signal?: AbortSignal,
+      ) => http.getPage<Conversation>('/api/conversations', { query: q, signal }),
       get: (id: string) => http.get<Conversation>(`/api/conversations/${enc(id)}`),
-      messages: (id: string, q: { before?: string | null; limit?: number } = {}) =>
-        http.get<Message[]>(`/api/conversations/${enc(id)}/messages`, { query: q }),
+      messages: (id: string, q: { cursor?: string | null; before?: string | null; limit?: number } = {}) =>
+        http.getPage<Message>(`/api/conversations/${enc(id)}/messages`, { query: q }),
+      unread: () => http.get<UnreadCounts>('/api/conversations/unread'),
       send: (id: string, body: { text: string; clientId: string }) =>
         http.post<{ success: true; message: Message }>(`/api/conversations/${enc(id)}/messages`, body),
       read: (id: string) => http.post<void>(`/api/conversations/${enc(id)}/read`),
@@ -52,7 +68,10 @@ export function createApi(http = new HttpClient()) {
     instances: {
       list: () => http.get<Instance[]>('/api/instances'),
       connect: (body: ConnectInstanceBody) =>
-        http.post<{ status: 'initializing'; instanceId: string; instanceName: string }>('/api/instance/connect', body),
+        http.post<{ status: 'initializing'; instanceId: string; instanceName: string }>(
+          '/api/instance/connect',
+          body,
+        ),
       status: (instanceName: string) =>
         http.get<{ status: Instance['status']; qrCode: string | null; phoneNumber: string | null }>(
           '/api/instance/status',
@@ -71,6 +90,18 @@ export function createApi(http = new HttpClient()) {
       after: (after: number, limit = 500) => http.get<EventsPage>('/api/events', { query: { after, limit } }),
     },
     overview: () => http.get<Overview>('/api/overview'),
+    products: {
+      list: (q: { q?: string; active?: boolean; before?: string; limit?: number }, signal?: AbortSignal) =>
+        http.get<Product[]>('/api/products', { query: q, signal }),
+      create: (body: CreateProductBody) => http.post<Product>('/api/products', body),
+      update: (id: string, body: UpdateProductBody) => http.patch<Product>(`/api/products/${enc(id)}`, body),
+      remove: (id: string) => http.delete<void>(`/api/products/${enc(id)}`),
+      /** The file as is (the Motor reads UTF-8 or Windows-1252, `,` or `;`). */
+      import: (file: Blob) =>
+        http.post<ProductImportResult>('/api/products/import', undefined, {
+          raw: { body: file, type: 'text/csv' },
+        }),
+    },
     sandbox: {
       state: () => http.get<SandboxState>('/api/sandbox'),
       scan: (instanceName: string) => http.post<unknown>('/api/sandbox/scan', { instanceName }),

@@ -1,6 +1,6 @@
 import { goto } from '$app/navigation';
 import { realtime } from '$lib/realtime/realtime.svelte';
-import { inbox, instances, team } from '$lib/state/stores';
+import { features, inbox, instances, team } from '$lib/state/stores';
 
 let stop: (() => void) | null = null;
 
@@ -30,6 +30,8 @@ export function startLive(): void {
   stop = () => offs.forEach((off) => off());
   realtime.connect();
   void realtime.firstReady.then(() => {
+    void inbox.loadUnread();
+    void features.load().catch((e) => console.warn('[features]', e));
     void instances.load().catch((e) => console.warn('[instances]', e));
     void team.load().catch((e) => console.warn('[team]', e));
   });
@@ -43,4 +45,5 @@ export function stopLive(): void {
   inbox.clear();
   instances.clear();
   team.clear();
+  features.clear();
 }

@@ -9,17 +9,24 @@ export interface ConversationFilter {
   q: string;
 }
 
+/** A REST page: the items, plus the server's `x-next-cursor` (null at the end). */
+export type Page<T> = T[] & { nextCursor?: string | null };
+
 export interface ListState {
   /** Newest activity first. */
   items: Conversation[];
-  /** More pages exist on the server (keyset cursor: the last item's lastMessageAt). */
+  /** More pages exist on the server. */
   hasMore: boolean;
+  /** The server's keyset cursor (time and id) for the next page. */
+  cursor?: string | null;
 }
 
 export interface ThreadState {
-  /** Oldest first. */
+  /** Oldest first (WhatsApp's time, then arrival). */
   messages: Message[];
   hasMore: boolean;
+  /** The server's keyset cursor for the next, older page. */
+  cursor?: string | null;
 }
 
 /** Where a message version came from: events are ordered; REST answers may be stale. */
@@ -27,25 +34,32 @@ export type Source = 'event' | 'rest';
 
 const time = (iso: string | null | undefined): number => (iso ? Date.parse(iso) || 0 : 0);
 
-/** Orders conversations newest activity first (no activity last, then by id for stability). */
+/** Orders conversations newest activity first, then by id descending: the server's order. */
 export function compareActivity(a: Conversation, b: Conversation): number {
   const d = time(b.lastMessageAt) - time(a.lastMessageAt);
-  return d !== 0 ? d : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return d !== 0 ? d : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
 /** Lower-cases and strips accents, so "joão" matches "Joao". */
 export function fold(s: string): string {
-  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  return s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 }
+
+/** A search looks in every status tab. */
+export const isSearch = (filter: ConversationFilter): boolean => filter.q.trim() !== '';
 
 /** Whether a conversation belongs in the list under this filter (best effort for `q`: name, phone, preview). */
 export function matchesFilter(c: Conversation, filter: ConversationFilter): boolean {
-  if (c.status !== filter.status) return false;
   const q = fold(filter.q.trim());
-  if (!q) return true;
+  if (!q) return c.status === filter.status;
   const digits = q.replace(/\D/g, '');
   const hay = fold(
-    [c.contact?.name, c.group?.subject, c.lastMessagePreview].filter((v): v is string => !!v).join(' \u0000 '),
+    [c.contact?.name, c.group?.subject, c.lastMessagePreview]
+      .filter((v): v is string => !!v)
+      .join(' \u0000 '),
   );
   return hay.includes(q) || (digits.length >= 3 && !!c.contact?.phone?.includes(digits));
 }
@@ -56,11 +70,15 @@ export function matchesFilter(c: Conversation, filter: ConversationFilter): bool
  * status matches even if `q` no longer matches client-side (the server also searches message text).
  * A conversation older than the last loaded one is left for pagination to bring in.
  */
-export function upsertConversation(list: ListState, conv: Conversation, filter: ConversationFilter): ListState {
+export function upsertConversation(
+  list: ListState,
+  conv: Conversation,
+  filter: ConversationFilter,
+): ListState {
   const at = list.items.findIndex((c) => c.id === conv.id);
   const listed = at !== -1;
   const rest = listed ? list.items.filter((_, i) => i !== at) : list.items;
-  const keep = listed ? conv.status === filter.status : matchesFilter(conv, filter);
+  const keep = listed ? isSearch(filter) || conv.status === filter.status : matchesFilter(conv, filter);
   if (!keep) return listed ? { ...list, items: rest } : list;
   const last = rest[rest.length - 1];
   if (!listed && list.hasMore && last && compareActivity(conv, last) > 0) return list;
@@ -71,16 +89,17 @@ export function upsertConversation(list: ListState, conv: Conversation, filter: 
   return { ...list, items };
 }
 
-/** Appends a REST page (deduped by id); fewer than `limit` items means the end. */
-export function appendPage(list: ListState, page: Conversation[], limit: number): ListState {
+/** Appends a REST page (deduped by id); the server's cursor (or, without one, a short page) tells the end. */
+export function appendPage(list: ListState, page: Page<Conversation>, limit: number): ListState {
   const seen = new Set(list.items.map((c) => c.id));
   const fresh = page.filter((c) => !seen.has(c.id));
-  return { items: [...list.items, ...fresh], hasMore: page.length >= limit };
+  return { items: [...list.items, ...fresh], ...pageEnd(page, limit) };
 }
 
-/** The keyset cursor for the next page. */
-export function nextCursor(list: ListState): string | null {
-  return list.items[list.items.length - 1]?.lastMessageAt ?? null;
+/** Whether more pages follow, and the cursor to fetch the next one. */
+export function pageEnd(page: Page<unknown>, limit: number): { hasMore: boolean; cursor: string | null } {
+  if (page.nextCursor !== undefined) return { hasMore: page.nextCursor !== null, cursor: page.nextCursor };
+  return { hasMore: page.length >= limit, cursor: null };
 }
 
 const RANK: Partial<Record<MessageStatus, number>> = { pending: 0, sent: 1, delivered: 2, read: 3 };
@@ -104,12 +123,17 @@ export function mergeMessage(prev: Message, next: Message, source: Source): Mess
     ...next,
     clientId: next.clientId ?? prev.clientId ?? null,
     status,
-    error: status === 'failed' ? (next.error ?? prev.error) : status === prev.status ? prev.error : next.error,
+    error:
+      status === 'failed' ? (next.error ?? prev.error) : status === prev.status ? prev.error : next.error,
   };
 }
 
-function compareMessages(a: Message, b: Message): number {
-  const d = time(a.createdAt) - time(b.createdAt);
+/** When WhatsApp says a message was sent (its messageTimestamp); arrival time until it is known. */
+export const messageTime = (m: Message): string => m.sentAt ?? m.createdAt;
+
+/** Thread order, as the server's: WhatsApp's time, then arrival, then id. */
+export function compareMessages(a: Message, b: Message): number {
+  const d = time(messageTime(a)) - time(messageTime(b)) || time(a.createdAt) - time(b.createdAt);
   return d !== 0 ? d : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
@@ -137,10 +161,10 @@ export function upsertMessage(messages: Message[], msg: Message, source: Source)
 }
 
 /** Prepends an older page (deduped), keeping order. */
-export function prependPage(thread: ThreadState, page: Message[], limit: number): ThreadState {
+export function prependPage(thread: ThreadState, page: Page<Message>, limit: number): ThreadState {
   let messages = thread.messages;
   for (const m of page) messages = upsertMessage(messages, m, 'rest');
-  return { messages, hasMore: page.length >= limit };
+  return { messages, ...pageEnd(page, limit) };
 }
 
 /** A local, not yet sent message shown at once (replaced when the server's version arrives). */
@@ -191,7 +215,7 @@ export function groupByDay(messages: Message[]): DayGroup[] {
   const groups: DayGroup[] = [];
   for (const m of messages) {
     if (m.type === 'reaction') continue;
-    const day = localDay(m.createdAt);
+    const day = localDay(messageTime(m));
     const last = groups[groups.length - 1];
     if (last && last.day === day) last.messages.push(m);
     else groups.push({ day, messages: [m] });

@@ -1,10 +1,19 @@
-import type { Conversation, DurableEvent, EventData, Message, PatchConversationBody, TypingPayload } from '@atende/shared';
+import type {
+  Conversation,
+  DurableEvent,
+  EventData,
+  Message,
+  PatchConversationBody,
+  TypingPayload,
+  UnreadCounts,
+} from '@atende/shared';
 import { SvelteSet } from 'svelte/reactivity';
 import type { Api } from '$lib/api';
 import {
   appendPage,
-  nextCursor,
+  isSearch,
   optimisticMessage,
+  pageEnd,
   prependPage,
   upsertConversation,
   upsertMessage,
@@ -17,6 +26,9 @@ import {
 export const PAGE_SIZE = 50;
 const MAX_CACHED_THREADS = 8;
 const TYPING_MS = 6000;
+/** How long after a change of unknown effect the server's unread counts are read again. */
+const UNREAD_REFRESH_MS = 1500;
+const NO_UNREAD: UnreadCounts = { total: 0, open: 0, pending: 0, resolved: 0 };
 
 export interface Thread extends ThreadState {
   loading: boolean;
@@ -37,7 +49,13 @@ export interface InboxDeps {
   onError?: (error: unknown) => void;
 }
 
-const emptyThread = (): Thread => ({ messages: [], hasMore: true, loading: false, loaded: false, error: null });
+const emptyThread = (): Thread => ({
+  messages: [],
+  hasMore: true,
+  loading: false,
+  loaded: false,
+  error: null,
+});
 
 /**
  * The live inbox: the conversation list under the current filter, the threads that were opened,
@@ -61,21 +79,45 @@ export class InboxStore {
   current = $state.raw<Conversation | null>(null);
   openId = $state<string | null>(null);
   typing = $state.raw<Record<string, { name: string; until: number }>>({});
-  /** Ids of conversations with unread messages (the tab title count). */
+  /** Ids of loaded conversations with unread messages. */
   readonly unreadIds = new SvelteSet<string>();
+  /**
+   * Conversations with unread messages, from the server (all of them, not just the loaded page),
+   * kept current by events: exactly when the change is known, else by a debounced re-read.
+   */
+  unread = $state.raw<UnreadCounts>(NO_UNREAD);
 
   readonly #deps: InboxDeps;
   #listToken = 0;
   readonly #captures = new Set<DurableEvent[]>();
   #threadOrder: string[] = [];
   #readTimer: ReturnType<typeof setTimeout> | null = null;
+  /** What the unread counts last knew of each conversation. */
+  readonly #known = new Map<string, { status: Conversation['status']; unread: boolean }>();
+  #unreadTimer: ReturnType<typeof setTimeout> | null = null;
+  #unreadVersion = 0;
 
   constructor(deps: InboxDeps) {
     this.#deps = deps;
   }
 
+  /** The tab-title and nav-badge count: conversations with unread messages, all tabs. */
   get unreadCount(): number {
-    return this.unreadIds.size;
+    return this.unread.total;
+  }
+
+  /** Reads the unread counts from the server (a slower answer never overwrites a newer event). */
+  async loadUnread(): Promise<void> {
+    const read = this.#deps.api.conversations.unread;
+    if (!read) return;
+    const version = this.#unreadVersion;
+    try {
+      const counts = await read();
+      if (version === this.#unreadVersion) this.unread = counts;
+      else this.#scheduleUnread();
+    } catch (error) {
+      this.#deps.onError?.(error);
+    }
   }
 
   thread(id: string): Thread {
@@ -92,7 +134,7 @@ export class InboxStore {
   readonly #handlers: { [K in DurableEvent['type']]?: (d: EventData<K>) => void } = {
     'message.created': ({ message, conversation }) => {
       const isNew = !this.threads[message.conversationId]?.messages.some((m) => m.id === message.id);
-      this.#putConversation(conversation, 'event');
+      this.#putConversation(conversation, 'event', { incoming: isNew && message.direction === 'in' });
       this.#putMessage(message, 'event');
       if (isNew && message.direction === 'in') this.#deps.onIncoming?.(message, conversation);
     },
@@ -124,13 +166,13 @@ export class InboxStore {
     const token = ++this.#listToken;
     this.listLoading = true;
     this.listError = null;
+    void this.loadUnread();
     const captured = this.#capture();
     try {
-      const { status, q } = this.filter;
-      const page = await this.#deps.api.conversations.list({ status, q: q.trim() || undefined, limit: PAGE_SIZE });
+      const page = await this.#deps.api.conversations.list({ ...this.#listQuery(), limit: PAGE_SIZE });
       if (token !== this.#listToken) return;
       this.list = appendPage({ items: [], hasMore: true }, page, PAGE_SIZE);
-      for (const c of page) this.#trackUnread(c);
+      for (const c of page) this.#trackUnread(c, { snapshot: true });
       this.#replay(captured);
       this.listLoaded = true;
     } catch (error) {
@@ -148,12 +190,15 @@ export class InboxStore {
     this.listLoading = true;
     const captured = this.#capture();
     try {
-      const { status, q } = this.filter;
-      const before = nextCursor(this.list);
-      const page = await this.#deps.api.conversations.list({ status, q: q.trim() || undefined, before, limit: PAGE_SIZE });
+      const cursor = this.list.cursor;
+      const page = await this.#deps.api.conversations.list({
+        ...this.#listQuery(),
+        cursor,
+        limit: PAGE_SIZE,
+      });
       if (token !== this.#listToken) return;
       this.list = appendPage(this.list, page, PAGE_SIZE);
-      for (const c of page) this.#trackUnread(c);
+      for (const c of page) this.#trackUnread(c, { snapshot: true });
       this.#replay(captured);
     } catch (error) {
       if (token === this.#listToken) this.listError = error;
@@ -166,7 +211,8 @@ export class InboxStore {
   /** Shows a conversation: loads its latest messages (once) and marks it read. */
   async open(id: string): Promise<void> {
     this.openId = id;
-    this.current = this.list.items.find((c) => c.id === id) ?? (this.current?.id === id ? this.current : null);
+    this.current =
+      this.list.items.find((c) => c.id === id) ?? (this.current?.id === id ? this.current : null);
     this.#touchThread(id);
     const jobs: Promise<unknown>[] = [];
     if (!this.current) jobs.push(this.#fetchConversation(id));
@@ -183,12 +229,13 @@ export class InboxStore {
   async loadOlder(id: string): Promise<void> {
     const t = this.thread(id);
     if (t.loading || !t.hasMore || !t.loaded) return;
-    const before = t.messages[0]?.createdAt;
-    if (!before) return;
+    // The server's cursor; an older server without one pages by time.
+    const q = t.cursor ? { cursor: t.cursor } : { before: t.messages[0]?.createdAt };
+    if (!q.cursor && !q.before) return;
     this.#setThread(id, { ...t, loading: true });
     const captured = this.#capture();
     try {
-      const page = await this.#deps.api.conversations.messages(id, { before, limit: PAGE_SIZE });
+      const page = await this.#deps.api.conversations.messages(id, { ...q, limit: PAGE_SIZE });
       const cur = this.thread(id);
       this.#setThread(id, { ...cur, ...prependPage(cur, page, PAGE_SIZE), loading: false });
       this.#replay(captured);
@@ -219,7 +266,9 @@ export class InboxStore {
     const t = this.thread(message.conversationId);
     this.#setThread(message.conversationId, {
       ...t,
-      messages: t.messages.map((m) => (m.id === message.id ? { ...m, clientId, status: 'pending', error: null } : m)),
+      messages: t.messages.map((m) =>
+        m.id === message.id ? { ...m, clientId, status: 'pending', error: null } : m,
+      ),
     });
     await this.#post(message.conversationId, message.text, clientId);
   }
@@ -235,6 +284,7 @@ export class InboxStore {
     const c = this.list.items.find((x) => x.id === id) ?? (this.current?.id === id ? this.current : null);
     if (c && c.unreadCount === 0) return; // nothing to clear (unknown conversations are still told)
     if (c) this.#putConversation({ ...c, unreadCount: 0 }, 'rest');
+    else this.#scheduleUnread();
     this.unreadIds.delete(id);
     this.#deps.api.conversations.read(id).catch((e) => this.#deps.onError?.(e));
   }
@@ -248,6 +298,8 @@ export class InboxStore {
     this.#threadOrder = [];
     this.current = null;
     this.unreadIds.clear();
+    this.#known.clear();
+    this.unread = NO_UNREAD;
   }
 
   /** After a `reset` from the realtime client: reload the list and the open thread. */
@@ -276,20 +328,26 @@ export class InboxStore {
     }
   }
 
-  #putConversation(conv: Conversation, source: Source): void {
+  #putConversation(conv: Conversation, source: Source, opts: { incoming?: boolean } = {}): void {
     let c = conv;
-    const prev = this.list.items.find((x) => x.id === conv.id) ?? (this.current?.id === conv.id ? this.current : null);
+    const prev =
+      this.list.items.find((x) => x.id === conv.id) ?? (this.current?.id === conv.id ? this.current : null);
     // A REST answer older than what the socket already told us keeps the newer activity fields.
     if (source === 'rest' && prev && (prev.lastMessageAt ?? '') > (conv.lastMessageAt ?? '')) {
       c = { ...conv, lastMessageAt: prev.lastMessageAt, lastMessagePreview: prev.lastMessagePreview };
     }
-    if (c.id === this.openId && c.unreadCount > 0 && source === 'event' && (this.#deps.isViewing?.() ?? true)) {
+    if (
+      c.id === this.openId &&
+      c.unreadCount > 0 &&
+      source === 'event' &&
+      (this.#deps.isViewing?.() ?? true)
+    ) {
       c = { ...c, unreadCount: 0 };
       this.#scheduleRead(c.id);
     }
     this.list = upsertConversation(this.list, c, this.filter);
     if (this.current?.id === c.id || this.openId === c.id) this.current = c;
-    this.#trackUnread(c);
+    this.#trackUnread(c, opts);
   }
 
   #putMessage(message: Message, source: Source): void {
@@ -298,9 +356,53 @@ export class InboxStore {
     this.#setThread(message.conversationId, { ...t, messages: upsertMessage(t.messages, message, source) });
   }
 
-  #trackUnread(c: Conversation): void {
+  /** The list query: a search looks in every status tab. */
+  #listQuery(): { status?: Conversation['status']; q?: string } {
+    const { status, q } = this.filter;
+    return isSearch(this.filter) ? { q: q.trim() } : { status };
+  }
+
+  /**
+   * Keeps the unread counts current from a conversation's new version: exact when its previous
+   * state is known (or it is a brand-new unread one), else re-read from the server shortly.
+   */
+  #trackUnread(c: Conversation, opts: { incoming?: boolean; snapshot?: boolean } = {}): void {
     if (c.unreadCount > 0) this.unreadIds.add(c.id);
     else this.unreadIds.delete(c.id);
+    const next = { status: c.status, unread: c.unreadCount > 0 };
+    if (opts.snapshot) {
+      this.#known.set(c.id, next); // a page: as the server counted it
+      return;
+    }
+    const prev =
+      this.#known.get(c.id) ??
+      (opts.incoming && c.unreadCount === 1 ? { status: c.status, unread: false } : null);
+    this.#known.set(c.id, next);
+    if (!prev) {
+      if (next.unread) this.#scheduleUnread();
+      return;
+    }
+    if (prev.unread === next.unread && prev.status === next.status) return;
+    const counts = { ...this.unread };
+    if (prev.unread) {
+      counts.total--;
+      counts[prev.status]--;
+    }
+    if (next.unread) {
+      counts.total++;
+      counts[next.status]++;
+    }
+    this.#unreadVersion++;
+    this.unread = counts;
+  }
+
+  #scheduleUnread(): void {
+    this.#unreadVersion++;
+    if (this.#unreadTimer) clearTimeout(this.#unreadTimer);
+    this.#unreadTimer = setTimeout(() => {
+      this.#unreadTimer = null;
+      void this.loadUnread();
+    }, UNREAD_REFRESH_MS);
   }
 
   #scheduleRead(id: string): void {
@@ -319,8 +421,15 @@ export class InboxStore {
       let messages: Message[] = [];
       for (const m of page) messages = upsertMessage(messages, m, 'rest');
       // Keep optimistic messages typed while loading.
-      for (const m of this.thread(id).messages) if (m.status === 'pending') messages = upsertMessage(messages, m, 'rest');
-      this.#setThread(id, { messages, hasMore: page.length >= PAGE_SIZE, loading: false, loaded: true, error: null });
+      for (const m of this.thread(id).messages)
+        if (m.status === 'pending') messages = upsertMessage(messages, m, 'rest');
+      this.#setThread(id, {
+        messages,
+        ...pageEnd(page, PAGE_SIZE),
+        loading: false,
+        loaded: true,
+        error: null,
+      });
       this.#replay(captured);
     } catch (error) {
       this.#setThread(id, { ...this.thread(id), loading: false, error });

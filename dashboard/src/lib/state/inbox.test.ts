@@ -2,49 +2,13 @@ import type { Conversation, DurableEvent, Message } from '@atende/shared';
 import { describe, expect, it, vi } from 'vitest';
 import { InboxStore, PAGE_SIZE } from './inbox.svelte';
 import { groupByDay, mergeStatus, upsertConversation, upsertMessage } from './inbox-logic';
-
-let n = 0;
-const uuid = () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
-
-function conv(p: Partial<Conversation> = {}): Conversation {
-  return {
-    id: uuid(),
-    instanceId: 'i1',
-    contact: { id: uuid(), name: 'Maria Souza', phone: '5511987654321', avatarUrl: null },
-    group: null,
-    status: 'open',
-    assigneeId: null,
-    aiEnabled: true,
-    unreadCount: 0,
-    lastMessageAt: '2026-01-01T10:00:00.000Z',
-    lastMessagePreview: 'oi',
-    ...p,
-  };
-}
-
-function msg(p: Partial<Message> & { conversationId: string }): Message {
-  return {
-    id: uuid(),
-    waMessageId: null,
-    clientId: null,
-    direction: 'in',
-    sender: 'contact',
-    authorId: null,
-    participant: null,
-    type: 'text',
-    text: 'olá',
-    media: null,
-    quotedWaMessageId: null,
-    status: 'received',
-    error: null,
-    sentAt: null,
-    createdAt: '2026-01-01T10:00:00.000Z',
-    ...p,
-  };
-}
+import { conv, msg, uuid } from './inbox.fixtures';
 
 let seq = 0;
-function event<T extends DurableEvent['type']>(type: T, data: Extract<DurableEvent, { type: T }>['data']): DurableEvent {
+function event<T extends DurableEvent['type']>(
+  type: T,
+  data: Extract<DurableEvent, { type: T }>['data'],
+): DurableEvent {
   return { seq: ++seq, type, at: new Date().toISOString(), data } as DurableEvent;
 }
 
@@ -64,7 +28,10 @@ function fakeApi(init: { list?: Conversation[]; messages?: Record<string, Messag
       list: vi.fn(async () => init.list ?? []),
       get: vi.fn(async (id: string) => (init.list ?? []).find((c) => c.id === id) ?? conv({ id })),
       messages: vi.fn(async (id: string) => init.messages?.[id] ?? []),
-      send: vi.fn(async (_id: string, _b: { text: string; clientId: string }) => ({ success: true as const, message: null as unknown as Message })),
+      send: vi.fn(async (_id: string, _b: { text: string; clientId: string }) => ({
+        success: true as const,
+        message: null as unknown as Message,
+      })),
       read: vi.fn(async () => undefined),
       patch: vi.fn(async (id: string) => conv({ id })),
     },
@@ -73,7 +40,10 @@ function fakeApi(init: { list?: Conversation[]; messages?: Record<string, Messag
 
 const me = { id: 'agent-1', name: 'Ana' };
 
-function makeStore(api: ReturnType<typeof fakeApi>, extra: Partial<ConstructorParameters<typeof InboxStore>[0]> = {}) {
+function makeStore(
+  api: ReturnType<typeof fakeApi>,
+  extra: Partial<ConstructorParameters<typeof InboxStore>[0]> = {},
+) {
   return new InboxStore({ api: api as never, me: () => me, isViewing: () => true, ...extra });
 }
 
@@ -104,7 +74,12 @@ describe(InboxStore.name, () => {
     const sut = makeStore(fakeApi({ list: [a] }), { onIncoming });
     await sut.loadList();
     const m = msg({ conversationId: a.id, createdAt: '2026-01-01T12:00:00.000Z' });
-    sut.apply(event('message.created', { message: m, conversation: { ...a, unreadCount: 2, lastMessageAt: m.createdAt } }));
+    sut.apply(
+      event('message.created', {
+        message: m,
+        conversation: { ...a, unreadCount: 2, lastMessageAt: m.createdAt },
+      }),
+    );
     expect(sut.unreadCount).toBe(1);
     expect(onIncoming).toHaveBeenCalledOnce();
     sut.markRead(a.id);
@@ -117,7 +92,9 @@ describe(InboxStore.name, () => {
     const c = conv({ lastMessageAt: '2026-01-01T08:00:00.000Z' });
     const sut = makeStore(fakeApi({ list: [a, b, c] }));
     await sut.loadList();
-    sut.apply(event('conversation.updated', { conversation: { ...c, lastMessageAt: '2026-01-01T09:30:00.000Z' } }));
+    sut.apply(
+      event('conversation.updated', { conversation: { ...c, lastMessageAt: '2026-01-01T09:30:00.000Z' } }),
+    );
     expect(sut.list.items.map((x) => x.id)).toEqual([a.id, c.id, b.id]);
     sut.apply(event('conversation.updated', { conversation: { ...a, status: 'resolved' } }));
     expect(sut.list.items.map((x) => x.id)).toEqual([c.id, b.id]);
@@ -145,7 +122,12 @@ describe(InboxStore.name, () => {
     const sending = sut.send(a.id, '  Temos sim!  ');
     const shown = sut.thread(a.id).messages;
     expect(shown).toHaveLength(1);
-    expect(shown[0]).toMatchObject({ text: 'Temos sim!', status: 'pending', clientId: 'client-1', authorName: 'Ana' });
+    expect(shown[0]).toMatchObject({
+      text: 'Temos sim!',
+      status: 'pending',
+      clientId: 'client-1',
+      authorName: 'Ana',
+    });
     expect(api.conversations.send).toHaveBeenCalledWith(a.id, { text: 'Temos sim!', clientId: 'client-1' });
 
     // The socket is faster than the HTTP answer.
@@ -178,7 +160,13 @@ describe(InboxStore.name, () => {
     await sut.loadList();
     await sut.open(a.id);
     const sending = sut.send(a.id, 'ok');
-    const server = msg({ conversationId: a.id, direction: 'out', sender: 'agent', text: 'ok', status: 'sent' });
+    const server = msg({
+      conversationId: a.id,
+      direction: 'out',
+      sender: 'agent',
+      text: 'ok',
+      status: 'sent',
+    });
     sut.apply(event('message.created', { message: { ...server, clientId: null }, conversation: a }));
     expect(sut.thread(a.id).messages).toHaveLength(2); // not matchable yet
     answer.resolve({ success: true, message: { ...server, clientId: 'client-2' } });
@@ -197,7 +185,14 @@ describe(InboxStore.name, () => {
     const failed = sut.thread(a.id).messages[0]!;
     expect(failed).toMatchObject({ status: 'failed', error: 'upstream_failed' });
 
-    const server = msg({ conversationId: a.id, clientId: 'client-3', direction: 'out', sender: 'agent', text: 'oi', status: 'sent' });
+    const server = msg({
+      conversationId: a.id,
+      clientId: 'client-3',
+      direction: 'out',
+      sender: 'agent',
+      text: 'oi',
+      status: 'sent',
+    });
     api.conversations.send.mockResolvedValueOnce({ success: true, message: server });
     await sut.retry(failed);
     expect(api.conversations.send).toHaveBeenLastCalledWith(a.id, { text: 'oi', clientId: 'client-3' });
@@ -213,24 +208,30 @@ describe(InboxStore.name, () => {
     api.conversations.list.mockImplementation(() => page.promise);
     const sut = makeStore(api);
     const loading = sut.loadList();
-    sut.apply(event('conversation.updated', { conversation: { ...b, lastMessageAt: '2026-01-01T11:00:00.000Z' } }));
+    sut.apply(
+      event('conversation.updated', { conversation: { ...b, lastMessageAt: '2026-01-01T11:00:00.000Z' } }),
+    );
     page.resolve([a, b]);
     await loading;
     expect(sut.list.items.map((x) => x.id)).toEqual([b.id, a.id]);
   });
 
-  it('pages with the lastMessageAt cursor and stops at a short page', async () => {
+  it("pages with the server's x-next-cursor and stops when it has none", async () => {
     const first = Array.from({ length: PAGE_SIZE }, (_, i) =>
       conv({ lastMessageAt: new Date(Date.UTC(2026, 0, 2) - i * 60_000).toISOString() }),
     );
     const api = fakeApi();
-    api.conversations.list.mockResolvedValueOnce(first).mockResolvedValueOnce([conv({ lastMessageAt: '2025-12-01T00:00:00.000Z' })]);
+    api.conversations.list
+      .mockResolvedValueOnce(Object.assign(first, { nextCursor: 'c1' }))
+      .mockResolvedValueOnce(
+        Object.assign([conv({ lastMessageAt: '2025-12-01T00:00:00.000Z' })], { nextCursor: null }),
+      );
     const sut = makeStore(api);
     await sut.loadList();
     expect(sut.list.hasMore).toBe(true);
     await sut.loadMore();
     expect(api.conversations.list).toHaveBeenLastCalledWith(
-      expect.objectContaining({ before: first[PAGE_SIZE - 1]!.lastMessageAt, status: 'open' }),
+      expect.objectContaining({ cursor: 'c1', status: 'open' }),
     );
     expect(sut.list.items).toHaveLength(PAGE_SIZE + 1);
     expect(sut.list.hasMore).toBe(false);
@@ -293,7 +294,11 @@ describe('inbox-logic', () => {
     let list: Message[] = [];
     list = upsertMessage(list, msg({ conversationId: cid, createdAt: '2026-01-02T12:00:00.000Z' }), 'event');
     list = upsertMessage(list, msg({ conversationId: cid, createdAt: '2026-01-01T12:00:00.000Z' }), 'event');
-    list = upsertMessage(list, msg({ conversationId: cid, type: 'reaction', createdAt: '2026-01-02T13:00:00.000Z' }), 'event');
+    list = upsertMessage(
+      list,
+      msg({ conversationId: cid, type: 'reaction', createdAt: '2026-01-02T13:00:00.000Z' }),
+      'event',
+    );
     const groups = groupByDay(list);
     expect(groups.map((g) => g.messages.length)).toEqual([1, 1]);
     expect(groups[0]!.day < groups[1]!.day).toBe(true);

@@ -52,7 +52,8 @@ export class InstancesStore {
 
   upsert(inst: Instance): void {
     const at = this.items.findIndex((i) => i.id === inst.id);
-    this.items = at === -1 ? [...this.items, inst] : this.items.map((i, k) => (k === at ? { ...i, ...inst } : i));
+    this.items =
+      at === -1 ? [...this.items, inst] : this.items.map((i, k) => (k === at ? { ...i, ...inst } : i));
     if (inst.status !== 'connecting' && this.qr[inst.name]) {
       const { [inst.name]: _, ...rest } = this.qr;
       this.qr = rest;

@@ -21,7 +21,9 @@ const updated = (seq: number, i: Partial<Instance>): DurableEvent =>
     data: { instance: { ...inst(), ...i } },
   }) as DurableEvent;
 
-function api(status: () => Promise<{ status: Instance['status']; qrCode: string | null; phoneNumber: string | null }>) {
+function api(
+  status: () => Promise<{ status: Instance['status']; qrCode: string | null; phoneNumber: string | null }>,
+) {
   return {
     instances: {
       list: vi.fn(async () => [inst()]),
@@ -34,11 +36,22 @@ function api(status: () => Promise<{ status: Instance['status']; qrCode: string 
 
 describe(InstancesStore.name, () => {
   it('the live QR replaces the previous one, and "connected" clears it with the phone number', async () => {
-    const sut = new InstancesStore(api(async () => ({ status: 'connecting', qrCode: 'data:image/png;base64,OLD', phoneNumber: null })) as never);
+    const sut = new InstancesStore(
+      api(async () => ({
+        status: 'connecting',
+        qrCode: 'data:image/png;base64,OLD',
+        phoneNumber: null,
+      })) as never,
+    );
     await sut.load();
     await sut.refreshStatus('loja');
     expect(sut.qr.loja?.qrCode).toBe('data:image/png;base64,OLD');
-    sut.applyQr({ instanceId: inst().id, instanceName: 'loja', qrCode: 'data:image/png;base64,NEW', pairingCode: 'ABCD-1234' });
+    sut.applyQr({
+      instanceId: inst().id,
+      instanceName: 'loja',
+      qrCode: 'data:image/png;base64,NEW',
+      pairingCode: 'ABCD-1234',
+    });
     expect(sut.qr.loja).toEqual({ qrCode: 'data:image/png;base64,NEW', pairingCode: 'ABCD-1234' });
     sut.apply(updated(1, { status: 'connected', phoneNumber: '5511999990000' }));
     expect(sut.qr.loja).toBeUndefined();
@@ -46,14 +59,20 @@ describe(InstancesStore.name, () => {
   });
 
   it('keeps the disconnect reason (e.g. the QR expired)', async () => {
-    const sut = new InstancesStore(api(async () => ({ status: 'connecting', qrCode: null, phoneNumber: null })) as never);
+    const sut = new InstancesStore(
+      api(async () => ({ status: 'connecting', qrCode: null, phoneNumber: null })) as never,
+    );
     await sut.load();
     sut.apply(updated(1, { status: 'disconnected', reason: 'qr_limit_reached' }));
     expect(sut.items[0]).toMatchObject({ status: 'disconnected', reason: 'qr_limit_reached' });
   });
 
   it('a slow status answer does not roll back a live "connected"', async () => {
-    let answer!: (v: { status: Instance['status']; qrCode: string | null; phoneNumber: string | null }) => void;
+    let answer!: (v: {
+      status: Instance['status'];
+      qrCode: string | null;
+      phoneNumber: string | null;
+    }) => void;
     const sut = new InstancesStore(api(() => new Promise((r) => (answer = r))) as never);
     await sut.load();
     const pending = sut.refreshStatus('loja');

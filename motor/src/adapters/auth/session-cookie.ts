@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** The session cookie's name. */
-export const SESSION_COOKIE = 'atende_session';
+// The cookie's name lives with the edge rules; re-exported for the tests and benchmarks.
+export { SESSION_COOKIE } from '../../edge/credentials.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -12,7 +12,7 @@ const mac = (secret: string, sessionId: string) =>
  * The cookie value for a local session: `<sessionId>.<HMAC-SHA256(sessionId)>`.
  *
  * @example
- *   ctx.cookies.set(SESSION_COOKIE, signSessionId(secret, session.id), { httpOnly: true });
+ *   setSessionCookie(ctx, { token: signSessionId(secret, session.id), maxAgeSeconds }, publicUrl);
  */
 export function signSessionId(secret: string, sessionId: string): string {
   return `${sessionId}.${mac(secret, sessionId)}`;
@@ -32,27 +32,4 @@ export function verifySessionToken(secret: string, token: string): string | null
   const given = Buffer.from(token.slice(dot + 1));
   const expected = Buffer.from(mac(secret, id));
   return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
-}
-
-/**
- * Reads one cookie from a raw `Cookie` header (the socket handshake has no Koa context).
- *
- * @example
- *   readCookie('a=1; atende_session=xyz', SESSION_COOKIE) // 'xyz'
- */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) {
-      const raw = part.slice(eq + 1).trim();
-      try {
-        return decodeURIComponent(raw);
-      } catch {
-        return raw;
-      }
-    }
-  }
-  return undefined;
 }

@@ -35,6 +35,11 @@ export function conversationsRoutes(deps: {
     ctx.body = page.items;
   });
 
+  router.get('/api/conversations/unread', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await conversations.unread(authOf(ctx));
+  });
+
   router.get('/api/conversations/:id', validate({ params: idParamSchema }), async (ctx) => {
     ctx.body = await conversations.get(authOf(ctx), input(ctx, 'params', idParamSchema).id);
   });
@@ -43,11 +48,14 @@ export function conversationsRoutes(deps: {
     '/api/conversations/:id/messages',
     validate({ params: idParamSchema, query: listMessagesQuerySchema }),
     async (ctx) => {
-      ctx.body = await conversations.messages(
+      const page = await conversations.messages(
         authOf(ctx),
         input(ctx, 'params', idParamSchema).id,
         input(ctx, 'query', listMessagesQuerySchema),
       );
+      if (page.nextCursor) ctx.set('x-next-cursor', page.nextCursor);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = page.items;
     },
   );
 

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { sandboxMessageBodySchema, sandboxScanBodySchema } from '@atende/shared';
 import type { AuthService } from '../../services/auth.service.js';
 import type { SandboxService } from '../../services/sandbox.service.js';
-import { authOf, requireAuth } from '../middleware/auth.middleware.js';
+import { authOf, requireAuth, requireRole } from '../middleware/auth.middleware.js';
 import { input, validate } from '../middleware/validate.middleware.js';
 
 /**
@@ -21,10 +21,16 @@ export function sandboxRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; s
     ctx.body = { enabled: sandbox.enabled };
   });
 
-  router.post('/api/sandbox/scan', validate({ body: sandboxScanBodySchema }), async (ctx) => {
-    const r = await sandbox.scan(authOf(ctx), input(ctx, 'body', sandboxScanBodySchema).instanceName);
-    ctx.body = { success: true, simulated: true, state: r.state, wuid: r.wuid };
-  });
+  // Pairing a number is number management: owner/admin (sending as a customer is for everyone).
+  router.post(
+    '/api/sandbox/scan',
+    requireRole('owner', 'admin'),
+    validate({ body: sandboxScanBodySchema }),
+    async (ctx) => {
+      const r = await sandbox.scan(authOf(ctx), input(ctx, 'body', sandboxScanBodySchema).instanceName);
+      ctx.body = { success: true, simulated: true, state: r.state, wuid: r.wuid };
+    },
+  );
 
   router.post('/api/sandbox/messages', validate({ body: sandboxMessageBodySchema }), async (ctx) => {
     const r = await sandbox.customerMessage(authOf(ctx), input(ctx, 'body', sandboxMessageBodySchema));

@@ -60,17 +60,3 @@ export function failureReason(error: string | null | undefined): string {
   }
   return t('reason.unknown');
 }
-
-/** Splits text into plain and link parts (http/https only) for safe rendering. */
-export function linkify(text: string): { text: string; href?: string }[] {
-  const parts: { text: string; href?: string }[] = [];
-  const re = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/gi;
-  let last = 0;
-  for (const m of text.matchAll(re)) {
-    if (m.index > last) parts.push({ text: text.slice(last, m.index) });
-    parts.push({ text: m[0], href: m[0] });
-    last = m.index + m[0].length;
-  }
-  if (last < text.length) parts.push({ text: text.slice(last) });
-  return parts;
-}

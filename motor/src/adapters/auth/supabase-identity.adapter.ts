@@ -1,0 +1,119 @@
+import type { TeamMember } from '@atende/shared';
+import { AppError, notFound, unauthenticated } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { Db } from '../../ports/db.port.js';
+import {
+  toAuthContext,
+  type AuthContext,
+  type AuthResult,
+  type AuthUserJson,
+  type IdentityPort,
+  type MemberInput,
+  type SignupInput,
+} from '../../ports/identity.port.js';
+import { wrongCurrentPassword } from './local-identity.adapter.js';
+import type { SupabaseAuth, SupabaseSession } from './supabase-auth.adapter.js';
+
+/**
+ * Supabase Auth: users live in GoTrue (created, signed in and deleted through SupabaseAuth, the
+ * supabase-js client); our database keeps the account, role and the `auth_user_id` link. The
+ * access token is the session. A user created at Supabase whose database half fails is deleted
+ * again, so nothing is half-made.
+ *
+ * @example
+ *   const identity = new SupabaseIdentity({ db, logger, supabase: new SupabaseAuth(config.supabase) });
+ */
+export class SupabaseIdentity implements IdentityPort {
+  readonly mode = 'supabase' as const;
+
+  constructor(private readonly deps: { db: Db; logger: Logger; supabase: SupabaseAuth }) {}
+
+  async signup(input: SignupInput): Promise<AuthResult> {
+    const base = { email: input.email, name: input.name, accountName: input.accountName };
+    const r = await this.withNewUser(input, (authUserId) =>
+      this.deps.db.call<AuthUserJson>('signup', { ...base, authUserId }),
+    );
+    return this.result(r, await this.deps.supabase.signIn(input));
+  }
+
+  async login(input: Parameters<IdentityPort['login']>[0]): Promise<AuthResult> {
+    const s = await this.deps.supabase.signIn({ email: input.email, password: input.password });
+    const r = await this.deps.db.call<AuthUserJson & { ok: boolean }>('login_finish', {
+      email: input.email,
+      ip: input.ip,
+      authUserId: s?.authUserId ?? null,
+    });
+    if (!s || !r.ok) throw unauthenticated('wrong email or password');
+    return this.result(r, s);
+  }
+
+  async authenticate(token: string): Promise<AuthContext> {
+    const authUserId = await this.deps.supabase.verify(token);
+    if (!authUserId) throw unauthenticated('your session has expired; sign in again');
+    const u = await this.deps.db.call<AuthUserJson | null>('auth_user_context', { authUserId });
+    if (!u) throw unauthenticated('this login has no Atende account');
+    return toAuthContext(u);
+  }
+
+  async changePassword(auth: AuthContext, body: { currentPassword: string; newPassword: string }) {
+    const sb = this.deps.supabase;
+    const s = await sb.signIn({ email: auth.email, password: body.currentPassword });
+    if (!s) throw wrongCurrentPassword();
+    await sb.updatePassword(s.authUserId, body.newPassword);
+    const fresh = await sb.signIn({ email: auth.email, password: body.newPassword });
+    if (!fresh) throw new AppError('upstream_failed', 'Supabase Auth refused the new password');
+    // Other Supabase tokens stay valid until they expire: nothing to close.
+    return { session: { token: fresh.accessToken, maxAgeSeconds: fresh.expiresIn }, othersRevoked: false };
+  }
+
+  async acceptInvite(input: { inviteTokenHash: string; password: string }): Promise<AuthResult> {
+    const { inviteTokenHash } = input;
+    const invite = await this.deps.db.call<{ email: string; name: string } | null>('invite_lookup', {
+      inviteTokenHash,
+    });
+    if (!invite) throw notFound('invite');
+    const login = { email: invite.email, password: input.password, name: invite.name };
+    const r = await this.withNewUser(login, (authUserId) =>
+      this.deps.db.call<AuthUserJson>('invite_accept', { inviteTokenHash, authUserId }),
+    );
+    return this.result(r, await this.deps.supabase.signIn(login));
+  }
+
+  addMember(member: MemberInput, password: string): Promise<TeamMember> {
+    return this.withNewUser({ ...member, password }, (authUserId) =>
+      this.deps.db.call<TeamMember>('user_invite', { ...member, authUserId }),
+    );
+  }
+
+  async forget(authUserId: string | null): Promise<void> {
+    if (!authUserId) return;
+    await this.deps.supabase
+      .deleteUser(authUserId)
+      .catch((e) => this.deps.logger.warn({ err: e }, 'could not delete Supabase user'));
+  }
+
+  /** Creates the Supabase user, then the database half; undoes the first if the second fails. */
+  private async withNewUser<T>(
+    input: { email: string; password: string; name?: string },
+    store: (authUserId: string) => Promise<T>,
+  ): Promise<T> {
+    const authUserId = await this.deps.supabase.createUser(input);
+    try {
+      return await store(authUserId);
+    } catch (err) {
+      await this.deps.supabase
+        .deleteUser(authUserId)
+        .catch((e) => this.deps.logger.warn({ err: e }, 'could not undo Supabase user'));
+      throw err;
+    }
+  }
+
+  private result(r: AuthUserJson, s: SupabaseSession | null): AuthResult {
+    if (!s) throw new AppError('upstream_failed', 'Supabase Auth refused the password it just stored');
+    return {
+      user: r.user,
+      account: r.account,
+      session: { token: s.accessToken, maxAgeSeconds: s.expiresIn },
+    };
+  }
+}

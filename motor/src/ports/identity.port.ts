@@ -1,0 +1,103 @@
+import type { Account, InviteUserBody, Role, TeamMember, User } from '@atende/shared';
+
+/**
+ * Identity: who may log in and how their sessions are proven. Two adapters (adapters/auth/):
+ * local users (scrypt hashes in our database, signed session cookies) and Supabase Auth (its
+ * access token is the session). AuthService and UsersService hold the rules common to both
+ * (throttles, password policy, roles) and never ask which one runs.
+ */
+
+/**
+ * Who is calling: set by `requireAuth` on `ctx.state.auth` and by the Socket.IO handshake.
+ * `accountId` is the only account id any account-scoped SQL function may receive.
+ */
+export interface AuthContext {
+  userId: string;
+  accountId: string;
+  role: Role;
+  name: string;
+  email: string;
+  /** The local session behind this request (absent for Supabase bearer tokens). */
+  sessionId?: string;
+}
+
+/** What the auth SQL functions return for a user (`app.auth_json`). */
+export interface AuthUserJson {
+  user: User;
+  account: Account;
+}
+
+/** A credential the HTTP layer puts into the session cookie. */
+export interface IssuedSession {
+  /** The cookie value (also accepted as a bearer token). */
+  token: string;
+  /** Seconds until it stops working. */
+  maxAgeSeconds: number;
+}
+
+/** A successful signup, login or invite acceptance. */
+export interface AuthResult extends AuthUserJson {
+  session: IssuedSession;
+}
+
+/** The new owner and account of a signup. */
+export interface SignupInput {
+  email: string;
+  name: string;
+  accountName: string;
+  password: string;
+}
+
+/** What `app.user_invite` needs besides the credentials (the caller is an owner or admin). */
+export interface MemberInput extends Pick<InviteUserBody, 'email' | 'name' | 'role'> {
+  accountId: string;
+  actorId: string;
+}
+
+export interface IdentityPort {
+  readonly mode: 'local' | 'supabase';
+  /** Creates the account, its owner and a first session, all or nothing. */
+  signup(input: SignupInput): Promise<AuthResult>;
+  /**
+   * Checks the password of a login that passed the throttle (`login_begin`) and records the
+   * attempt (`login_finish`); `unauthenticated` when it is wrong.
+   */
+  login(input: {
+    email: string;
+    password: string;
+    ip: string;
+    /** What login_begin found for the email (local users). */
+    userId?: string | null;
+    passwordHash?: string | null;
+  }): Promise<AuthResult>;
+  /** Who holds a session token; `unauthenticated` when it is not (or no longer) valid. */
+  authenticate(token: string): Promise<AuthContext>;
+  /**
+   * Changes the caller's password (the current one is checked first: `validation_failed`).
+   * `othersRevoked`: the user's other sessions stopped working (their sockets should close).
+   */
+  changePassword(
+    auth: AuthContext,
+    body: { currentPassword: string; newPassword: string },
+  ): Promise<{ session: IssuedSession; othersRevoked: boolean }>;
+  /** Sets the password of a one-time invite (by its token's hash) and logs in. */
+  acceptInvite(input: { inviteTokenHash: string; password: string }): Promise<AuthResult>;
+  /** Adds a member who can log in at once with `password`. */
+  addMember(member: MemberInput, password: string): Promise<TeamMember>;
+  /** A removed member's outside login, if any, goes too (best effort). */
+  forget(authUserId: string | null): Promise<void>;
+  /** The stored form of a password (local users only; the demo seed uses it). */
+  hashPassword?(password: string): Promise<string>;
+}
+
+/** Turns the SQL user json into the context the routes see. */
+export function toAuthContext(u: AuthUserJson, sessionId?: string): AuthContext {
+  return {
+    userId: u.user.id,
+    accountId: u.account.id,
+    role: u.user.role,
+    name: u.user.name,
+    email: u.user.email,
+    ...(sessionId ? { sessionId } : {}),
+  };
+}

@@ -1,0 +1,130 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One scripted answer of the fake; without a script it answers `defaultAnswer`. */
+export type FakeGroqStep =
+  | { answer: string; usage?: { prompt_tokens: number; completion_tokens: number } }
+  | { stallMs: number } // answers nothing for this long (longer than the client's timeout = a timeout)
+  | { status: number; retryAfter?: string; body?: unknown } // e.g. 429 with retry-after, 500
+  | { empty: true }; // 200 with an empty message
+
+export interface FakeGroqRequest {
+  path: string;
+  authorization: string | undefined;
+  /** The parsed JSON body (chat) or null (multipart transcription). */
+  body: any;
+  contentType: string | undefined;
+}
+
+/**
+ * A local OpenAI-compatible server standing in for Groq, fed to the REAL groq-sdk through
+ * `baseURL` (GROQ_BASE_URL). Scriptable: `script.push(step)` queues answers, stalls, error
+ * statuses (429 with retry-after, 5xx) and empty answers; every request is recorded with its body,
+ * so tests assert on exactly what was sent to the model.
+ *
+ * @example
+ *   const groq = await startFakeGroq();
+ *   groq.script.push({ status: 429, retryAfter: '1' }, { answer: 'Temos sim!' });
+ *   const llm = new GroqLlm({ apiKey: 'test-key', baseUrl: groq.url });
+ *   // … groq.requests[0].body.messages
+ *   await groq.close();
+ */
+export async function startFakeGroq(opts: { defaultAnswer?: string | ((body: any) => string) } = {}) {
+  const script: FakeGroqStep[] = [];
+  const requests: FakeGroqRequest[] = [];
+  const transcripts: string[] = [];
+  const stalls = new Set<NodeJS.Timeout>();
+  let defaultAnswer = opts.defaultAnswer ?? 'Olá! Como posso ajudar?';
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const contentType = req.headers['content-type'];
+      let body: any = null;
+      if (contentType?.includes('json')) {
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          body = raw.toString('utf8');
+        }
+      }
+      const path = (req.url ?? '').split('?')[0]!;
+      requests.push({ path, authorization: req.headers.authorization, body, contentType });
+      const send = (status: number, json: unknown, headers: Record<string, string> = {}) => {
+        if (res.destroyed) return;
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(json));
+      };
+      if (path.endsWith('/audio/transcriptions')) {
+        return send(200, { text: transcripts.shift() ?? 'transcrição de teste' });
+      }
+      if (!path.endsWith('/chat/completions')) return send(404, { error: { message: 'not found' } });
+      const step = script.shift();
+      if (step && 'stallMs' in step) {
+        const t = setTimeout(() => {
+          stalls.delete(t);
+          answer('(too late)');
+        }, step.stallMs);
+        stalls.add(t);
+        return;
+      }
+      if (step && 'status' in step) {
+        return send(
+          step.status,
+          step.body ?? { error: { message: `scripted ${step.status}`, type: 'test' } },
+          step.retryAfter ? { 'retry-after': step.retryAfter } : {},
+        );
+      }
+      if (step && 'empty' in step) return answer('');
+      const text =
+        step && 'answer' in step
+          ? step.answer
+          : typeof defaultAnswer === 'function'
+            ? defaultAnswer(body)
+            : defaultAnswer;
+      answer(text, step && 'answer' in step ? step.usage : undefined);
+
+      function answer(content: string, usage?: { prompt_tokens: number; completion_tokens: number }) {
+        const promptTokens =
+          usage?.prompt_tokens ?? Math.ceil(JSON.stringify(body?.messages ?? '').length / 4);
+        const completionTokens = usage?.completion_tokens ?? Math.ceil(content.length / 4);
+        send(200, {
+          id: `chatcmpl-${requests.length}`,
+          object: 'chat.completion',
+          created: Math.floor(Date.now() / 1000),
+          model: body?.model ?? 'fake',
+          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+          usage: {
+            prompt_tokens: promptTokens,
+            completion_tokens: completionTokens,
+            total_tokens: promptTokens + completionTokens,
+          },
+        });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    script,
+    requests,
+    transcripts,
+    /** Chat completion requests only. */
+    get chats() {
+      return requests.filter((r) => r.path.endsWith('/chat/completions'));
+    },
+    setDefaultAnswer(a: string | ((body: any) => string)) {
+      defaultAnswer = a;
+    },
+    async close() {
+      for (const t of stalls) clearTimeout(t);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export type FakeGroq = Awaited<ReturnType<typeof startFakeGroq>>;
