@@ -8,6 +8,7 @@
  *   npm run bench -- ingest latency   # several
  *   BENCH_DRIVERS=postgres npm run bench -- ingest   # one driver (default: pglite,postgres)
  *   SOAK_SECONDS=600 npm run bench -- soak
+ *   npm run bench -- campaigns        # pacing at 20/120/600 per min (~3 min), p99 with a campaign
  */
 import os from 'node:os';
 import { ensureMotorBuilt } from '../test/support/motor-process.js';
@@ -21,6 +22,7 @@ const benches: Record<string, () => Promise<BenchModule>> = {
   fanout: () => import('./fanout.bench.js'),
   inbox: () => import('./inbox.bench.js'),
   soak: () => import('./soak.bench.js'),
+  campaigns: () => import('./campaigns.bench.js'),
 };
 /** `soak` is long (SOAK_SECONDS, default 10 min): only when named. */
 const defaults = ['ingest', 'latency', 'fanout', 'inbox'];

@@ -30,6 +30,7 @@ import { CampaignsService } from './services/campaigns.service.js';
 import { ConversationsService } from './services/conversations.service.js';
 import { startEventRetention } from './services/events-retention.service.js';
 import { EventsService } from './services/events.service.js';
+import { EVOLUTION_CONFIG_FAULTS, EvolutionHealthService } from './services/evolution-health.service.js';
 import { HealthService } from './services/health.service.js';
 import { InstancesService } from './services/instances.service.js';
 import { OutboxService, type OutboxOptions } from './services/outbox.service.js';
@@ -37,6 +38,8 @@ import { ProductsService } from './services/products.service.js';
 import { SandboxService } from './services/sandbox.service.js';
 import { SendMessageService } from './services/send-message.service.js';
 import { UsersService } from './services/users.service.js';
+import { ReconcileService, type ReconcileLimits } from './services/reconcile.service.js';
+import { InstanceAuthCache } from './services/webhook-auth.service.js';
 import { WebhookIntakeService } from './services/webhook-intake.service.js';
 import { GroqLlm } from './adapters/groq/groq.llm.js';
 import type { Llm } from './ports/llm.port.js';
@@ -79,6 +82,10 @@ export interface MotorServices {
   campaigns: CampaignsService;
   /** The campaign feeder and clock (docs/campaigns.md); started by `start()`. */
   campaignRunner: CampaignRunner;
+  /** Evolution reachable, key accepted, 2.3.x: start-up, /readyz, the overview (docs/evolution.md). */
+  evolutionHealth: EvolutionHealthService;
+  /** Reads messages Evolution dropped back through findMessages (start, reconnect, database back). */
+  reconcile: ReconcileService;
 }
 
 /** Something that runs in the background while the Motor is up (a loop, a timer). */
@@ -116,6 +123,12 @@ export interface MotorOverrides {
   demo?: boolean;
   /** Where the console lines (demo login, simulator URL) go; default console.log. */
   print?: (text: string) => void;
+  /** How long to look for an instance a timed-out create may still make (tests shorten it). */
+  orphanCheck?: { windowMs: number; everyMs: number };
+  /** Reconciliation bounds (docs/evolution.md "Nothing lost after an outage"). */
+  reconcile?: Partial<ReconcileLimits>;
+  /** Run the Evolution start-up check in `start()` (default true). */
+  evolutionCheck?: boolean;
 }
 
 export interface Motor {
@@ -197,6 +210,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     outbox: o.outbox,
     ai: o.ai,
     campaignRunner: o.campaignRunner,
+    overrides: o,
   });
 
   const app = createApp({ config, logger, services });
@@ -225,11 +239,14 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     ports,
     services,
     async start(opts = {}) {
+      if (o.evolutionCheck !== false) await checkEvolution(services.evolutionHealth, logger);
       if (o.demo !== false) await seedDemo({ db, identity: ports.identity, env: config.env, print });
       await new Promise<void>((resolve) =>
         server.listen(opts.port ?? config.port, opts.host ?? config.host, resolve),
       );
       jobs.push(...startBackgroundJobs({ config, logger, ports, services }));
+      // Messages whose webhooks Evolution dropped while the Motor was down (docs/evolution.md).
+      services.reconcile.trigger({ why: 'start' });
       const { port } = server.address() as AddressInfo;
       return { url: `http://127.0.0.1:${port}`, port };
     },
@@ -241,6 +258,20 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
       for (const close of closers.reverse()) await close();
     },
   };
+}
+
+/** Thrown by `start()` when Evolution is misconfigured; main.ts exits with EX_CONFIG (78). */
+export class EvolutionConfigError extends Error {
+  override name = 'EvolutionConfigError';
+}
+
+/** A wrong key, a non-2.3 or a licence-locked 2.4 server stop the start; an absent one only warns. */
+async function checkEvolution(health: EvolutionHealthService, logger: Logger) {
+  const h = await health.check();
+  if (EVOLUTION_CONFIG_FAULTS.includes(h.status))
+    throw new EvolutionConfigError(`Atende cannot use the Evolution API: ${h.message}`);
+  if (h.status !== 'ok')
+    logger.warn({ evolution: h }, 'Evolution API not reachable yet; /readyz and the overview report it');
 }
 
 /** Supabase Auth when SUPABASE_URL is set (or a test hands in its client), local users otherwise. */
@@ -274,10 +305,49 @@ function buildServices(deps: {
   outbox?: OutboxOptions;
   ai?: AiResponderOptions;
   campaignRunner?: Partial<CampaignRunnerOptions>;
+  overrides?: MotorOverrides;
 }): MotorServices {
   const { config, logger, sockets } = deps;
   const { db, realtime, whatsapp, inbound, identity, llm } = deps.ports;
-  const instances = new InstancesService({ db, realtime, whatsapp, logger, config });
+  // Webhook credentials, shared so a new incarnation or a removal drops the cached secret at once.
+  const authCache = new InstanceAuthCache({ ttlMs: 10_000 });
+  const webhookIntake = new WebhookIntakeService({
+    db,
+    realtime,
+    logger,
+    inbound,
+    webhookToken: config.webhookToken,
+    authCache,
+  });
+  const evolutionHealth = new EvolutionHealthService({ whatsapp, logger });
+  const reconcile = new ReconcileService({
+    db,
+    whatsapp,
+    intake: webhookIntake,
+    logger,
+    limits: deps.overrides?.reconcile,
+  });
+  webhookIntake.onIngested(({ who, events }) => {
+    if (
+      events.some(
+        (e) =>
+          e.type === 'instance.updated' &&
+          (e.data as { instance?: { status?: string } }).instance?.status === 'connected',
+      )
+    ) {
+      reconcile.trigger({ why: 'reconnect', instanceId: who.instanceId });
+    }
+  });
+  const instances = new InstancesService({
+    db,
+    realtime,
+    whatsapp,
+    logger,
+    config,
+    orphanCheck: deps.overrides?.orphanCheck,
+    onCredentialsChanged: (name) => authCache.forget(name),
+    onConnected: (i) => reconcile.trigger({ why: 'reconnect', instanceId: i.instanceId }),
+  });
   // Claims by this process and every other; a lease outlasts one Evolution call.
   const outbox = new OutboxService(
     { db, whatsapp, realtime, logger },
@@ -288,22 +358,20 @@ function buildServices(deps: {
     ? new AiResponder({ db, llm, realtime, outbox, logger, defaultModel: config.aiModel }, deps.ai)
     : null;
   return {
-    health: new HealthService({ db }),
+    health: new HealthService({
+      db,
+      evolution: evolutionHealth,
+      onDatabaseRecovered: () => reconcile.trigger({ why: 'database recovered' }),
+    }),
     auth: new AuthService({ db, identity, sockets, signupRateLimit: config.signupRateLimit }),
     users: new UsersService({ db, logger, publicUrl: config.publicUrl, identity, sockets }),
     events: new EventsService({ db }),
-    conversations: new ConversationsService({ db, realtime, ai }),
+    conversations: new ConversationsService({ db, realtime, ai, evolutionHealth }),
     sender: new SendMessageService({ db, realtime, outbox }),
     outbox,
     instances,
     sandboxPanel: new SandboxService({ instances, sandbox: deps.ports.sandbox }),
-    webhookIntake: new WebhookIntakeService({
-      db,
-      realtime,
-      logger,
-      inbound,
-      webhookToken: config.webhookToken,
-    }),
+    webhookIntake,
     products: new ProductsService({ db }),
     ai,
     responder,
@@ -312,6 +380,8 @@ function buildServices(deps: {
       { db, realtime, logger, outbox },
       { ...config.campaigns, ...deps.campaignRunner },
     ),
+    evolutionHealth,
+    reconcile,
   };
 }
 

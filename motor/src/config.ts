@@ -46,6 +46,8 @@ const envSchema = z.object({
   EVOLUTION_API_KEY: optionalString,
   EVOLUTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   SIMULATOR_PORT: port(8081),
+  // How long the simulator's instance/create takes (Evolution 2.3.6: 5–9 s; tests shorten it).
+  SIMULATOR_CREATE_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   WEBHOOK_TOKEN: optionalString,
   GROQ_API_KEY: optionalString,
   GROQ_MODEL: z.string().default('llama-3.3-70b-versatile'),
@@ -86,7 +88,9 @@ export interface Config {
   supabase: { url: string; serviceRoleKey: string; anonKey?: string; jwtSecret?: string } | null;
   redisUrl?: string;
   /** `timeoutMs`: per Evolution REST call (EVOLUTION_TIMEOUT_MS). */
-  evolution: ({ mode: 'real'; url: string; apiKey: string } | { mode: 'simulator'; port: number }) & {
+  evolution: (
+    { mode: 'real'; url: string; apiKey: string } | { mode: 'simulator'; port: number; createDelayMs: number }
+  ) & {
     timeoutMs: number;
   };
   webhookToken?: string;
@@ -159,6 +163,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   let evolution: Config['evolution'] = {
     mode: 'simulator',
     port: e.SIMULATOR_PORT,
+    createDelayMs: e.SIMULATOR_CREATE_DELAY_MS,
     timeoutMs: e.EVOLUTION_TIMEOUT_MS,
   };
   // The simulator (and its unauthenticated-by-design phone side, /api/sandbox) is a product demo:

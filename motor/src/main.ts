@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createMotor } from './composition-root.js';
+import { createMotor, EvolutionConfigError } from './composition-root.js';
 
 // The process entry: read the config, build the Motor (composition-root.ts), listen, stop on signals.
 async function main() {
@@ -14,7 +14,16 @@ async function main() {
     throw err;
   }
   const motor = await createMotor(config);
-  await motor.start();
+  try {
+    await motor.start();
+  } catch (err) {
+    if (err instanceof EvolutionConfigError) {
+      console.error(err.message);
+      await motor.stop().catch(() => {});
+      process.exit(78); // EX_CONFIG: a wrong key or version is not fixed by restarting
+    }
+    throw err;
+  }
   motor.logger.info(`Atende is running at http://localhost:${config.port}`);
 
   const shutdown = async (signal: string) => {

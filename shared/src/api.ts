@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CONVERSATION_STATUSES, ROLES, conversationSchema, messageSchema } from './domain.js';
 import { newPasswordSchema } from './password.js';
 import { aiHealthSchema } from './ai.js';
+import { evolutionHealthSchema } from './reasons.js';
 
 const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
 
@@ -41,6 +42,12 @@ export const connectInstanceBodySchema = z.object({
     .min(1)
     .max(64)
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "-", "_" and "." only')
+    .optional(),
+  /** Link by pairing code instead of the QR: the WhatsApp number to link (digits, country code first). */
+  number: z
+    .string()
+    .trim()
+    .regex(/^[0-9]{10,15}$/, 'digits only, country code first (10 to 15 digits)')
     .optional(),
 });
 export type ConnectInstanceBody = z.infer<typeof connectInstanceBodySchema>;
@@ -153,6 +160,8 @@ export const overviewSchema = z.object({
   aiAvailable: z.boolean(),
   /** The AI's health (last error, circuit breaker); see ai.ts. */
   ai: aiHealthSchema.optional(),
+  /** The Evolution API as last checked (see evolutionHealthSchema); absent from older Motors. */
+  evolution: evolutionHealthSchema.optional(),
 });
 export type OverviewResult = z.infer<typeof overviewSchema>;
 
@@ -163,7 +172,10 @@ export type SandboxScanBody = z.infer<typeof sandboxScanBodySchema>;
 /** POST /api/sandbox/messages (simulator mode only): a simulated customer writes to the instance. */
 export const sandboxMessageBodySchema = z.object({
   instanceName: z.string().trim().min(1).max(64),
-  phone: z.string().trim().regex(/^[0-9]{10,15}$/, 'digits only, country code first (10 to 15 digits)'),
+  phone: z
+    .string()
+    .trim()
+    .regex(/^[0-9]{10,15}$/, 'digits only, country code first (10 to 15 digits)'),
   name: z.string().trim().min(1).max(100),
   text: z.string().trim().min(1).max(4096),
 });

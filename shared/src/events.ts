@@ -16,6 +16,8 @@ export const eventDataSchemas = {
       phoneNumber: z.string().nullable(),
       profileName: z.string().nullable(),
       reason: disconnectReasonSchema.nullable(),
+      /** True when the number was removed for good (it leaves the lists). */
+      removed: z.boolean().optional(),
     }),
   }),
   'campaign.updated': z.object({ campaign: campaignSchema }),

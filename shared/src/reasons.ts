@@ -57,3 +57,28 @@ export function failureReasonOf(err: unknown): FailureReason {
   const details = (err as { details?: { reason?: unknown } } | null | undefined)?.details;
   return isFailureReason(details?.reason) ? details.reason : 'unknown';
 }
+
+/**
+ * The Evolution API as the Motor last checked it (start-up, `/readyz`, the overview):
+ * `ok`; `unreachable` (no answer); `key_rejected` (EVOLUTION_API_KEY refused, 401/403);
+ * `unsupported_version` (not 2.3.x); `licence_locked` (2.4's server, which refuses every call
+ * until activated online).
+ */
+export const EVOLUTION_HEALTH_STATUSES = [
+  'ok',
+  'unreachable',
+  'key_rejected',
+  'unsupported_version',
+  'licence_locked',
+] as const;
+export const evolutionHealthSchema = z.object({
+  status: z.enum(EVOLUTION_HEALTH_STATUSES),
+  /** What `GET /` reported, e.g. "2.3.6"; null when it did not answer. */
+  version: z.string().nullable(),
+  /** True for the built-in simulator. */
+  simulated: z.boolean(),
+  /** For operators, in English (the dashboard shows its own text per status). */
+  message: z.string(),
+  checkedAt: z.string(),
+});
+export type EvolutionHealth = z.infer<typeof evolutionHealthSchema>;

@@ -19,7 +19,9 @@ create table public.instances (
   pairing_code text,
   qr_updated_at timestamptz,
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- Set when the number was removed for good (hidden; its webhooks refused; the history kept).
+  removed_at timestamptz
 );
 create index instances_account_idx on public.instances (account_id);
 alter table public.instances enable row level security;
@@ -50,12 +52,13 @@ begin
   return app.instance_json(v);
 end $$;
 
--- For webhook authentication: the instance's id, account and secret by its Evolution name, or
--- null when no such instance exists.
+-- For webhook authentication: the instance's id, account, secret and current Evolution token by its
+-- Evolution name; null when no such instance exists or it was removed for good.
 create or replace function app.instance_auth(p_name text) returns jsonb
 language sql stable as $$
-  select jsonb_build_object('id', i.id, 'accountId', i.account_id, 'webhookSecret', i.webhook_secret)
-  from public.instances i where i.name = p_name
+  select jsonb_build_object('id', i.id, 'accountId', i.account_id, 'webhookSecret', i.webhook_secret,
+    'evolutionToken', i.evolution_token)
+  from public.instances i where i.name = p_name and i.removed_at is null
 $$;
 
 -- A name for a new instance, from the account's name: `loja-demo-4f2a` (globally unique).
@@ -84,11 +87,8 @@ language sql stable as $$
   select app.instance_json(i) || jsonb_build_object('qrCode', i.qr_code, 'pairingCode', i.pairing_code)
 $$;
 
--- Start of POST /api/instance/connect. A new name (null = generated) is registered for the account
--- as `disconnected` with its webhook secret, so Evolution's first webhooks already authenticate;
--- an existing name of the same account is returned with its secret (reconnect); a name held by
--- another account → AT409. Nothing is announced yet: instance_connecting does, once Evolution
--- accepted (instance_discard removes the row when it did not).
+-- Start of POST /api/instance/connect (see 20261129000400). A number the same account removed
+-- comes back under its name: a new incarnation with this secret, `created` (Evolution forgot it).
 create or replace function app.instance_connect_begin(p_account_id uuid, p_name text, p_webhook_secret text)
 returns jsonb
 language plpgsql as $$
@@ -110,6 +110,12 @@ begin
     select * into v from public.instances where name = p_name;
     if v.account_id is distinct from p_account_id then
       raise exception 'instance name already in use' using errcode = 'AT409';
+    end if;
+    if v.removed_at is not null then
+      update public.instances set removed_at = null, webhook_secret = p_webhook_secret, evolution_token = null,
+        status = 'disconnected', reason = null, updated_at = now()
+      where id = v.id returning * into v;
+      v_created := true;
     end if;
   end if;
   return jsonb_build_object('created', v_created, 'instance', app.instance_view(v), 'webhookSecret', v.webhook_secret);
@@ -161,22 +167,67 @@ begin
   return jsonb_build_object('discarded', v_count > 0);
 end $$;
 
--- One instance of the account by its Evolution name (AT404 for another account's or none).
+-- One instance of the account by its Evolution name (AT404 for another account's, a removed one or none).
 create or replace function app.instance_get(p_account_id uuid, p_name text) returns jsonb
 language plpgsql stable as $$
 declare
   v public.instances;
 begin
-  select * into v from public.instances where name = p_name and account_id = p_account_id;
+  select * into v from public.instances where name = p_name and account_id = p_account_id and removed_at is null;
   if v.id is null then
     raise exception 'instance not found' using errcode = 'AT404';
   end if;
   return app.instance_view(v);
 end $$;
 
--- The account's instances, oldest first.
+-- The account's instances (not the removed ones), oldest first.
 create or replace function app.instance_list(p_account_id uuid) returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(app.instance_json(i) order by i.created_at, i.name), '[]'::jsonb)
-  from public.instances i where i.account_id = p_account_id
+  from public.instances i where i.account_id = p_account_id and i.removed_at is null
 $$;
+
+-- A new incarnation at Evolution (every instance/create, and a disconnect that deleted the
+-- session): a fresh webhook secret and the instance token the Motor chose for it, stored BEFORE
+-- Evolution is called, so the new session's first webhooks authenticate and the old session's
+-- late ones do not. Returns {instance}.
+create or replace function app.instance_new_incarnation(
+  p_account_id uuid, p_instance_id uuid, p_webhook_secret text, p_evolution_token text default null
+) returns jsonb
+language plpgsql as $$
+declare
+  v public.instances;
+begin
+  update public.instances set webhook_secret = p_webhook_secret, evolution_token = p_evolution_token,
+    updated_at = now()
+  where id = p_instance_id and account_id = p_account_id
+  returning * into v;
+  if v.id is null then
+    raise exception 'instance not found' using errcode = 'AT404';
+  end if;
+  return jsonb_build_object('instance', app.instance_view(v));
+end $$;
+
+-- Removes a number for good (after Evolution deleted it). Without conversations the row goes;
+-- otherwise it is kept for the history, hidden, disconnected, with a secret nobody holds.
+-- Appends instance.updated (status disconnected, removed true). Returns {deleted, events}.
+create or replace function app.instance_remove(p_account_id uuid, p_instance_id uuid, p_webhook_secret text)
+returns jsonb
+language plpgsql as $$
+declare
+  v public.instances := app.ingest_instance(p_account_id, p_instance_id);
+  v_deleted boolean;
+begin
+  delete from public.instances i
+  where i.id = p_instance_id and not exists (select 1 from public.conversations c where c.instance_id = i.id);
+  v_deleted := found;
+  if not v_deleted then
+    update public.instances set removed_at = now(), status = 'disconnected', reason = 'closed', qr_code = null,
+      pairing_code = null, webhook_secret = p_webhook_secret, evolution_token = null, updated_at = now()
+    where id = p_instance_id;
+  end if;
+  return jsonb_build_object('deleted', v_deleted, 'events', jsonb_build_array(
+    app.append_event(p_account_id, 'instance.updated', jsonb_build_object('instance', jsonb_build_object(
+      'id', v.id, 'name', v.name, 'status', 'disconnected', 'phoneNumber', v.phone_number,
+      'profileName', v.profile_name, 'reason', 'closed', 'removed', true)))));
+end $$;

@@ -464,13 +464,14 @@ language sql stable as $$
         where c.account_id = p_account_id and c.unread_count > 0 group by c.status) x
 $$;
 
+-- The dashboard's overview (as 20261201030000 left it) without the numbers removed for good.
 create or replace function app.overview(p_account_id uuid) returns jsonb
 language sql stable as $$
   select jsonb_build_object(
     'instances', coalesce((select jsonb_agg(jsonb_build_object(
         'id', i.id, 'name', i.name, 'status', i.status, 'phoneNumber', i.phone_number,
         'profileName', i.profile_name, 'updatedAt', app.iso(i.updated_at)) order by i.created_at)
-      from public.instances i where i.account_id = p_account_id), '[]'::jsonb),
+      from public.instances i where i.account_id = p_account_id and i.removed_at is null), '[]'::jsonb),
     'openConversations', (select count(*) from public.conversations c
       where c.account_id = p_account_id and c.status = 'open'),
     'unread', app.unread_counts(p_account_id),

@@ -604,20 +604,41 @@ begin
   return jsonb_build_object('events', v_events);
 end $$;
 
--- connection.update / logout.instance / remove.instance, mapped to our status and reason. A state
--- equal to the current one (Evolution's `connecting` flood) changes nothing and pushes nothing.
+-- connection.update / logout.instance / remove.instance. Evolution 2.3.6 repeats `connecting` about
+-- four times a second while a session loops, so a change that changes nothing returns before any
+-- lock or write (no row rewrite, no event). A disconnected number only leaves `disconnected`
+-- through the Motor's own connect (app.instance_connecting): a `connecting` webhook then is a late
+-- event of a session the user stopped and changes nothing. A removed number changes no more.
 create or replace function app.ingest_connection(
   p_account_id uuid, p_instance_id uuid, p_status text, p_reason text default null,
   p_phone_number text default null, p_profile_name text default null, p_profile_picture_url text default null
 ) returns jsonb
 language plpgsql as $$
 declare
-  v_old public.instances := app.ingest_instance(p_account_id, p_instance_id);
+  v_old public.instances;
   v_new public.instances;
+  v_reason text := case when p_status = 'disconnected' then p_reason end;
 begin
+  select * into v_old from public.instances where id = p_instance_id and account_id = p_account_id;
+  if v_old.id is null then
+    raise exception 'instance not found' using errcode = 'AT404';
+  end if;
+  if v_old.removed_at is not null
+     or (p_status = 'connecting' and v_old.status in ('connecting', 'disconnected'))
+     or (p_status = 'disconnected' and v_old.status = 'disconnected' and v_old.reason is not distinct from v_reason
+         and v_old.qr_code is null and v_old.pairing_code is null)
+     or (p_status = 'connected' and v_old.status = 'connected'
+         and v_old.phone_number is not distinct from coalesce(p_phone_number, v_old.phone_number)
+         and v_old.profile_name is not distinct from coalesce(p_profile_name, v_old.profile_name)
+         and v_old.profile_picture_url is not distinct from coalesce(p_profile_picture_url, v_old.profile_picture_url)
+         and v_old.qr_code is null and v_old.pairing_code is null) then
+    return jsonb_build_object('events', '[]'::jsonb);
+  end if;
+
+  v_old := app.ingest_instance(p_account_id, p_instance_id); -- the account lock, then re-read
   update public.instances set
     status = p_status,
-    reason = case when p_status = 'disconnected' then p_reason end,
+    reason = v_reason,
     phone_number = case when p_status = 'connected' then coalesce(p_phone_number, phone_number) else phone_number end,
     profile_name = case when p_status = 'connected' then coalesce(p_profile_name, profile_name) else profile_name end,
     profile_picture_url = case when p_status = 'connected' then coalesce(p_profile_picture_url, profile_picture_url)
@@ -638,15 +659,25 @@ begin
       'profileName', v_new.profile_name, 'reason', v_new.reason)))));
 end $$;
 
--- qrcode.updated: the latest QR is stored (readable over REST); it is pushed as an ephemeral
--- `instance.qr` by the Motor, so no durable event here.
+-- qrcode.updated (see 20261129000500): stored and pushed only while the number is connecting. A
+-- QR for a disconnected number comes from a session the user stopped (or one Evolution has not
+-- confirmed yet: instance_connecting stores the QR of the create/connect answer itself). `qr` is
+-- null when nothing was stored.
 create or replace function app.ingest_qr(
   p_account_id uuid, p_instance_id uuid, p_qr_code text, p_pairing_code text default null
 ) returns jsonb
 language plpgsql as $$
 declare
-  v public.instances := app.ingest_instance(p_account_id, p_instance_id);
+  v public.instances;
 begin
+  select * into v from public.instances where id = p_instance_id and account_id = p_account_id;
+  if v.id is null then
+    raise exception 'instance not found' using errcode = 'AT404';
+  end if;
+  if v.status <> 'connecting' or v.removed_at is not null then
+    return jsonb_build_object('events', '[]'::jsonb, 'qr', null);
+  end if;
+  v := app.ingest_instance(p_account_id, p_instance_id);
   update public.instances set qr_code = p_qr_code, pairing_code = p_pairing_code, qr_updated_at = now(), updated_at = now()
     where id = p_instance_id returning * into v;
   return jsonb_build_object('events', '[]'::jsonb, 'qr', jsonb_build_object(
@@ -794,3 +825,28 @@ begin
   return app.instance_json(v) || jsonb_build_object('qrCode', v.qr_code, 'pairingCode', v.pairing_code,
     'profilePictureUrl', v.profile_picture_url, 'qrUpdatedAt', app.iso(v.qr_updated_at));
 end $$;
+
+-- Instances with the conversations worth reconciling after an outage: for each connected
+-- instance of every account, its conversations with a message in the last `p_hours` hours (the
+-- most recent first, at most `p_per_instance`), each with its WhatsApp address. Returns
+-- [{accountId, instanceId, instanceName, conversations: [{id, remoteJid}]}].
+create or replace function app.reconcile_targets(p_hours integer, p_per_instance integer, p_instance_id uuid default null)
+returns jsonb
+language sql stable as $$
+  select coalesce(jsonb_agg(jsonb_build_object(
+      'accountId', i.account_id, 'instanceId', i.id, 'instanceName', i.name,
+      'conversations', coalesce((
+        select jsonb_agg(jsonb_build_object('id', x.id, 'remoteJid', x.jid))
+        from (
+          select c.id, coalesce(ct.jid, ct.lid, g.jid) as jid
+          from public.conversations c
+          left join public.contacts ct on ct.id = c.contact_id
+          left join public.groups g on g.id = c.group_id
+          where c.instance_id = i.id and c.last_message_at > now() - make_interval(hours => p_hours)
+            and coalesce(ct.jid, ct.lid, g.jid) is not null
+          order by c.last_message_at desc
+          limit p_per_instance
+        ) x), '[]'::jsonb)) order by i.created_at), '[]'::jsonb)
+  from public.instances i
+  where i.status = 'connected' and i.removed_at is null and (p_instance_id is null or i.id = p_instance_id)
+$$;

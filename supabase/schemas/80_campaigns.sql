@@ -404,6 +404,14 @@ begin
   if v_status is null then
     return null;
   end if;
+  -- Refused because the number was not connected: it never left, so the recipient waits again
+  -- (fed anew once the campaign resumes); the failed message stays in the thread.
+  if v_status = 'failed' and new.error = 'instance_disconnected' then
+    update public.campaign_recipients set status = 'pending', message_id = null, error = null,
+      updated_at = clock_timestamp()
+    where message_id = new.id and status = 'sending';
+    return null;
+  end if;
   update public.campaign_recipients set
     status = v_status,
     error = case when v_status = 'failed' then left(coalesce(new.error, 'sending failed'), 500) else null end,

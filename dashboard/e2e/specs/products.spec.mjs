@@ -192,6 +192,9 @@ export default async function products(t) {
     await desktopEn.goto('/products');
     await desktopEn.locator('[data-testid=product-row]').first().waitFor();
     await shot(desktopEn, 'products-desktop-en');
+    await desktopEn.emulateMedia({ colorScheme: 'dark' });
+    await desktopEn.waitForTimeout(400); // let the colour transitions finish
+    await shot(desktopEn, 'products-desktop-en-dark');
     await desktopEn.context().close();
   });
 

@@ -1,3 +1,5 @@
+import type { EvolutionHealth } from '@atende/shared';
+
 /**
  * The WhatsApp gateway port: what services need from Evolution API (adapters/evolution/ is the
  * only implementation; the simulator speaks the same REST protocol, so it is reached through the
@@ -57,36 +59,77 @@ export interface SentRecord {
 
 export interface EvolutionInstanceInfo {
   name: string;
+  /** As Evolution stored it: open | connecting | close. */
   connectionStatus: string;
   ownerJid: string | null;
   profileName: string | null;
+  /** The instance's token (`apikey` of its webhooks when exposed). */
+  token: string | null;
 }
 
+/** What `DELETE /instance/logout` did: only an open session logs out (2.3.x answers 400 otherwise). */
+export type LogoutOutcome = 'logged_out' | 'not_connected' | 'unknown_instance';
+
 export interface WhatsAppGateway {
-  createInstance(input: { instanceName: string; webhook: WebhookSettings; qrcode?: boolean; number?: string }): Promise<CreatedInstance>;
+  /** Reachable, global key accepted, a 2.3.x server (never throws). */
+  health(): Promise<EvolutionHealth>;
+  /**
+   * `token`: the instance token to use (else Evolution makes one); `number`: ask for a pairing
+   * code for that phone as well as the QR.
+   */
+  createInstance(input: {
+    instanceName: string;
+    webhook: WebhookSettings;
+    qrcode?: boolean;
+    number?: string;
+    token?: string;
+  }): Promise<CreatedInstance>;
   /** `GET /instance/connect/{name}`: the current QR (state close/connecting) or null when already open. */
-  connect(instanceName: string, opts?: { number?: string }): Promise<{ state: EvolutionState | null; qr: QrCode | null }>;
+  connect(
+    instanceName: string,
+    opts?: { number?: string },
+  ): Promise<{ state: EvolutionState | null; qr: QrCode | null }>;
   /** Null when Evolution does not know the instance (e.g. its container was recreated). */
   fetchInstance(instanceName: string): Promise<EvolutionInstanceInfo | null>;
-  /** Idempotent: an already closed session (Evolution 2.3's 400) or an unknown instance (404) resolves. */
-  logout(instanceName: string): Promise<void>;
+  /**
+   * Logs an open session out. A session that is not open (closed, or still connecting: 2.3.x
+   * answers 400 and the connecting loop goes on) resolves `not_connected`; an unknown instance
+   * `unknown_instance`. Only `deleteInstance` stops a connecting session.
+   */
+  logout(instanceName: string): Promise<LogoutOutcome>;
   /** Idempotent: an instance Evolution does not know resolves. */
   deleteInstance(instanceName: string): Promise<void>;
   setWebhook(instanceName: string, webhook: WebhookSettings): Promise<void>;
   /** `number`: digits, or a …@s.whatsapp.net / …@g.us / …@lid JID. */
-  sendText(instanceName: string, input: { number: string; text: string; quotedWaMessageId?: string }): Promise<SentMessage>;
+  sendText(
+    instanceName: string,
+    input: { number: string; text: string; quotedWaMessageId?: string },
+  ): Promise<SentMessage>;
   sendMedia(
     instanceName: string,
-    input: { number: string; mediatype: 'image' | 'video' | 'document' | 'audio'; media: string; mimetype?: string; caption?: string; fileName?: string },
+    input: {
+      number: string;
+      mediatype: 'image' | 'video' | 'document' | 'audio';
+      media: string;
+      mimetype?: string;
+      caption?: string;
+      fileName?: string;
+    },
   ): Promise<SentMessage>;
-  /** `POST /chat/findMessages`: raw records, newest first. */
-  findMessages(instanceName: string, input: { remoteJid: string; page?: number; pageSize?: number }): Promise<{ total: number; records: unknown[] }>;
+  /** `POST /chat/findMessages`: raw records (the `messages.upsert` data shape), newest first. */
+  findMessages(
+    instanceName: string,
+    input: { remoteJid: string; page?: number; pageSize?: number },
+  ): Promise<{ total: number; pages: number; records: unknown[] }>;
   /**
    * `POST /chat/findMessages` filtered to the business's own messages (`fromMe`) to `remoteJid`
    * whose WhatsApp timestamp lies in [since, until] (epoch seconds), newest first, normalised:
    * what the outbox looks up before re-sending a claim that may have reached Evolution.
    */
-  findSentMessages(instanceName: string, input: { remoteJid: string; since: number; until: number }): Promise<SentRecord[]>;
+  findSentMessages(
+    instanceName: string,
+    input: { remoteJid: string; since: number; until: number },
+  ): Promise<SentRecord[]>;
   /** `GET /group/fetchAllGroups?getParticipants=…`: raw group metadata. */
   fetchAllGroups(instanceName: string, opts?: { getParticipants?: boolean }): Promise<unknown[]>;
 }
@@ -99,7 +142,13 @@ export interface WhatsAppGateway {
  */
 export interface WhatsAppSandbox {
   /** Simulates scanning the instance's QR code: Evolution then reports `open`. */
-  scan(instanceName: string, input?: { phone?: string; profileName?: string }): Promise<{ state: string; wuid: string | null }>;
+  scan(
+    instanceName: string,
+    input?: { phone?: string; profileName?: string },
+  ): Promise<{ state: string; wuid: string | null }>;
   /** A customer (`phone`: digits) writes `text` to the instance's number. */
-  customerMessage(instanceName: string, input: { phone: string; name: string; text: string }): Promise<{ waMessageId: string }>;
+  customerMessage(
+    instanceName: string,
+    input: { phone: string; name: string; text: string },
+  ): Promise<{ waMessageId: string }>;
 }

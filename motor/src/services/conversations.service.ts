@@ -1,5 +1,6 @@
 import type {
   AiHealth,
+  EvolutionHealth,
   Conversation,
   ListConversationsQuery,
   ListMessagesQuery,
@@ -35,6 +36,8 @@ export interface Overview {
   aiAvailable: boolean;
   /** The AI's health: last error, circuit breaker (paused until). */
   ai?: AiHealth;
+  /** The Evolution API as last checked (absent when the Motor has no checker). */
+  evolution?: EvolutionHealth;
 }
 
 /**
@@ -51,6 +54,7 @@ export class ConversationsService {
       db: Db;
       realtime: RealtimePublisher;
       ai?: { readonly available: boolean; health(accountId: string): Promise<AiHealth> };
+      evolutionHealth?: { current(): Promise<EvolutionHealth> };
     },
   ) {}
 
@@ -142,11 +146,19 @@ export class ConversationsService {
   }
 
   async overview(caller: Caller): Promise<Overview> {
-    const [counts, ai] = await Promise.all([
-      this.deps.db.call<Omit<Overview, 'aiAvailable' | 'ai'>>('overview', { accountId: caller.accountId }),
+    const [counts, ai, evolution] = await Promise.all([
+      this.deps.db.call<Omit<Overview, 'aiAvailable' | 'ai' | 'evolution'>>('overview', {
+        accountId: caller.accountId,
+      }),
       this.deps.ai?.health(caller.accountId),
+      this.deps.evolutionHealth?.current(),
     ]);
-    return { ...counts, aiAvailable: this.deps.ai?.available ?? false, ...(ai ? { ai } : {}) };
+    return {
+      ...counts,
+      aiAvailable: this.deps.ai?.available ?? false,
+      ...(ai ? { ai } : {}),
+      ...(evolution ? { evolution } : {}),
+    };
   }
 }
 

@@ -1,23 +1,47 @@
+import type { EvolutionHealth } from '@atende/shared';
 import { AppError } from '../errors.js';
 import type { Db } from '../ports/db.port.js';
+import { EVOLUTION_CONFIG_FAULTS } from './evolution-health.service.js';
 
 /**
- * Readiness: the database answers within `timeoutMs` (`GET /readyz`), else 503 `unavailable`.
+ * Readiness (`GET /readyz`): 503 `unavailable` when the database does not answer within
+ * `timeoutMs`, or when Evolution is misconfigured (key refused, not 2.3.x, 2.4's licence lock;
+ * `details.evolution` says which). An Evolution that is only unreachable is reported in the
+ * answer (`evolution.status`) without failing readiness: the inbox still works.
+ * `onDatabaseRecovered` runs when the database answers again after a failed probe.
  *
  * @example
- *   const health = new HealthService({ db });
- *   await health.ready(); // → { database: 'pglite' }
+ *   const health = new HealthService({ db, evolution });
+ *   await health.ready(); // → { database: 'pglite', evolution: { status: 'ok', … } }
  */
 export class HealthService {
-  constructor(private readonly deps: { db: Db; timeoutMs?: number }) {}
+  private databaseDown = false;
 
-  async ready(): Promise<{ database: Db['driver'] }> {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      timeoutMs?: number;
+      evolution?: { current(): Promise<EvolutionHealth> };
+      onDatabaseRecovered?: () => void;
+    },
+  ) {}
+
+  async ready(): Promise<{ database: Db['driver']; evolution?: EvolutionHealth }> {
     try {
       await withTimeout(this.deps.db.ping(), this.deps.timeoutMs ?? 2000);
     } catch (err) {
+      this.databaseDown = true;
       throw new AppError('unavailable', 'the database does not answer', undefined, { cause: err });
     }
-    return { database: this.deps.db.driver };
+    if (this.databaseDown) {
+      this.databaseDown = false;
+      this.deps.onDatabaseRecovered?.();
+    }
+    const evolution = await this.deps.evolution?.current();
+    if (evolution && EVOLUTION_CONFIG_FAULTS.includes(evolution.status)) {
+      throw new AppError('unavailable', evolution.message, { evolution });
+    }
+    return { database: this.deps.db.driver, ...(evolution ? { evolution } : {}) };
   }
 }
 

@@ -62,11 +62,13 @@ function delimiterOf(text: string): string {
  * UTF-8 (Excel's "CSV (separado por vírgulas)" on Windows saves in that code page).
  */
 export function decodeCsv(bytes: Buffer): string {
+  let text: string;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return new TextDecoder('windows-1252').decode(bytes);
+    text = new TextDecoder('windows-1252').decode(bytes);
   }
+  return text.replaceAll('\u0000', ''); // NUL cannot be stored in Postgres text
 }
 
 /**

@@ -7,6 +7,12 @@ export interface WebhookPrincipal {
   instanceId: string;
   accountId: string;
   instanceName: string;
+  /**
+   * The body's `apikey` is another instance token than this incarnation's: a late event of an
+   * older session under the same name (Evolution re-reads the webhook by name, so it carries our
+   * current headers). The intake ignores it.
+   */
+  staleIncarnation?: boolean;
 }
 
 /** The credentials a webhook request may carry. */
@@ -18,6 +24,8 @@ export interface WebhookCredentials {
   bearer?: string;
   /** `?token=` of Evolution's global webhook. */
   queryToken?: string;
+  /** The body's `apikey`: the sending session's instance token when Evolution exposes it, else null. */
+  bodyToken?: string | null;
 }
 
 /** Constant-time equality of two secrets (digests first, so lengths leak nothing). */
@@ -49,8 +57,8 @@ export async function authenticateWebhook(
   const cached = deps.cache?.get(cred.instanceName);
   if (cached) {
     const who = await verify(cached, deps, cred);
-    if (who) return who;
-    // A cached row that no longer matches may be stale (secret re-registered): ask the database.
+    if (who && !who.staleIncarnation) return who;
+    // A cached row that no longer matches may be stale (a new incarnation): ask the database.
   }
   const row = await deps.db.call<InstanceAuthRow | null>('instance_auth', { name: cred.instanceName });
   if (!row) throw fail();
@@ -64,15 +72,23 @@ interface InstanceAuthRow {
   id: string;
   accountId: string;
   webhookSecret: string;
+  /** The instance token of the current incarnation (null while unknown). */
+  evolutionToken?: string | null;
 }
 
 async function verify(
   row: InstanceAuthRow,
   deps: { globalToken?: string; verifySignedToken?: (token: string, secret: string) => Promise<boolean> },
   cred: WebhookCredentials,
-) {
+): Promise<WebhookPrincipal | null> {
   const { globalToken } = deps;
-  const who = { instanceId: row.id, accountId: row.accountId, instanceName: cred.instanceName };
+  const stale = !!cred.bodyToken && !!row.evolutionToken && !sameSecret(cred.bodyToken, row.evolutionToken);
+  const who: WebhookPrincipal = {
+    instanceId: row.id,
+    accountId: row.accountId,
+    instanceName: cred.instanceName,
+    ...(stale ? { staleIncarnation: true } : {}),
+  };
   if (cred.motorToken && sameSecret(cred.motorToken, row.webhookSecret)) return who;
   if (cred.queryToken && globalToken && sameSecret(cred.queryToken, globalToken)) return who;
   if (cred.bearer && (await deps.verifySignedToken?.(cred.bearer, row.webhookSecret))) return who;
@@ -100,6 +116,11 @@ export class InstanceAuthCache {
       return undefined;
     }
     return hit.row;
+  }
+
+  /** Drops a name's row (its credentials changed: a new incarnation, a removal). */
+  forget(name: string): void {
+    this.rows.delete(name);
   }
 
   set(name: string, row: InstanceAuthRow): void {

@@ -33,6 +33,8 @@ export interface WebhookIntakeDeps {
   inbound: WhatsAppInbound;
   /** The `?token=` secret of Evolution's global webhook (config.webhookToken). */
   webhookToken?: string;
+  /** Shared with InstancesService, which drops a name when its credentials change. */
+  authCache?: InstanceAuthCache;
 }
 
 /**
@@ -48,9 +50,10 @@ export class WebhookIntakeService {
   private readonly listeners: IngestListener[] = [];
   private readonly handlers: { [K in Kind]: Handler<K> };
   // One round trip per webhook instead of two (see InstanceAuthCache).
-  private readonly authCache = new InstanceAuthCache({ ttlMs: 10_000 });
+  private readonly authCache: InstanceAuthCache;
 
   constructor(private readonly deps: WebhookIntakeDeps) {
+    this.authCache = deps.authCache ?? new InstanceAuthCache({ ttlMs: 10_000 });
     this.handlers = {
       'message.received': async (w, c) => {
         const r = await this.call('ingest_message', w, { message: c.message });
@@ -96,14 +99,31 @@ export class WebhookIntakeService {
         cache: this.authCache,
         verifySignedToken: (token, secret) => this.deps.inbound.verifySignedToken(token, secret),
       },
-      { ...cred, instanceName: hook.instanceName },
+      { ...cred, instanceName: hook.instanceName, bodyToken: hook.instanceToken },
     );
+    // A late event of an older session under this name (docs/evolution.md "Instance lifecycle").
+    if (who.staleIncarnation) return { success: true, ignored: true };
     const change = await hook.read();
     if (!change) return { success: true, ignored: true };
     const result = await this.apply(who, change);
     if (result.events.length > 0) this.deps.realtime.publish(result.events);
     this.followUp(who, change.kind, result.events);
     return { success: true };
+  }
+
+  /**
+   * A message read back from the gateway (`chat/findMessages` records), ingested as if its
+   * webhook had arrived: idempotent (a known message changes nothing). Follow-ups hear it as
+   * `message.reconciled`. Returns how many messages were new.
+   */
+  async ingestStored(who: WebhookPrincipal, record: unknown): Promise<number> {
+    const message = this.deps.inbound.storedMessage(record);
+    if (!message) return 0;
+    const r = await this.call('ingest_message', who, { message });
+    if (r.events.length === 0) return 0;
+    this.deps.realtime.publish(r.events);
+    this.followUp(who, 'message.reconciled', r.events);
+    return r.events.filter((e) => e.type === 'message.created').length;
   }
 
   private apply(who: WebhookPrincipal, change: InboundChange): Promise<Ingested> {
@@ -117,7 +137,7 @@ export class WebhookIntakeService {
   ): Promise<Ingested> {
     const r = await this.deps.db.call<
       Ingested & {
-        qr: { instanceId: string; instanceName: string; qrCode: string; pairingCode: string | null };
+        qr: { instanceId: string; instanceName: string; qrCode: string; pairingCode: string | null } | null;
       }
     >(
       'ingest_qr',
@@ -128,7 +148,7 @@ export class WebhookIntakeService {
         pairingCode: c.pairingCode,
       }),
     );
-    this.deps.realtime.publishQr(who.accountId, r.qr);
+    if (r.qr) this.deps.realtime.publishQr(who.accountId, r.qr); // null: not connecting (a stopped session's QR)
     return { events: r.events };
   }
 

@@ -1,17 +1,42 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import QRCode from 'qrcode';
 
-// Builders for what Evolution 2.3.6 answers and sends, shaped after ../shared/EVOLUTION.md and the
-// samples in ../shared/evolution-samples/. Only the simulator uses them.
+// Builders for what Evolution 2.3.6 answers and sends, shaped after what docs/evolution.md
+// describes (and the fixtures in motor/test/fixtures/evolution/). Only the simulator uses them.
 
 /** `EventController.events` of 2.3.6: the subscription names webhook/set accepts (31). */
 export const WEBHOOK_EVENT_NAMES = [
-  'APPLICATION_STARTUP', 'QRCODE_UPDATED', 'MESSAGES_SET', 'MESSAGES_UPSERT', 'MESSAGES_EDITED',
-  'MESSAGES_UPDATE', 'MESSAGES_DELETE', 'SEND_MESSAGE', 'SEND_MESSAGE_UPDATE', 'CONTACTS_SET',
-  'CONTACTS_UPSERT', 'CONTACTS_UPDATE', 'PRESENCE_UPDATE', 'CHATS_SET', 'CHATS_UPSERT', 'CHATS_UPDATE',
-  'CHATS_DELETE', 'GROUPS_UPSERT', 'GROUP_UPDATE', 'GROUP_PARTICIPANTS_UPDATE', 'CONNECTION_UPDATE',
-  'LABELS_EDIT', 'LABELS_ASSOCIATION', 'CALL', 'TYPEBOT_START', 'TYPEBOT_CHANGE_STATUS',
-  'REMOVE_INSTANCE', 'LOGOUT_INSTANCE', 'INSTANCE_CREATE', 'INSTANCE_DELETE', 'STATUS_INSTANCE',
+  'APPLICATION_STARTUP',
+  'QRCODE_UPDATED',
+  'MESSAGES_SET',
+  'MESSAGES_UPSERT',
+  'MESSAGES_EDITED',
+  'MESSAGES_UPDATE',
+  'MESSAGES_DELETE',
+  'SEND_MESSAGE',
+  'SEND_MESSAGE_UPDATE',
+  'CONTACTS_SET',
+  'CONTACTS_UPSERT',
+  'CONTACTS_UPDATE',
+  'PRESENCE_UPDATE',
+  'CHATS_SET',
+  'CHATS_UPSERT',
+  'CHATS_UPDATE',
+  'CHATS_DELETE',
+  'GROUPS_UPSERT',
+  'GROUP_UPDATE',
+  'GROUP_PARTICIPANTS_UPDATE',
+  'CONNECTION_UPDATE',
+  'LABELS_EDIT',
+  'LABELS_ASSOCIATION',
+  'CALL',
+  'TYPEBOT_START',
+  'TYPEBOT_CHANGE_STATUS',
+  'REMOVE_INSTANCE',
+  'LOGOUT_INSTANCE',
+  'INSTANCE_CREATE',
+  'INSTANCE_DELETE',
+  'STATUS_INSTANCE',
 ] as const;
 
 /** `messages.upsert` → `MESSAGES_UPSERT` (WebhookController.emit). */
@@ -58,9 +83,22 @@ export interface WebhookRow {
 export const jidOf = (digits: string) => `${digits}@s.whatsapp.net`;
 
 /** `messages.upsert` data of a customer's text (messages-upsert-text.json). */
-export function incomingText(p: { instanceId: string; phone: string; lid: string; name: string; text: string; id?: string }) {
+export function incomingText(p: {
+  instanceId: string;
+  phone: string;
+  lid: string;
+  name: string;
+  text: string;
+  id?: string;
+}) {
   return {
-    key: { remoteJid: jidOf(p.phone), remoteJidAlt: p.lid, fromMe: false, id: p.id ?? incomingMessageId(), addressingMode: 'pn' },
+    key: {
+      remoteJid: jidOf(p.phone),
+      remoteJidAlt: p.lid,
+      fromMe: false,
+      id: p.id ?? incomingMessageId(),
+      addressingMode: 'pn',
+    },
     pushName: p.name,
     status: 'DELIVERY_ACK',
     message: { conversation: p.text },
@@ -101,9 +139,19 @@ const MEDIA_TYPE: Record<string, { key: string; mimetype: string }> = {
 };
 
 /** sendMedia's answer: a prepared message with `message.<type>Message`. */
-export function sentMedia(p: { instanceId: string; remoteJid: string; mediatype: string; mimetype?: string; caption?: string; fileName?: string }) {
+export function sentMedia(p: {
+  instanceId: string;
+  remoteJid: string;
+  mediatype: string;
+  mimetype?: string;
+  caption?: string;
+  fileName?: string;
+}) {
   const t = MEDIA_TYPE[p.mediatype] ?? MEDIA_TYPE.document!;
-  const content: Record<string, unknown> = { url: 'https://mmg.whatsapp.net/simulated', mimetype: p.mimetype ?? t.mimetype };
+  const content: Record<string, unknown> = {
+    url: 'https://mmg.whatsapp.net/simulated',
+    mimetype: p.mimetype ?? t.mimetype,
+  };
   if (p.caption) content.caption = p.caption;
   if (p.fileName) content.fileName = p.fileName;
   return {
@@ -120,7 +168,13 @@ export function sentMedia(p: { instanceId: string; remoteJid: string; mediatype:
 }
 
 /** `messages.update` data (messages-update-read.json). */
-export const messageUpdate = (p: { keyId: string; remoteJid: string; status: string; instanceId: string; messageId: string }) => ({
+export const messageUpdate = (p: {
+  keyId: string;
+  remoteJid: string;
+  status: string;
+  instanceId: string;
+  messageId: string;
+}) => ({
   keyId: p.keyId,
   remoteJid: p.remoteJid,
   fromMe: true,
@@ -132,12 +186,19 @@ export const messageUpdate = (p: { keyId: string; remoteJid: string; status: str
 /** `status.instance` data sent before a terminal close (status-instance.json). */
 export function statusInstanceClosed(instance: string, code: number) {
   const at = new Date().toISOString();
-  const error = { statusCode: code, error: code === 401 ? 'Unauthorized' : 'Forbidden', message: 'Stream Errored (simulated)' };
+  const error = {
+    statusCode: code,
+    error: code === 401 ? 'Unauthorized' : 'Forbidden',
+    message: 'Stream Errored (simulated)',
+  };
   return {
     instance,
     status: 'closed',
     disconnectionAt: at,
     disconnectionReasonCode: code,
-    disconnectionObject: JSON.stringify({ error: { isBoom: true, isServer: false, output: { statusCode: code, payload: error, headers: {} } }, date: at }),
+    disconnectionObject: JSON.stringify({
+      error: { isBoom: true, isServer: false, output: { statusCode: code, payload: error, headers: {} } },
+      date: at,
+    }),
   };
 }

@@ -1,7 +1,25 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
-import { cuid, instanceToken, jidOf, pairingCode, renderQr, statusInstanceClosed, WEBHOOK_EVENT_NAMES, type WebhookRow } from './evolution-payloads.js';
-import { newInstance, notFoundInstance, SimHttpError, stopTimers, type SimInstance, type SimulatorTimings } from './simulator.state.js';
+import {
+  cuid,
+  instanceToken,
+  jidOf,
+  pairingCode,
+  renderQr,
+  statusInstanceClosed,
+  WEBHOOK_EVENT_NAMES,
+  type WebhookRow,
+} from './evolution-payloads.js';
+import {
+  newInstance,
+  notFoundInstance,
+  schedule,
+  SimHttpError,
+  stopTimers,
+  type SimInstance,
+  type SimulatorTimings,
+} from './simulator.state.js';
 import type { SimulatorWebhooks } from './simulator.webhooks.js';
 
 /** What every simulator module shares: the in-memory instances and the webhook emitter. */
@@ -12,6 +30,8 @@ export interface SimContext {
   logger: Logger;
   /** Default number a scan pairs (digits). */
   defaultPhone: string;
+  /** Set once the simulator is closing: nothing more is sent. */
+  closed?: boolean;
 }
 
 export const INTEGRATIONS = ['WHATSAPP-BAILEYS', 'WHATSAPP-BUSINESS', 'EVOLUTION'];
@@ -26,18 +46,23 @@ const touch = (inst: SimInstance) => void (inst.updatedAt = new Date().toISOStri
 
 /** Validates an Evolution v2 webhook object (`webhookSchema`) into the stored row. */
 export function webhookRow(inst: SimInstance, w: unknown, forceEnabled: boolean): WebhookRow {
-  if (typeof w !== 'object' || w === null || Array.isArray(w)) throw new SimHttpError(400, [['instance requires property "webhook"']]);
+  if (typeof w !== 'object' || w === null || Array.isArray(w))
+    throw new SimHttpError(400, [['instance requires property "webhook"']]);
   const o = w as Record<string, unknown>;
-  if (!forceEnabled && typeof o.enabled !== 'boolean') throw new SimHttpError(400, [['webhook requires property "enabled"']]);
+  if (!forceEnabled && typeof o.enabled !== 'boolean')
+    throw new SimHttpError(400, [['webhook requires property "enabled"']]);
   if (typeof o.url !== 'string') throw new SimHttpError(400, [['webhook requires property "url"']]);
   const events = o.events === undefined ? [] : o.events;
   if (!Array.isArray(events)) throw new SimHttpError(400, [['webhook.events is not of a type(s) array']]);
   events.forEach((e, i) => {
     if (!(WEBHOOK_EVENT_NAMES as readonly unknown[]).includes(e)) {
-      throw new SimHttpError(400, [[`webhook.events[${i}] is not one of enum values: ${WEBHOOK_EVENT_NAMES.join(',')}`]]);
+      throw new SimHttpError(400, [
+        [`webhook.events[${i}] is not one of enum values: ${WEBHOOK_EVENT_NAMES.join(',')}`],
+      ]);
     }
   });
-  const headers = typeof o.headers === 'object' && o.headers !== null ? (o.headers as Record<string, unknown>) : {};
+  const headers =
+    typeof o.headers === 'object' && o.headers !== null ? (o.headers as Record<string, unknown>) : {};
   const enabled = forceEnabled || o.enabled === true;
   const now = new Date().toISOString();
   return {
@@ -45,7 +70,7 @@ export function webhookRow(inst: SimInstance, w: unknown, forceEnabled: boolean)
     url: o.url,
     headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])),
     enabled,
-    // enabled with no events means all of them; disabled stores none (EVOLUTION.md §3.3)
+    // enabled with no events means all of them; disabled stores none (docs/evolution.md "REST")
     events: !enabled ? [] : events.length ? (events as string[]) : [...WEBHOOK_EVENT_NAMES],
     webhookByEvents: o.byEvents === true,
     webhookBase64: o.base64 === true,
@@ -58,8 +83,10 @@ export function webhookRow(inst: SimInstance, w: unknown, forceEnabled: boolean)
 /** `POST /instance/create` (201). */
 export async function createInstance(ctx: SimContext, body: Record<string, unknown>) {
   const name = body.instanceName;
-  if (typeof name !== 'string' || name.trim() === '') throw new SimHttpError(400, [['instance requires property "instanceName"']]);
-  if (typeof body.integration !== 'string' || !INTEGRATIONS.includes(body.integration)) throw new SimHttpError(400, ['Invalid integration']);
+  if (typeof name !== 'string' || name.trim() === '')
+    throw new SimHttpError(400, [['instance requires property "instanceName"']]);
+  if (typeof body.integration !== 'string' || !INTEGRATIONS.includes(body.integration))
+    throw new SimHttpError(400, ['Invalid integration']);
   if (ctx.instances.has(name)) throw new SimHttpError(403, [`This name "${name}" is already in use.`]);
   const inst = newInstance({
     id: randomUUID(),
@@ -72,6 +99,9 @@ export async function createInstance(ctx: SimContext, body: Record<string, unkno
   ctx.hooks.emit(inst, 'instance.create', { instanceName: inst.name, instanceId: inst.id });
   if (typeof body.number === 'string') inst.pairingNumber = body.number;
   if (body.qrcode === true) await startConnecting(ctx, inst);
+  // 2.3.6 answers only after waiting for the first QR (5–9 s observed); the instance exists, runs
+  // and sends its webhooks meanwhile, whether or not the caller is still waiting.
+  if (ctx.timings.createDelayMs > 0) await sleep(ctx.timings.createDelayMs);
   const h = inst.webhook;
   return {
     instance: {
@@ -83,17 +113,38 @@ export async function createInstance(ctx: SimContext, body: Record<string, unkno
       status: inst.state === 'connecting' ? 'connecting' : 'close',
     },
     hash: inst.token,
-    webhook: h ? { webhookUrl: h.url, webhookHeaders: h.headers, webhookByEvents: h.webhookByEvents, webhookBase64: h.webhookBase64 } : {},
+    webhook: h
+      ? {
+          webhookUrl: h.url,
+          webhookHeaders: h.headers,
+          webhookByEvents: h.webhookByEvents,
+          webhookBase64: h.webhookBase64,
+        }
+      : {},
     websocket: {},
     rabbitmq: {},
     nats: {},
     sqs: {},
-    settings: { rejectCall: false, msgCall: '', groupsIgnore: false, alwaysOnline: false, readMessages: false, readStatus: false, syncFullHistory: false, wavoipToken: '' },
+    settings: {
+      rejectCall: false,
+      msgCall: '',
+      groupsIgnore: false,
+      alwaysOnline: false,
+      readMessages: false,
+      readStatus: false,
+      syncFullHistory: false,
+      wavoipToken: '',
+    },
     ...(inst.qr ? { qrcode: qrAnswer(inst) } : {}),
   };
 }
 
-const qrAnswer = (inst: SimInstance) => ({ pairingCode: inst.qr?.pairingCode ?? null, code: inst.qr?.code, base64: inst.qr?.base64, count: inst.qr?.count ?? 0 });
+const qrAnswer = (inst: SimInstance) => ({
+  pairingCode: inst.qr?.pairingCode ?? null,
+  code: inst.qr?.code,
+  base64: inst.qr?.base64,
+  count: inst.qr?.count ?? 0,
+});
 
 /** `GET /instance/connect/{name}`: starts a session when closed, else the current QR or `open`. */
 export async function connectInstance(ctx: SimContext, inst: SimInstance, number?: string) {
@@ -109,7 +160,24 @@ async function startConnecting(ctx: SimContext, inst: SimInstance) {
   inst.qr = null;
   touch(inst);
   ctx.hooks.emit(inst, 'connection.update', { instance: inst.name, state: 'connecting', statusReason: 200 });
+  startFlood(ctx, inst);
   await nextQr(ctx, inst);
+}
+
+/** 2.3.6 restarts an unpaired socket in a loop (WhatsApp unreachable): `connecting` over and over. */
+function startFlood(ctx: SimContext, inst: SimInstance) {
+  const every = ctx.timings.connectingFloodMs;
+  if (every <= 0) return;
+  const tick = () => {
+    if (inst.state !== 'connecting' || ctx.instances.get(inst.name) !== inst) return;
+    ctx.hooks.emit(inst, 'connection.update', {
+      instance: inst.name,
+      state: 'connecting',
+      statusReason: 200,
+    });
+    schedule(inst, every, tick);
+  };
+  schedule(inst, every, tick);
 }
 
 async function nextQr(ctx: SimContext, inst: SimInstance): Promise<void> {
@@ -119,21 +187,32 @@ async function nextQr(ctx: SimContext, inst: SimInstance): Promise<void> {
     inst.state = 'refused';
     inst.qrTimer = null;
     touch(inst);
-    ctx.hooks.emit(inst, 'qrcode.updated', { message: 'QR code limit reached, please login again', statusCode: 500 });
+    ctx.hooks.emit(inst, 'qrcode.updated', {
+      message: 'QR code limit reached, please login again',
+      statusCode: 500,
+    });
     ctx.hooks.emit(inst, 'connection.update', { instance: inst.name, state: 'refused', statusReason: 428 });
     return;
   }
   const { code, base64 } = await renderQr();
   if (inst.state !== 'connecting') return; // scanned or logged out while rendering
   inst.qr = { code, base64, pairingCode: inst.pairingNumber ? pairingCode() : null, count };
-  ctx.hooks.emit(inst, 'qrcode.updated', { qrcode: { instance: inst.name, pairingCode: inst.qr.pairingCode, code, base64 } });
-  inst.qrTimer = setTimeout(() => void nextQr(ctx, inst).catch((err) => ctx.logger.error({ err }, 'simulated QR failed')), ctx.timings.qrIntervalMs);
+  ctx.hooks.emit(inst, 'qrcode.updated', {
+    qrcode: { instance: inst.name, pairingCode: inst.qr.pairingCode, code, base64 },
+  });
+  inst.qrTimer = setTimeout(
+    () => void nextQr(ctx, inst).catch((err) => ctx.logger.error({ err }, 'simulated QR failed')),
+    ctx.timings.qrIntervalMs,
+  );
   inst.qrTimer.unref();
 }
 
 /** The phone scanned the QR: `connection.update open` with the paired number. */
 export function scanQr(ctx: SimContext, inst: SimInstance, p: { phone?: string; profileName?: string }) {
-  if (inst.state !== 'connecting') throw new SimHttpError(409, [`The "${inst.name}" instance is not waiting for a QR scan (state: ${inst.state})`]);
+  if (inst.state !== 'connecting')
+    throw new SimHttpError(409, [
+      `The "${inst.name}" instance is not waiting for a QR scan (state: ${inst.state})`,
+    ]);
   stopTimers(inst);
   inst.state = 'open';
   inst.wuid = jidOf(p.phone ?? ctx.defaultPhone);
@@ -164,27 +243,63 @@ export function closeSession(ctx: SimContext, inst: SimInstance, code: 401 | 403
   ctx.hooks.emit(inst, 'connection.update', { instance: inst.name, state: 'close', statusReason: code });
 }
 
-/** `DELETE /instance/logout/{name}`: 400 when already closed (2.3.x is not idempotent here). */
+/**
+ * `DELETE /instance/logout/{name}`: only an open session logs out. 2.3.6 answers 400 "… is not
+ * connected" for anything else, a session still connecting included, and that session goes on
+ * (its QR rotation and reconnect loop keep running). 2.4 made this idempotent.
+ */
 export function logoutInstance(ctx: SimContext, inst: SimInstance) {
-  if (inst.state === 'close' || inst.state === 'refused') throw new SimHttpError(400, [`The "${inst.name}" instance is not connected`]);
-  if (inst.state === 'open') closeSession(ctx, inst, 401);
-  else {
-    stopTimers(inst);
-    inst.state = 'close';
-    inst.qr = null;
-    touch(inst);
-  }
+  if (inst.state !== 'open') throw new SimHttpError(400, [`The "${inst.name}" instance is not connected`]);
+  closeSession(ctx, inst, 401);
   return { status: 'SUCCESS', error: false, response: { message: 'Instance logged out' } };
 }
 
-/** `DELETE /instance/delete/{name}`: logs out first when connected, then instance.delete + remove.instance. */
+/**
+ * `DELETE /instance/delete/{name}`: logs out first when connected, then instance.delete +
+ * remove.instance. A session that was still connecting is not always stopped: it sends
+ * `zombieEvents` more `connecting` + QR webhooks afterwards (see SimulatorTimings).
+ */
 export function deleteInstance(ctx: SimContext, inst: SimInstance) {
+  const wasConnecting = inst.state === 'connecting';
   if (inst.state === 'open') closeSession(ctx, inst, 401);
   stopTimers(inst);
   ctx.hooks.emit(inst, 'instance.delete', { instanceName: inst.name, instanceId: inst.id });
   ctx.hooks.emit(inst, 'remove.instance', null);
   ctx.instances.delete(inst.name);
+  inst.state = 'close';
+  if (wasConnecting) haunt(ctx, inst);
   return { status: 'SUCCESS', error: false, response: { message: 'Instance deleted' } };
+}
+
+/** The deleted session's socket lives on for a while: late `connecting` and QR webhooks. */
+function haunt(ctx: SimContext, dead: SimInstance) {
+  let left = ctx.timings.zombieEvents;
+  const oldWebhook = dead.webhook;
+  const tick = () => {
+    if (left-- <= 0 || ctx.closed) return;
+    // Evolution re-reads the webhook by instance name on every emit: a reused name's webhook
+    // (with the new instance's headers) carries the dead session's events and token.
+    const ghost = {
+      ...dead,
+      webhook: ctx.instances.get(dead.name)?.webhook ?? oldWebhook,
+      webhooks: dead.webhooks,
+    };
+    ctx.hooks.emit(ghost, 'connection.update', {
+      instance: dead.name,
+      state: 'connecting',
+      statusReason: 200,
+    });
+    void renderQr().then(({ code, base64 }) => {
+      if (ctx.closed) return;
+      ctx.hooks.emit(ghost, 'qrcode.updated', {
+        qrcode: { instance: dead.name, pairingCode: null, code, base64 },
+      });
+    });
+    const t = setTimeout(tick, ctx.timings.zombieIntervalMs);
+    t.unref();
+  };
+  const t = setTimeout(tick, ctx.timings.zombieIntervalMs);
+  t.unref();
 }
 
 /** A row of `GET /instance/fetchInstances`. */
@@ -212,7 +327,15 @@ export function instanceRow(inst: SimInstance) {
     Nats: null,
     Sqs: null,
     Websocket: null,
-    Setting: { rejectCall: false, msgCall: '', groupsIgnore: false, alwaysOnline: false, readMessages: false, readStatus: false, syncFullHistory: false },
+    Setting: {
+      rejectCall: false,
+      msgCall: '',
+      groupsIgnore: false,
+      alwaysOnline: false,
+      readMessages: false,
+      readStatus: false,
+      syncFullHistory: false,
+    },
     _count: { Message: inst.messages.length, Contact: inst.contacts.size, Chat: inst.contacts.size },
   };
 }

@@ -1,12 +1,13 @@
 import { cuid, incomingText, jidOf, messageUpdate, sentMedia, sentText } from './evolution-payloads.js';
 import type { SimContext } from './simulator.lifecycle.js';
-import { SimHttpError, type SimInstance, type SimMessageRecord } from './simulator.state.js';
+import { schedule, SimHttpError, type SimInstance, type SimMessageRecord } from './simulator.state.js';
 
 const JID = /^[0-9]+(:[0-9]+)?@(s\.whatsapp\.net|g\.us|lid)$/;
 
 /** `number` of the send routes → a JID; numbers WhatsApp would not know answer 400 like Evolution. */
 function recipientJid(number: unknown): string {
-  if (typeof number !== 'string' || number.trim() === '') throw new SimHttpError(400, [['instance requires property "number"']]);
+  if (typeof number !== 'string' || number.trim() === '')
+    throw new SimHttpError(400, [['instance requires property "number"']]);
   if (JID.test(number)) return number;
   const digits = number.replace(/\D/g, '');
   // The simulated WhatsApp knows every number of 10 to 15 digits (country code first).
@@ -22,7 +23,12 @@ function requireOpen(inst: SimInstance) {
 
 function store(inst: SimInstance, data: { key: SimMessageRecord['key']; status: string }): SimMessageRecord {
   const { status, ...rest } = data;
-  const record = { id: cuid(), contextInfo: null, ...rest, MessageUpdate: [{ status }] } as unknown as SimMessageRecord;
+  const record = {
+    id: cuid(),
+    contextInfo: null,
+    ...rest,
+    MessageUpdate: [{ status }],
+  } as unknown as SimMessageRecord;
   inst.messages.push(record);
   return record;
 }
@@ -32,13 +38,19 @@ function scheduleReceipts(ctx: SimContext, inst: SimInstance, record: SimMessage
   const receipt = (status: string) => {
     if (inst.state !== 'open' || ctx.instances.get(inst.name) !== inst) return;
     record.MessageUpdate.push({ status });
-    ctx.hooks.emit(inst, 'messages.update', messageUpdate({ keyId: record.key.id, remoteJid: record.key.remoteJid, status, instanceId: inst.id, messageId: record.id }));
+    ctx.hooks.emit(
+      inst,
+      'messages.update',
+      messageUpdate({
+        keyId: record.key.id,
+        remoteJid: record.key.remoteJid,
+        status,
+        instanceId: inst.id,
+        messageId: record.id,
+      }),
+    );
   };
-  const later = (ms: number, fn: () => void) => {
-    const t = setTimeout(() => (inst.timers.delete(t), fn()), ms);
-    t.unref();
-    inst.timers.add(t);
-  };
+  const later = (ms: number, fn: () => void) => schedule(inst, ms, fn);
   later(ctx.timings.deliveryAckMs, () => {
     receipt('DELIVERY_ACK');
     later(ctx.timings.readMs, () => receipt('READ'));
@@ -47,26 +59,46 @@ function scheduleReceipts(ctx: SimContext, inst: SimInstance, record: SimMessage
 
 /** `POST /message/sendText/{name}` (201, the send.message object). */
 export function sendText(ctx: SimContext, inst: SimInstance, body: Record<string, unknown>) {
-  if (typeof body.text !== 'string' || body.text.trim() === '') throw new SimHttpError(400, ['Text is required']);
+  if (typeof body.text !== 'string' || body.text.trim() === '')
+    throw new SimHttpError(400, ['Text is required']);
   const remoteJid = recipientJid(body.number);
   requireOpen(inst);
   const quoted = body.quoted as { key?: { id?: unknown } } | undefined;
-  const data = sentText({ instanceId: inst.id, remoteJid, text: body.text, quotedId: typeof quoted?.key?.id === 'string' ? quoted.key.id : undefined });
+  const data = sentText({
+    instanceId: inst.id,
+    remoteJid,
+    text: body.text,
+    quotedId: typeof quoted?.key?.id === 'string' ? quoted.key.id : undefined,
+  });
   return afterSend(ctx, inst, data);
 }
 
 /** `POST /message/sendMedia/{name}` (201). */
 export function sendMedia(ctx: SimContext, inst: SimInstance, body: Record<string, unknown>) {
-  if (!['image', 'video', 'document', 'audio'].includes(body.mediatype as string)) throw new SimHttpError(400, [['instance.mediatype is not one of enum values: image,document,video,audio']]);
+  if (!['image', 'video', 'document', 'audio'].includes(body.mediatype as string))
+    throw new SimHttpError(400, [
+      ['instance.mediatype is not one of enum values: image,document,video,audio'],
+    ]);
   if (typeof body.media !== 'string' || body.media === '') throw new SimHttpError(400, ['Media is required']);
   const remoteJid = recipientJid(body.number);
   requireOpen(inst);
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const data = sentMedia({ instanceId: inst.id, remoteJid, mediatype: body.mediatype as string, mimetype: str(body.mimetype), caption: str(body.caption), fileName: str(body.fileName) });
+  const data = sentMedia({
+    instanceId: inst.id,
+    remoteJid,
+    mediatype: body.mediatype as string,
+    mimetype: str(body.mimetype),
+    caption: str(body.caption),
+    fileName: str(body.fileName),
+  });
   return afterSend(ctx, inst, data);
 }
 
-function afterSend<T extends { key: SimMessageRecord['key']; status: string }>(ctx: SimContext, inst: SimInstance, data: T): T {
+function afterSend<T extends { key: SimMessageRecord['key']; status: string }>(
+  ctx: SimContext,
+  inst: SimInstance,
+  data: T,
+): T {
   const record = store(inst, data);
   ctx.hooks.emit(inst, 'send.message', data);
   scheduleReceipts(ctx, inst, record);
@@ -74,8 +106,15 @@ function afterSend<T extends { key: SimMessageRecord['key']; status: string }>(c
 }
 
 /** A customer writes to the instance: `messages.upsert`, and `contacts.upsert` (single object) when new. */
-export function customerMessage(ctx: SimContext, inst: SimInstance, p: { from: string; name: string; text: string; lid?: string }) {
-  if (inst.state !== 'open') throw new SimHttpError(409, [`The "${inst.name}" instance is not connected (state: ${inst.state}); scan its QR first`]);
+export function customerMessage(
+  ctx: SimContext,
+  inst: SimInstance,
+  p: { from: string; name: string; text: string; lid?: string },
+) {
+  if (inst.state !== 'open')
+    throw new SimHttpError(409, [
+      `The "${inst.name}" instance is not connected (state: ${inst.state}); scan its QR first`,
+    ]);
   const remoteJid = jidOf(p.from);
   const known = inst.contacts.get(remoteJid);
   const lid = p.lid ?? known ?? `${p.from.slice(-12).padStart(15, '1')}@lid`;
@@ -90,28 +129,41 @@ export function customerMessage(ctx: SimContext, inst: SimInstance, p: { from: s
 
 /** `POST /chat/findMessages/{name}`: newest first, `offset` is the page size. */
 export function findMessages(inst: SimInstance, body: Record<string, unknown>) {
-  const where = (body.where ?? {}) as { key?: { remoteJid?: unknown; id?: unknown; fromMe?: unknown }; messageTimestamp?: { gte?: unknown; lte?: unknown } };
+  const where = (body.where ?? {}) as {
+    key?: { remoteJid?: unknown; id?: unknown; fromMe?: unknown };
+    messageTimestamp?: { gte?: unknown; lte?: unknown };
+  };
   const k = where.key ?? {};
   // As in Evolution: the range applies only when both bounds are given (ISO strings).
   const range = where.messageTimestamp;
   const [gte, lte] = [Date.parse(String(range?.gte)) / 1000, Date.parse(String(range?.lte)) / 1000];
   const inRange = (ts: number) => !Number.isFinite(gte) || !Number.isFinite(lte) || (ts >= gte && ts <= lte);
+  // Newest first; within one second (WhatsApp timestamps are seconds) the later-stored first, as
+  // an `order by messageTimestamp desc` over rows inserted in arrival order tends to give.
   const rows = inst.messages
-    .filter((m) => inRange(m.messageTimestamp))
-    .filter((m) => (typeof k.remoteJid === 'string' ? m.key.remoteJid === k.remoteJid : true))
-    .filter((m) => (typeof k.id === 'string' ? m.key.id === k.id : true))
-    .filter((m) => (k.fromMe === true ? m.key.fromMe : true)) // fromMe:false is ignored, as in Evolution
-    .sort((a, b) => b.messageTimestamp - a.messageTimestamp);
+    .map((m, i) => ({ m, i }))
+    .filter(({ m }) => inRange(m.messageTimestamp))
+    .filter(({ m }) => (typeof k.remoteJid === 'string' ? m.key.remoteJid === k.remoteJid : true))
+    .filter(({ m }) => (typeof k.id === 'string' ? m.key.id === k.id : true))
+    .filter(({ m }) => (k.fromMe === true ? m.key.fromMe : true)) // fromMe:false is ignored, as in Evolution
+    .sort((a, b) => b.m.messageTimestamp - a.m.messageTimestamp || b.i - a.i)
+    .map(({ m }) => m);
   const size = Number.isInteger(body.offset) && (body.offset as number) > 0 ? (body.offset as number) : 50;
   const page = Number.isInteger(body.page) && (body.page as number) > 0 ? (body.page as number) : 1;
   return {
-    messages: { total: rows.length, pages: Math.ceil(rows.length / size), currentPage: page, records: rows.slice((page - 1) * size, page * size) },
+    messages: {
+      total: rows.length,
+      pages: Math.ceil(rows.length / size),
+      currentPage: page,
+      records: rows.slice((page - 1) * size, page * size),
+    },
   };
 }
 
 /** `GET /group/fetchAllGroups/{name}?getParticipants=` (the simulated number is in no group). */
 export function fetchAllGroups(inst: SimInstance, getParticipants: string | null) {
-  if (getParticipants !== 'true' && getParticipants !== 'false') throw new SimHttpError(400, [['getParticipants is required: true or false']]);
+  if (getParticipants !== 'true' && getParticipants !== 'false')
+    throw new SimHttpError(400, [['getParticipants is required: true or false']]);
   if (inst.state !== 'open') throw new SimHttpError(500, 'Cannot convert undefined or null to object');
   return [];
 }

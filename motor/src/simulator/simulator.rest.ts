@@ -5,7 +5,7 @@ import { SimHttpError } from './simulator.state.js';
 
 const ok = (body: unknown, status = 200) => ({ status, body });
 
-/** The Evolution 2.3.6 REST subset the Motor uses (EVOLUTION.md §3), with its answers and codes. */
+/** The Evolution 2.3.6 REST subset the Motor uses (docs/evolution.md "REST"), with its answers and codes. */
 export const evolutionRoutes: SimRoute[] = [
   {
     method: 'GET',
@@ -17,17 +17,30 @@ export const evolutionRoutes: SimRoute[] = [
         message: 'Welcome to the Evolution API, it is working!',
         version: '2.3.6',
         clientName: 'simulator',
-        documentation: 'This is the Atende Evolution simulator: a simulated WhatsApp, nothing reaches real numbers.',
+        documentation:
+          'This is the Atende Evolution simulator: a simulated WhatsApp, nothing reaches real numbers.',
         whatsappWebVersion: '2.3000.0 (simulated)',
         simulated: true,
       }),
   },
-  { method: 'POST', path: '/instance/create', auth: 'global', handler: async ({ ctx, body }) => ok(await life.createInstance(ctx, body), 201) },
+  {
+    method: 'POST',
+    path: '/instance/create',
+    auth: 'global',
+    handler: async ({ ctx, body }) => ok(await life.createInstance(ctx, body), 201),
+  },
   {
     method: 'GET',
     path: '/instance/connect/:name',
     auth: 'instance',
-    handler: async ({ ctx, params, query }) => ok(await life.connectInstance(ctx, life.getInstance(ctx, params.name!), query.get('number') ?? undefined)),
+    handler: async ({ ctx, params, query }) =>
+      ok(
+        await life.connectInstance(
+          ctx,
+          life.getInstance(ctx, params.name!),
+          query.get('number') ?? undefined,
+        ),
+      ),
   },
   {
     method: 'GET',
@@ -50,8 +63,18 @@ export const evolutionRoutes: SimRoute[] = [
       return ok([life.instanceRow(inst)]);
     },
   },
-  { method: 'DELETE', path: '/instance/logout/:name', auth: 'instance', handler: ({ ctx, params }) => ok(life.logoutInstance(ctx, life.getInstance(ctx, params.name!))) },
-  { method: 'DELETE', path: '/instance/delete/:name', auth: 'instance', handler: ({ ctx, params }) => ok(life.deleteInstance(ctx, life.getInstance(ctx, params.name!))) },
+  {
+    method: 'DELETE',
+    path: '/instance/logout/:name',
+    auth: 'instance',
+    handler: ({ ctx, params }) => ok(life.logoutInstance(ctx, life.getInstance(ctx, params.name!))),
+  },
+  {
+    method: 'DELETE',
+    path: '/instance/delete/:name',
+    auth: 'instance',
+    handler: ({ ctx, params }) => ok(life.deleteInstance(ctx, life.getInstance(ctx, params.name!))),
+  },
   {
     method: 'POST',
     path: '/webhook/set/:name',
@@ -63,14 +86,36 @@ export const evolutionRoutes: SimRoute[] = [
       return ok(inst.webhook, 201);
     },
   },
-  { method: 'GET', path: '/webhook/find/:name', auth: 'instance', handler: ({ ctx, params }) => ok(life.getInstance(ctx, params.name!).webhook) },
-  { method: 'POST', path: '/message/sendText/:name', auth: 'instance', handler: ({ ctx, params, body }) => ok(msg.sendText(ctx, life.getInstance(ctx, params.name!), body), 201) },
-  { method: 'POST', path: '/message/sendMedia/:name', auth: 'instance', handler: ({ ctx, params, body }) => ok(msg.sendMedia(ctx, life.getInstance(ctx, params.name!), body), 201) },
-  { method: 'POST', path: '/chat/findMessages/:name', auth: 'instance', handler: ({ ctx, params, body }) => ok(msg.findMessages(life.getInstance(ctx, params.name!), body)) },
+  {
+    method: 'GET',
+    path: '/webhook/find/:name',
+    auth: 'instance',
+    handler: ({ ctx, params }) => ok(life.getInstance(ctx, params.name!).webhook),
+  },
+  {
+    method: 'POST',
+    path: '/message/sendText/:name',
+    auth: 'instance',
+    handler: ({ ctx, params, body }) => ok(msg.sendText(ctx, life.getInstance(ctx, params.name!), body), 201),
+  },
+  {
+    method: 'POST',
+    path: '/message/sendMedia/:name',
+    auth: 'instance',
+    handler: ({ ctx, params, body }) =>
+      ok(msg.sendMedia(ctx, life.getInstance(ctx, params.name!), body), 201),
+  },
+  {
+    method: 'POST',
+    path: '/chat/findMessages/:name',
+    auth: 'instance',
+    handler: ({ ctx, params, body }) => ok(msg.findMessages(life.getInstance(ctx, params.name!), body)),
+  },
   {
     method: 'GET',
     path: '/group/fetchAllGroups/:name',
     auth: 'instance',
-    handler: ({ ctx, params, query }) => ok(msg.fetchAllGroups(life.getInstance(ctx, params.name!), query.get('getParticipants'))),
+    handler: ({ ctx, params, query }) =>
+      ok(msg.fetchAllGroups(life.getInstance(ctx, params.name!), query.get('getParticipants'))),
   },
 ];

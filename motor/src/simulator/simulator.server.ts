@@ -12,7 +12,15 @@ import { SimulatorStore } from './simulator.persistence.js';
 import { SimulatorWebhooks } from './simulator.webhooks.js';
 
 const BODY_LIMIT = 16 * 1024 * 1024;
-const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 500: 'Internal Server Error' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  500: 'Internal Server Error',
+};
 
 export interface SimulatorOptions {
   port: number;
@@ -27,6 +35,11 @@ export interface SimulatorOptions {
   fetch?: typeof fetch;
   /** Keep instances across restarts in this JSON file (the Motor uses DATA_DIR/simulator.json). */
   stateFile?: string;
+  /**
+   * AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES: webhooks carry the instance token in `apikey`
+   * (Evolution's .env.example sets it true; its code default is false → `apikey: null`). Default true.
+   */
+  exposeToken?: boolean;
 }
 
 export interface RunningSimulator {
@@ -50,11 +63,21 @@ export interface RunningSimulator {
  *   await sim.close();
  */
 export async function startSimulator(opts: SimulatorOptions): Promise<RunningSimulator> {
-  const timings: SimulatorTimings = { ...DEFAULT_TIMINGS, ...opts.timings, retry: { ...DEFAULT_TIMINGS.retry, ...opts.timings?.retry } };
+  const timings: SimulatorTimings = {
+    ...DEFAULT_TIMINGS,
+    ...opts.timings,
+    retry: { ...DEFAULT_TIMINGS.retry, ...opts.timings?.retry },
+  };
   let url = '';
   const ctx: SimContext = {
     instances: new Map(),
-    hooks: new SimulatorWebhooks({ serverUrl: () => url, timings, logger: opts.logger, fetch: opts.fetch }),
+    hooks: new SimulatorWebhooks({
+      serverUrl: () => url,
+      timings,
+      logger: opts.logger,
+      fetch: opts.fetch,
+      exposeToken: opts.exposeToken ?? true,
+    }),
     timings,
     logger: opts.logger,
     defaultPhone: opts.defaultPhone ?? '5511999990000',
@@ -66,9 +89,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     handle(req, res, router, ctx, opts.apiKey)
       .then(() => store?.save(ctx.instances))
       .catch((err) => {
-      opts.logger.error({ err }, 'simulator request failed');
-      if (!res.headersSent) send(res, 500, envelope(500, 'Internal Server Error'));
-    });
+        opts.logger.error({ err }, 'simulator request failed');
+        if (!res.headersSent) send(res, 500, envelope(500, 'Internal Server Error'));
+      });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -83,6 +106,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     instances: ctx.instances,
     webhooksIdle: () => ctx.hooks.idle(),
     async close() {
+      ctx.closed = true;
       resetAll(ctx);
       ctx.hooks.stop();
       server.closeAllConnections();
@@ -91,13 +115,20 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   };
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, router: SimRouter, ctx: SimContext, apiKey: string) {
+async function handle(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  router: SimRouter,
+  ctx: SimContext,
+  apiKey: string,
+) {
   const u = new URL(req.url ?? '/', 'http://simulator');
   const found = router.match(req.method ?? 'GET', u.pathname);
   if (!found) return drainAndSend(req, res, 404, envelope(404, [`Cannot ${req.method} ${u.pathname}`]));
   try {
     const { route, params } = found;
-    if (route.auth !== 'none' && !authorized(req, route.auth, params.name, ctx, apiKey, u)) throw new SimHttpError(401, 'Unauthorized');
+    if (route.auth !== 'none' && !authorized(req, route.auth, params.name, ctx, apiKey, u))
+      throw new SimHttpError(401, 'Unauthorized');
     const body = await readJson(req);
     const out = await route.handler({ params, query: u.searchParams, body, ctx });
     send(res, out.status, out.body);
@@ -108,7 +139,14 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
 }
 
 /** Evolution's authGuard: the global key anywhere, an instance token only for its own instance. */
-function authorized(req: http.IncomingMessage, auth: 'global' | 'instance', name: string | undefined, ctx: SimContext, apiKey: string, u: URL): boolean {
+function authorized(
+  req: http.IncomingMessage,
+  auth: 'global' | 'instance',
+  name: string | undefined,
+  ctx: SimContext,
+  apiKey: string,
+  u: URL,
+): boolean {
   const given = req.headers.apikey;
   if (typeof given !== 'string' || given === '') return false;
   if (safeEqual(given, apiKey)) return true;
@@ -124,7 +162,11 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-const envelope = (status: number, message: unknown) => ({ status, error: REASONS[status] ?? 'Error', response: { message } });
+const envelope = (status: number, message: unknown) => ({
+  status,
+  error: REASONS[status] ?? 'Error',
+  response: { message },
+});
 
 async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   let size = 0;
@@ -142,7 +184,8 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
   } catch (err) {
     throw new SimHttpError(400, [(err as Error).message]);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SimHttpError(400, [['instance is not of a type(s) object']]);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new SimHttpError(400, [['instance is not of a type(s) object']]);
   return parsed as Record<string, unknown>;
 }
 
@@ -153,6 +196,10 @@ function drainAndSend(req: http.IncomingMessage, res: http.ServerResponse, statu
 
 function send(res: http.ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body ?? null);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'x-simulated': 'evolution-simulator' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'x-simulated': 'evolution-simulator',
+  });
   res.end(text);
 }

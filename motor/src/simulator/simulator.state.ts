@@ -16,6 +16,24 @@ export interface SimulatorTimings {
   webhookTimeoutMs: number;
   /** Evolution's retry policy with shortened delays (Evolution: 10 attempts, 5 s, ×2, 300 s cap, ±20 %). */
   retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number; jitter: number };
+  /**
+   * How long `POST /instance/create` takes to answer (Evolution 2.3.6 with `qrcode: true` starts
+   * the session, waits for the first QR and answers after 5–9 s; its webhooks go out meanwhile).
+   */
+  createDelayMs: number;
+  /**
+   * While a session waits for its scan, a `connection.update connecting` every … ms (2.3.6 restarts
+   * the socket in a loop when WhatsApp cannot be reached: about 4 a second). 0 = no flood.
+   */
+  connectingFloodMs: number;
+  /**
+   * Late events of a deleted session that was still connecting (2.3.6's delete does not always
+   * stop the socket): this many `connection.update connecting` + `qrcode.updated` after
+   * `remove.instance`, `zombieIntervalMs` apart. Sent through the webhook of whatever instance has
+   * the name by then (Evolution re-reads it by name), with the dead session's token as `apikey`.
+   */
+  zombieEvents: number;
+  zombieIntervalMs: number;
 }
 
 export const DEFAULT_TIMINGS: SimulatorTimings = {
@@ -25,6 +43,10 @@ export const DEFAULT_TIMINGS: SimulatorTimings = {
   readMs: 3_000,
   webhookTimeoutMs: 30_000,
   retry: { maxAttempts: 10, initialDelayMs: 1_000, maxDelayMs: 60_000, jitter: 0.2 },
+  createDelayMs: 0,
+  connectingFloodMs: 0,
+  zombieEvents: 1,
+  zombieIntervalMs: 60,
 };
 
 export interface SimQr {
@@ -79,7 +101,12 @@ export interface SimInstance {
   webhooks: { sent: number; failed: number; log: WebhookLogEntry[] };
 }
 
-export function newInstance(p: { id: string; name: string; token: string; integration: string }): SimInstance {
+export function newInstance(p: {
+  id: string;
+  name: string;
+  token: string;
+  integration: string;
+}): SimInstance {
   const now = new Date().toISOString();
   return {
     ...p,
@@ -108,6 +135,13 @@ export function stopTimers(inst: SimInstance): void {
   inst.timers.clear();
 }
 
+/** Runs `fn` once after `ms`, as one of the instance's timers (stopped with it). */
+export function schedule(inst: SimInstance, ms: number, fn: () => void): void {
+  const t = setTimeout(() => (inst.timers.delete(t), fn()), ms);
+  t.unref();
+  inst.timers.add(t);
+}
+
 /** An error the simulator answers in Evolution's envelope `{status, error, response:{message}}`. */
 export class SimHttpError extends Error {
   constructor(
@@ -118,4 +152,5 @@ export class SimHttpError extends Error {
   }
 }
 
-export const notFoundInstance = (name: string) => new SimHttpError(404, [`The "${name}" instance does not exist`]);
+export const notFoundInstance = (name: string) =>
+  new SimHttpError(404, [`The "${name}" instance does not exist`]);

@@ -28,6 +28,8 @@ export class SimulatorWebhooks {
       timings: SimulatorTimings;
       logger: Logger;
       fetch?: typeof fetch;
+      /** AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES: `apikey` carries the instance token (else null). */
+      exposeToken?: boolean;
     },
   ) {}
 
@@ -44,13 +46,15 @@ export class SimulatorWebhooks {
       date_time: evolutionDateTime(),
       sender: inst.wuid ?? undefined, // JSON drops undefined: absent until the first `open`
       server_url: this.opts.serverUrl(),
-      apikey: null,
+      apikey: this.opts.exposeToken ? inst.token : null,
     };
     const url = hook.webhookByEvents ? `${hook.url}/${byEventsSuffix(event)}` : hook.url;
     const entry: WebhookLogEntry = { event, url, status: null, attempts: 0, outcome: 'pending' };
     inst.webhooks.log.push(entry);
     if (inst.webhooks.log.length > LOG_SIZE) inst.webhooks.log.shift();
-    const p = this.deliver(inst, url, { ...hook.headers }, JSON.stringify(body), entry).finally(() => this.pending.delete(p));
+    const p = this.deliver(inst, url, { ...hook.headers }, JSON.stringify(body), entry).finally(() =>
+      this.pending.delete(p),
+    );
     this.pending.add(p);
   }
 
@@ -64,7 +68,13 @@ export class SimulatorWebhooks {
     this.aborter.abort();
   }
 
-  private async deliver(inst: SimInstance, url: string, custom: Record<string, string>, body: string, entry: WebhookLogEntry) {
+  private async deliver(
+    inst: SimInstance,
+    url: string,
+    custom: Record<string, string>,
+    body: string,
+    entry: WebhookLogEntry,
+  ) {
     const { retry, webhookTimeoutMs } = this.opts.timings;
     const fetchFn = this.opts.fetch ?? globalThis.fetch;
     for (let attempt = 1; attempt <= retry.maxAttempts; attempt++) {
@@ -95,7 +105,10 @@ export class SimulatorWebhooks {
     }
     entry.outcome = 'dropped';
     inst.webhooks.failed++;
-    this.opts.logger.warn({ url, event: entry.event, status: entry.status, attempts: entry.attempts }, 'simulated Evolution dropped a webhook');
+    this.opts.logger.warn(
+      { url, event: entry.event, status: entry.status, attempts: entry.attempts },
+      'simulated Evolution dropped a webhook',
+    );
   }
 
   private delay(attempt: number): number {

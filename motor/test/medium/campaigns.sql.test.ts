@@ -2,6 +2,7 @@ import type { Campaign } from '@atende/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, api, signup, type SignedUp } from '../support/http-client.js';
 import { createInstance, inboundText, setInstanceStatus } from '../support/campaign-fixtures.js';
+import type { fakeWhatsApp } from '../support/fake-whatsapp.js';
 import { recordingPublisher, startTestApp, type TestApp } from '../support/test-app.js';
 
 async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
@@ -269,6 +270,51 @@ describe('campaigns API', () => {
     expect(started).toMatchObject({ status: 'running', total: 3 });
     expect(Date.parse(started.startedAt!)).toBeGreaterThanOrEqual(Date.parse(at));
     await as.post(`/api/campaigns/${c.id}/cancel`);
+  });
+
+  it('a send refused because the number is not connected puts the recipient back in the queue', async () => {
+    const wa = app.deps.whatsapp as ReturnType<typeof fakeWhatsApp>;
+    const c = (
+      await as.post('/api/campaigns', draft({ audience: { type: 'phones', phones: ['21 98765-0002'] } }))
+    ).body as Campaign;
+    await as.post(`/api/campaigns/${c.id}/start`);
+    wa.next.push({ error: 'Connection Closed' });
+    const feed = { jitter: 0, breakEvery: 0, breakMs: 0, dailyCap: 1000 };
+    expect((await app.db.call<{ fed: unknown }>('campaign_feed', feed)).fed).not.toBeNull();
+    app.deps.outbox.wake();
+    const failed = await waitFor(
+      async () => {
+        const conv = (await as.get('/api/conversations')).body.find(
+          (x: { contact?: { phone?: string } }) => x.contact?.phone === '5521987650002',
+        );
+        return conv
+          ? ((await as.get(`/api/conversations/${conv.id}/messages`)).body as {
+              status: string;
+              error: string;
+              sender: string;
+            }[])
+          : [];
+      },
+      (l) => l.some((m) => m.status === 'failed' && m.sender === 'campaign'),
+    );
+    expect(failed.find((m) => m.status === 'failed')?.error).toBe('instance_disconnected');
+    expect((await as.get(`/api/campaigns/${c.id}/recipients`)).body[0]).toMatchObject({
+      status: 'pending',
+      error: null,
+    });
+    // Fed again (after the next slot), it goes out once.
+    await new Promise((r) => setTimeout(r, 3100));
+    expect((await app.db.call<{ fed: unknown }>('campaign_feed', feed)).fed).not.toBeNull();
+    app.deps.outbox.wake();
+    await waitFor(
+      () => as.get(`/api/campaigns/${c.id}/recipients`),
+      (r) => r.body[0].status === 'sent',
+    );
+    await waitFor(
+      () => get(c.id),
+      (v) => v.status === 'completed',
+    );
+    expect(await get(c.id)).toMatchObject({ total: 1, sent: 1, failed: 0 });
   });
 
   it('keeps accounts apart', async () => {

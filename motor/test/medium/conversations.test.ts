@@ -311,6 +311,7 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
       messagesToday: 0,
       aiAvailable: false,
       ai: { enabled: false, failuresInRow: 0, lastError: null, lastErrorAt: null, pausedUntil: null },
+      evolution: expect.objectContaining({ status: 'ok', version: '2.3.6' }),
     });
   });
 });

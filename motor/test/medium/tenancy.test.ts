@@ -67,6 +67,7 @@ const MATRIX: Row[] = [
   { method: 'GET', route: '/api/instances', path: () => '/api/instances', expect: 'own' },
   { method: 'GET', route: '/api/instance/status', path: ({ a }) => `/api/instance/status?instanceName=${a.instanceName}`, expect: 404 },
   { method: 'DELETE', route: '/api/instance/disconnect', path: ({ a }) => `/api/instance/disconnect?instanceName=${a.instanceName}`, expect: 404 },
+  { method: 'DELETE', route: '/api/instance', path: ({ a }) => `/api/instance?instanceName=${a.instanceName}`, expect: 404 },
   // Instance names are global (Evolution knows only names): B cannot take A's.
   { method: 'POST', route: '/api/instance/connect', path: () => '/api/instance/connect', body: ({ a }) => ({ instanceName: a.instanceName }), expect: [404, 409] },
   { method: 'GET', route: '/api/sandbox', path: () => '/api/sandbox', expect: 'own' },

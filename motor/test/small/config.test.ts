@@ -5,7 +5,7 @@ describe('loadConfig', () => {
   it('defaults to the embedded database and the simulator', () => {
     const c = loadConfig({});
     expect(c.database).toEqual({ driver: 'pglite', dataDir: './data' });
-    expect(c.evolution).toEqual({ mode: 'simulator', port: 8081, timeoutMs: 15_000 });
+    expect(c.evolution).toEqual({ mode: 'simulator', port: 8081, createDelayMs: 5_000, timeoutMs: 15_000 });
     expect(c.publicUrl).toBe('http://127.0.0.1:3000');
     expect(c.groq).toBeNull();
   });

@@ -30,6 +30,14 @@ export function fakeWhatsApp() {
   const unexpected = (name: string) => () =>
     Promise.reject(new Error(`fakeWhatsApp: unexpected call to ${name}`));
   const gateway: WhatsAppGateway = {
+    // /readyz and the overview ask; the fake is a healthy 2.3.6.
+    health: async () => ({
+      status: 'ok',
+      version: '2.3.6',
+      simulated: true,
+      message: 'fake WhatsApp',
+      checkedAt: new Date().toISOString(),
+    }),
     createInstance: unexpected('createInstance'),
     connect: unexpected('connect'),
     fetchInstance: unexpected('fetchInstance'),
@@ -37,7 +45,7 @@ export function fakeWhatsApp() {
     deleteInstance: unexpected('deleteInstance'),
     setWebhook: unexpected('setWebhook'),
     sendMedia: unexpected('sendMedia'),
-    findMessages: unexpected('findMessages'),
+    findMessages: async () => ({ total: 0, pages: 0, records: [] }), // reconciliation after a reconnect asks
     async findSentMessages(instanceName, input) {
       lookups.push({ instanceName, ...input });
       return delivered

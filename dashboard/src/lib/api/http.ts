@@ -139,6 +139,9 @@ export class HttpClient {
   patch<T>(path: string, body?: unknown, opts?: RequestOptions) {
     return this.request<T>('PATCH', path, { ...opts, body });
   }
+  put<T>(path: string, body?: unknown, opts?: RequestOptions) {
+    return this.request<T>('PUT', path, { ...opts, body });
+  }
   delete<T>(path: string, opts?: RequestOptions) {
     return this.request<T>('DELETE', path, opts);
   }

@@ -1,4 +1,7 @@
 import type {
+  AiSettings,
+  AiTestResult,
+  PutAiSettingsBody,
   ConnectInstanceBody,
   Conversation,
   ConversationStatus,
@@ -101,6 +104,12 @@ export function createApi(http = new HttpClient()) {
         http.post<ProductImportResult>('/api/products/import', undefined, {
           raw: { body: file, type: 'text/csv' },
         }),
+    },
+    ai: {
+      get: () => http.get<AiSettings>('/api/settings/ai'),
+      put: (body: PutAiSettingsBody) => http.put<AiSettings>('/api/settings/ai', body),
+      /** The test box: matched products and the model's answer; nothing is sent to WhatsApp. */
+      test: (text: string) => http.post<AiTestResult>('/api/settings/ai/test', { text }),
     },
     sandbox: {
       state: () => http.get<SandboxState>('/api/sandbox'),

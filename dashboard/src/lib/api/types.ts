@@ -2,7 +2,7 @@
  * Shapes the dashboard needs that `@atende/shared` does not (yet) export.
  * Candidates to move into shared/ (see the dashboard's report).
  */
-import type { Account, Instance, Role, UnreadCounts, User } from '@atende/shared';
+import type { Account, AiHealth, Instance, Role, UnreadCounts, User } from '@atende/shared';
 
 /** GET /api/users item; `pending` = invited by link, not accepted yet. */
 export type TeamUser = User & { createdAt?: string; pending?: boolean };
@@ -20,8 +20,10 @@ export interface Overview {
   /** Conversations with unread messages, in all and per status tab. */
   unread: UnreadCounts;
   messagesToday: number;
-  /** Proposed: false when the Motor runs without an LLM (GROQ_API_KEY unset). */
+  /** False when the Motor runs without an LLM (GROQ_API_KEY unset). */
   aiAvailable?: boolean;
+  /** The account's AI: enabled, last error, circuit breaker. */
+  ai?: AiHealth;
 }
 
 /** GET /api/sandbox answer. */

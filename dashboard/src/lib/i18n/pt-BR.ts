@@ -82,8 +82,6 @@ export const ptBR = {
   'overview.goInbox': 'Abrir conversas',
   'overview.unread': '{count} conversas não lidas',
 
-  'overview.aiOff':
-    'As respostas automáticas com IA chegam na próxima versão: por enquanto, todas as conversas ficam com a sua equipe.',
   'inbox.title': 'Conversas',
   'inbox.tab.open': 'Abertas',
   'inbox.tab.pending': 'Pendentes',
@@ -354,6 +352,62 @@ export const ptBR = {
   'thread.numberAskAdmin': 'Peça a um administrador para reconectar.',
   'wa.managersOnly':
     'Só proprietários e administradores conectam ou desconectam números. Aqui você acompanha a situação.',
+
+  // --- AI attendant (settings, thread state, system messages) ---
+  'overview.aiOff':
+    'A IA não está disponível neste servidor: falta configurar a GROQ_API_KEY do Motor. Todas as conversas ficam com a sua equipe.',
+  'ai.title': 'Atendente com IA',
+  'ai.intro':
+    'A IA responde os clientes pelo WhatsApp usando a descrição do seu negócio e o seu catálogo de produtos. Ela para quando alguém da equipe responde ou quando o cliente pede um atendente.',
+  'ai.unavailable':
+    'A IA não está disponível neste servidor: o Motor não tem a variável GROQ_API_KEY. Você pode preparar as configurações; nada será respondido até a chave ser configurada.',
+  'ai.enabled': 'Responder clientes com IA',
+  'ai.enabledHint':
+    'Vale para todas as conversas individuais (nunca grupos). Cada conversa pode ser pausada no cabeçalho.',
+  'ai.business': 'Sobre o negócio',
+  'ai.businessHint': 'O que vocês vendem, onde ficam, horários, entrega, formas de pagamento.',
+  'ai.instructions': 'Instruções',
+  'ai.instructionsHint':
+    'Como a IA deve falar e o que deve ou não fazer. Ex.: “Ofereça frete grátis acima de R$ 200”.',
+  'ai.model': 'Modelo',
+  'ai.keywords': 'Palavras que chamam um atendente',
+  'ai.keywordsHint': 'Separadas por vírgula (até 20). Maiúsculas e acentos não importam.',
+  'ai.delay': 'Espera antes de responder',
+  'ai.delayHint': 'Mensagens que chegam nesse intervalo são respondidas juntas, numa única resposta.',
+  'ai.seconds': '{n} s',
+  'ai.save': 'Salvar',
+  'ai.saved': 'Configurações da IA salvas.',
+  'ai.onlyAdmins': 'Só proprietários e administradores mudam as configurações da IA.',
+  'ai.count': '{n}/{max}',
+  'ai.test.title': 'Testar',
+  'ai.test.intro': 'Escreva uma pergunta como se fosse um cliente. Nada é enviado ao WhatsApp.',
+  'ai.test.placeholder': 'Ex.: vocês têm tênis de corrida tamanho 42?',
+  'ai.test.run': 'Perguntar',
+  'ai.test.products': 'Produtos encontrados',
+  'ai.test.noProducts': 'Nenhum produto combinou com a pergunta.',
+  'ai.test.fallback': 'sem relação direta',
+  'ai.test.answer': 'Resposta da IA',
+  'ai.test.tokens': '{prompt} tokens de entrada · {completion} de saída',
+  'ai.test.unsavedNote': 'O teste usa as configurações salvas.',
+  'ai.error.not_available': 'Sem GROQ_API_KEY no Motor: a IA não pode responder.',
+  'ai.error.timeout': 'O Groq não respondeu em 20 segundos.',
+  'ai.error.rate_limited': 'O Groq atingiu o limite de uso (429). Tente de novo em instantes.',
+  'ai.error.server_error': 'O Groq teve um erro interno.',
+  'ai.error.network': 'Não foi possível contactar o Groq.',
+  'ai.error.empty': 'O modelo respondeu sem texto.',
+  'ai.error.rejected': 'O Groq recusou a chamada: confira a chave e o modelo.',
+  'ai.health.paused': 'IA pausada até {time} depois de 5 falhas seguidas ({reason}).',
+  'ai.health.lastError': 'Última falha da IA: {reason} ({time}).',
+  'ai.health.disabled': 'A IA está desligada. Ative em Configurações → IA.',
+  'ai.state.on': 'IA respondendo',
+  'ai.state.takenOver': 'IA pausada: atendente assumiu',
+  'ai.state.handoff': 'Cliente pediu atendente',
+  'ai.state.accountOff': 'IA desligada na conta',
+  'ai.reenable': 'Reativar IA',
+  'ai.pause': 'Pausar IA',
+  'system.ai_handoff': 'O cliente pediu um atendente. A IA parou nesta conversa: responda você.',
+  'system.ai_failed': 'A IA não respondeu: {reason} Responda o cliente você mesmo.',
+  'system.label': 'Aviso',
 } as const;
 
 export type MessageKey = keyof typeof ptBR;

@@ -6,6 +6,8 @@ import type { Api } from '$lib/api';
  */
 export class FeaturesStore {
   aiAvailable = $state(false);
+  /** The account's AI is switched on (Configurações → IA). */
+  aiEnabled = $state(false);
   loaded = $state(false);
   readonly #api: Pick<Api, 'overview'>;
 
@@ -16,16 +18,18 @@ export class FeaturesStore {
   async load(): Promise<void> {
     const o = await this.#api.overview();
     this.aiAvailable = o.aiAvailable === true;
+    this.aiEnabled = o.ai?.enabled === true;
     this.loaded = true;
   }
 
   /** Whether the AI is answering this conversation right now. */
   aiAnswering(c: { aiEnabled: boolean }): boolean {
-    return this.aiAvailable && c.aiEnabled;
+    return this.aiAvailable && this.aiEnabled && c.aiEnabled;
   }
 
   clear(): void {
     this.aiAvailable = false;
+    this.aiEnabled = false;
     this.loaded = false;
   }
 }

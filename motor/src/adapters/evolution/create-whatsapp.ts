@@ -25,18 +25,34 @@ export interface WhatsAppWiring {
  *   await wa.whatsapp.sendText('loja-1', { number: '5511999990000', text: 'Olá' });
  *   await wa.close();
  */
-export async function createWhatsApp(opts: { config: Config; logger: Logger; fetch?: typeof fetch }): Promise<WhatsAppWiring> {
+export async function createWhatsApp(opts: {
+  config: Config;
+  logger: Logger;
+  fetch?: typeof fetch;
+}): Promise<WhatsAppWiring> {
   const { evolution } = opts.config;
   if (evolution.mode === 'real') {
     return {
-      whatsapp: new EvolutionClient({ baseUrl: evolution.url, apiKey: evolution.apiKey, timeoutMs: evolution.timeoutMs, fetch: opts.fetch }),
+      whatsapp: new EvolutionClient({
+        baseUrl: evolution.url,
+        apiKey: evolution.apiKey,
+        timeoutMs: evolution.timeoutMs,
+        fetch: opts.fetch,
+      }),
       sandbox: null,
       simulatorUrl: null,
       close: async () => {},
     };
   }
   const apiKey = randomBytes(24).toString('base64url');
-  const sim = await startSimulator({ port: evolution.port, host: '127.0.0.1', logger: opts.logger.child({ component: 'evolution-simulator' }), apiKey, stateFile: path.join(opts.config.dataDir, 'simulator.json') });
+  const sim = await startSimulator({
+    port: evolution.port,
+    host: '127.0.0.1',
+    logger: opts.logger.child({ component: 'evolution-simulator' }),
+    apiKey,
+    stateFile: path.join(opts.config.dataDir, 'simulator.json'),
+    timings: { createDelayMs: evolution.createDelayMs },
+  });
   const client = { baseUrl: sim.url, apiKey, timeoutMs: evolution.timeoutMs, fetch: opts.fetch };
   return {
     whatsapp: new EvolutionClient(client),

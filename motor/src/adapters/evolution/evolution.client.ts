@@ -1,9 +1,11 @@
+import type { EvolutionHealth } from '@atende/shared';
 import type { z } from 'zod';
 import { isAppError } from '../../errors.js';
 import type {
   CreatedInstance,
   EvolutionInstanceInfo,
   EvolutionState,
+  LogoutOutcome,
   QrCode,
   SentMessage,
   SentRecord,
@@ -11,6 +13,7 @@ import type {
   WhatsAppGateway,
 } from '../../ports/whatsapp.port.js';
 import { EvolutionHttp, type EvolutionFailure, type EvolutionHttpOptions } from './evolution.http.js';
+import { checkEvolutionHealth } from './evolution.health.js';
 import * as s from './evolution.schemas.js';
 import { SUBSCRIBED_EVENTS } from './webhook/webhook.events.js';
 
@@ -40,7 +43,17 @@ export class EvolutionClient implements WhatsAppGateway {
     return (await this.http.request({ method: 'GET', path: '/', schema: s.rootSchema })).version;
   }
 
-  async createInstance(input: { instanceName: string; webhook: WebhookSettings; qrcode?: boolean; number?: string }): Promise<CreatedInstance> {
+  async health(): Promise<EvolutionHealth> {
+    return checkEvolutionHealth(this.http);
+  }
+
+  async createInstance(input: {
+    instanceName: string;
+    webhook: WebhookSettings;
+    qrcode?: boolean;
+    number?: string;
+    token?: string;
+  }): Promise<CreatedInstance> {
     const r = await this.http.request({
       method: 'POST',
       path: '/instance/create',
@@ -50,6 +63,7 @@ export class EvolutionClient implements WhatsAppGateway {
         integration: 'WHATSAPP-BAILEYS',
         qrcode: input.qrcode ?? true,
         ...(input.number ? { number: input.number } : {}),
+        ...(input.token ? { token: input.token } : {}),
         webhook: webhookBody(input.webhook),
       },
     });
@@ -63,7 +77,10 @@ export class EvolutionClient implements WhatsAppGateway {
     };
   }
 
-  async connect(instanceName: string, opts: { number?: string } = {}): Promise<{ state: EvolutionState | null; qr: QrCode | null }> {
+  async connect(
+    instanceName: string,
+    opts: { number?: string } = {},
+  ): Promise<{ state: EvolutionState | null; qr: QrCode | null }> {
     const r = await this.http.request({
       method: 'GET',
       path: `/instance/connect/${enc(instanceName)}`,
@@ -76,33 +93,60 @@ export class EvolutionClient implements WhatsAppGateway {
   }
 
   async connectionState(instanceName: string): Promise<EvolutionState> {
-    const r = await this.http.request({ method: 'GET', path: `/instance/connectionState/${enc(instanceName)}`, schema: s.connectionStateSchema });
+    const r = await this.http.request({
+      method: 'GET',
+      path: `/instance/connectionState/${enc(instanceName)}`,
+      schema: s.connectionStateSchema,
+    });
     return toState(r.instance.state) ?? 'close';
   }
 
   async fetchInstance(instanceName: string): Promise<EvolutionInstanceInfo | null> {
     const rows = await ifFound(() =>
-      this.http.request({ method: 'GET', path: '/instance/fetchInstances', query: { instanceName }, schema: s.fetchInstancesSchema }),
+      this.http.request({
+        method: 'GET',
+        path: '/instance/fetchInstances',
+        query: { instanceName },
+        schema: s.fetchInstancesSchema,
+      }),
     );
     const row = rows?.find((r) => r.name === instanceName);
     if (!row) return null;
-    return { name: row.name, connectionStatus: row.connectionStatus, ownerJid: row.ownerJid ?? null, profileName: row.profileName ?? null };
+    return {
+      name: row.name,
+      connectionStatus: row.connectionStatus,
+      ownerJid: row.ownerJid ?? null,
+      profileName: row.profileName ?? null,
+      token: row.token ?? null,
+    };
   }
 
-  async logout(instanceName: string): Promise<void> {
+  async logout(instanceName: string): Promise<LogoutOutcome> {
     try {
-      await this.http.request({ method: 'DELETE', path: `/instance/logout/${enc(instanceName)}`, schema: s.anySchema });
+      await this.http.request({
+        method: 'DELETE',
+        path: `/instance/logout/${enc(instanceName)}`,
+        schema: s.anySchema,
+      });
+      return 'logged_out';
     } catch (err) {
-      // 2.3.x answers 400 "… is not connected" for a closed session (2.4 made logout idempotent);
-      // an instance Evolution does not know (404) is not logged in anywhere either.
-      if (statusOf(err) === 400 && /not connected/i.test(messageOf(err))) return;
-      if (statusOf(err) === 404) return;
+      // 2.3.x answers 400 "… is not connected" for any session that is not open, one still
+      // connecting included (its loop goes on); 2.4 made logout idempotent. An instance Evolution
+      // does not know (404) is not logged in anywhere either.
+      if (statusOf(err) === 400 && /not connected/i.test(messageOf(err))) return 'not_connected';
+      if (statusOf(err) === 404) return 'unknown_instance';
       throw err;
     }
   }
 
   async deleteInstance(instanceName: string): Promise<void> {
-    await ifFound(() => this.http.request({ method: 'DELETE', path: `/instance/delete/${enc(instanceName)}`, schema: s.anySchema }));
+    await ifFound(() =>
+      this.http.request({
+        method: 'DELETE',
+        path: `/instance/delete/${enc(instanceName)}`,
+        schema: s.anySchema,
+      }),
+    );
   }
 
   async setWebhook(instanceName: string, webhook: WebhookSettings): Promise<void> {
@@ -115,13 +159,26 @@ export class EvolutionClient implements WhatsAppGateway {
   }
 
   async findWebhook(instanceName: string): Promise<(WebhookSettings & { enabled: boolean }) | null> {
-    const r = await this.http.request({ method: 'GET', path: `/webhook/find/${enc(instanceName)}`, schema: s.webhookRowSchema });
+    const r = await this.http.request({
+      method: 'GET',
+      path: `/webhook/find/${enc(instanceName)}`,
+      schema: s.webhookRowSchema,
+    });
     if (!r) return null;
     const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, String(v)]));
-    return { url: r.url, enabled: r.enabled, headers, events: r.events ?? [], byEvents: r.webhookByEvents ?? false };
+    return {
+      url: r.url,
+      enabled: r.enabled,
+      headers,
+      events: r.events ?? [],
+      byEvents: r.webhookByEvents ?? false,
+    };
   }
 
-  async sendText(instanceName: string, input: { number: string; text: string; quotedWaMessageId?: string }): Promise<SentMessage> {
+  async sendText(
+    instanceName: string,
+    input: { number: string; text: string; quotedWaMessageId?: string },
+  ): Promise<SentMessage> {
     const r = await this.http.request({
       method: 'POST',
       path: `/message/sendText/${enc(instanceName)}`,
@@ -137,23 +194,45 @@ export class EvolutionClient implements WhatsAppGateway {
 
   async sendMedia(
     instanceName: string,
-    input: { number: string; mediatype: 'image' | 'video' | 'document' | 'audio'; media: string; mimetype?: string; caption?: string; fileName?: string },
+    input: {
+      number: string;
+      mediatype: 'image' | 'video' | 'document' | 'audio';
+      media: string;
+      mimetype?: string;
+      caption?: string;
+      fileName?: string;
+    },
   ): Promise<SentMessage> {
-    const r = await this.http.request({ method: 'POST', path: `/message/sendMedia/${enc(instanceName)}`, body: input, schema: s.sentMessageSchema });
+    const r = await this.http.request({
+      method: 'POST',
+      path: `/message/sendMedia/${enc(instanceName)}`,
+      body: input,
+      schema: s.sentMessageSchema,
+    });
     return toSent(r);
   }
 
-  async findMessages(instanceName: string, input: { remoteJid: string; page?: number; pageSize?: number }): Promise<{ total: number; records: unknown[] }> {
+  async findMessages(
+    instanceName: string,
+    input: { remoteJid: string; page?: number; pageSize?: number },
+  ): Promise<{ total: number; pages: number; records: unknown[] }> {
     const r = await this.http.request({
       method: 'POST',
       path: `/chat/findMessages/${enc(instanceName)}`,
-      body: { where: { key: { remoteJid: input.remoteJid } }, page: input.page ?? 1, offset: input.pageSize ?? 50 },
+      body: {
+        where: { key: { remoteJid: input.remoteJid } },
+        page: input.page ?? 1,
+        offset: input.pageSize ?? 50,
+      },
       schema: s.findMessagesSchema,
     });
-    return { total: r.messages.total, records: r.messages.records };
+    return { total: r.messages.total, pages: r.messages.pages ?? 1, records: r.messages.records };
   }
 
-  async findSentMessages(instanceName: string, input: { remoteJid: string; since: number; until: number }): Promise<SentRecord[]> {
+  async findSentMessages(
+    instanceName: string,
+    input: { remoteJid: string; since: number; until: number },
+  ): Promise<SentRecord[]> {
     const r = await this.http.request({
       method: 'POST',
       path: `/chat/findMessages/${enc(instanceName)}`,
@@ -161,7 +240,10 @@ export class EvolutionClient implements WhatsAppGateway {
         where: {
           key: { remoteJid: input.remoteJid, fromMe: true },
           // Evolution applies the range only when both bounds are given.
-          messageTimestamp: { gte: new Date(input.since * 1000).toISOString(), lte: new Date(input.until * 1000).toISOString() },
+          messageTimestamp: {
+            gte: new Date(input.since * 1000).toISOString(),
+            lte: new Date(input.until * 1000).toISOString(),
+          },
         },
         page: 1,
         offset: 100,
@@ -176,8 +258,20 @@ export class EvolutionClient implements WhatsAppGateway {
       if (Number.isFinite(ts) && (ts < input.since || ts > input.until)) return [];
       const msg = m.data.message ?? {};
       const text =
-        msg.conversation ?? msg.extendedTextMessage?.text ?? msg.imageMessage?.caption ?? msg.videoMessage?.caption ?? msg.documentMessage?.caption ?? null;
-      return [{ waMessageId: m.data.key.id, text, messageType: m.data.messageType ?? null, timestamp: Number.isFinite(ts) ? ts : null }];
+        msg.conversation ??
+        msg.extendedTextMessage?.text ??
+        msg.imageMessage?.caption ??
+        msg.videoMessage?.caption ??
+        msg.documentMessage?.caption ??
+        null;
+      return [
+        {
+          waMessageId: m.data.key.id,
+          text,
+          messageType: m.data.messageType ?? null,
+          timestamp: Number.isFinite(ts) ? ts : null,
+        },
+      ];
     });
   }
 
@@ -192,7 +286,14 @@ export class EvolutionClient implements WhatsAppGateway {
 }
 
 function webhookBody(w: WebhookSettings) {
-  return { enabled: true, url: w.url, byEvents: w.byEvents ?? false, base64: false, headers: w.headers, events: w.events ?? SUBSCRIBED_EVENTS };
+  return {
+    enabled: true,
+    url: w.url,
+    byEvents: w.byEvents ?? false,
+    base64: false,
+    headers: w.headers,
+    events: w.events ?? SUBSCRIBED_EVENTS,
+  };
 }
 
 function toQr(q: z.infer<typeof s.qrSchema> | null | undefined): QrCode | null {
@@ -201,12 +302,20 @@ function toQr(q: z.infer<typeof s.qrSchema> | null | undefined): QrCode | null {
 }
 
 function toState(state: string): EvolutionState | null {
-  return state === 'open' || state === 'connecting' || state === 'close' || state === 'refused' ? state : null;
+  return state === 'open' || state === 'connecting' || state === 'close' || state === 'refused'
+    ? state
+    : null;
 }
 
 function toSent(r: z.infer<typeof s.sentMessageSchema>): SentMessage {
-  const ts = r.messageTimestamp === null || r.messageTimestamp === undefined ? null : Number(r.messageTimestamp);
-  return { waMessageId: r.key.id, remoteJid: r.key.remoteJid, status: r.status ?? null, messageTimestamp: Number.isFinite(ts) ? ts : null };
+  const ts =
+    r.messageTimestamp === null || r.messageTimestamp === undefined ? null : Number(r.messageTimestamp);
+  return {
+    waMessageId: r.key.id,
+    remoteJid: r.key.remoteJid,
+    status: r.status ?? null,
+    messageTimestamp: Number.isFinite(ts) ? ts : null,
+  };
 }
 
 function statusOf(err: unknown): number | null {

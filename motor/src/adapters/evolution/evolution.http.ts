@@ -163,7 +163,7 @@ function rawMessageOf(json: unknown): unknown {
 }
 
 /**
- * Evolution's `message` is `string | (string | string[] | object)[]` (EVOLUTION.md §3.1); one line.
+ * Evolution's `message` is `string | (string | string[] | object)[]` (docs/evolution.md "Errors"); one line.
  *
  * @example
  *   flattenMessage([['instance requires property "webhook"']]) // 'instance requires property "webhook"'

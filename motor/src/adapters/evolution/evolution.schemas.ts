@@ -1,11 +1,11 @@
 import { z } from 'zod';
 
-// Evolution 2.3.x REST answers (EVOLUTION.md §3), as loose as the Motor can afford: only the
+// Evolution 2.3.x REST answers (docs/evolution.md "REST"), as loose as the Motor can afford: only the
 // fields it reads are checked, everything else passes through untouched.
 
 const str = z.string().nullish();
 
-export const rootSchema = z.looseObject({ version: z.string() });
+export const rootSchema = z.looseObject({ version: z.string(), simulated: z.boolean().optional() });
 
 export const qrSchema = z.looseObject({
   pairingCode: str,
@@ -20,7 +20,9 @@ export const createInstanceSchema = z.looseObject({
   qrcode: qrSchema.nullish(),
 });
 
-export const connectOpenSchema = z.looseObject({ instance: z.looseObject({ instanceName: z.string(), state: z.string() }) });
+export const connectOpenSchema = z.looseObject({
+  instance: z.looseObject({ instanceName: z.string(), state: z.string() }),
+});
 
 export const connectSchema = z.union([connectOpenSchema, qrSchema]);
 
@@ -34,6 +36,7 @@ export const fetchInstancesSchema = z.array(
     connectionStatus: z.string(),
     ownerJid: str,
     profileName: str,
+    token: str,
   }),
 );
 
@@ -56,7 +59,7 @@ export const sentMessageSchema = z.looseObject({
 });
 
 export const findMessagesSchema = z.looseObject({
-  messages: z.looseObject({ total: z.number(), records: z.array(z.unknown()) }),
+  messages: z.looseObject({ total: z.number(), pages: z.number().optional(), records: z.array(z.unknown()) }),
 });
 
 const caption = z.looseObject({ caption: z.string().nullish() }).nullish();

@@ -9,9 +9,9 @@ import { input, validate } from '../middleware/validate.middleware.js';
 const connectBody = connectInstanceBodySchema.optional().transform((b) => b ?? {});
 
 /**
- * WhatsApp instances (CONTRACT.md "WhatsApp instances"): connect, status, disconnect, list.
- * Connecting and disconnecting the company's number is for owners and admins (403 `forbidden`
- * for agents); every role reads the list and the status.
+ * WhatsApp instances: connect (QR or pairing code), status, disconnect, remove for good, list.
+ * Connecting, disconnecting and removing the company's number is for owners and admins (403
+ * `forbidden` for agents); every role reads the list and the status.
  *
  * @example
  *   const router = instancesRoutes({ auth, instances });
@@ -46,6 +46,11 @@ export function instancesRoutes(deps: {
       );
     },
   );
+
+  // Remove a number for good: deleted at Evolution, gone from the lists (conversations stay).
+  router.delete('/api/instance', manager, validate({ query: instanceNameQuerySchema }), async (ctx) => {
+    ctx.body = await instances.remove(authOf(ctx), input(ctx, 'query', instanceNameQuerySchema).instanceName);
+  });
 
   router.get('/api/instances', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');

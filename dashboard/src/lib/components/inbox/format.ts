@@ -60,3 +60,10 @@ export function failureReason(error: string | null | undefined): string {
   }
   return t('reason.unknown');
 }
+
+const AI_FAILURES = ['not_available', 'timeout', 'rate_limited', 'server_error', 'network', 'empty', 'rejected'];
+
+/** Why the AI did not answer (an LLM failure kind from the Motor), in the agent's language; null if unknown. */
+export function aiErrorText(kind: string | null | undefined): string | null {
+  return kind && AI_FAILURES.includes(kind) ? t(`ai.error.${kind}` as MessageKey) : null;
+}

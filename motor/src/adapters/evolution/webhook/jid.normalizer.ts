@@ -1,5 +1,5 @@
 /**
- * WhatsApp JID rules (EVOLUTION.md §2.3): device suffixes stripped, a person identified by phone
+ * WhatsApp JID rules (docs/evolution.md "Identities"): device suffixes stripped, a person identified by phone
  * JID when any form of the key gives one, otherwise by LID, both kept so they can be merged.
  */
 

@@ -14,7 +14,7 @@ const obj = (v: unknown): Obj | null => (v && typeof v === 'object' && !Array.is
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** Wrappers Evolution passes through without unwrapping (EVOLUTION.md §2.1). */
+/** Wrappers Evolution passes through without unwrapping (docs/evolution.md "Webhooks"). */
 const WRAPPERS = [
   'ephemeralMessage',
   'viewOnceMessage',

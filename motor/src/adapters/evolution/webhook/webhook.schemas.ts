@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// Evolution 2.3.x webhook bodies (EVOLUTION.md §1–2). Only the fields the Motor reads are checked;
+// Evolution 2.3.x webhook bodies (docs/evolution.md "Webhooks"). Only the fields the Motor reads are checked;
 // unknown keys pass (Evolution adds some between versions). Opaque bytes/int64 fields are never read.
 
 const jidString = z.string().trim().min(3).max(256);
