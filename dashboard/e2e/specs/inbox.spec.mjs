@@ -148,6 +148,29 @@ export default async function inbox(t) {
     await shot(a, 'inbox-search');
   });
 
+  await t.step(
+    '(9, 6) Configurações → Equipe → Alterar senha: a wrong current password is highlighted in Portuguese',
+    async () => {
+      await a.goto('/settings/team');
+      const card = a.getByTestId('change-password');
+      await card.getByLabel('Senha atual').fill('not my password');
+      await card.getByLabel('Nova senha').fill('curta');
+      await card.getByRole('button', { name: 'Alterar senha' }).click();
+      await card.getByText('Pelo menos 8 caracteres').waitFor();
+      if ((await card.locator('[aria-invalid=true]').count()) < 1) throw new Error('no field is highlighted');
+      if ((await card.getByText(/too small|expected|Invalid/i).count()) > 0)
+        throw new Error('raw English validator text');
+      await card.getByLabel('Nova senha').fill('uma senha nova e longa');
+      await card.getByRole('button', { name: 'Alterar senha' }).click();
+      await card.getByText('A senha atual não confere.').waitFor();
+      await shot(a, 'inbox-change-password-error');
+      await card.getByLabel('Senha atual').fill(owner.password);
+      await card.getByRole('button', { name: 'Alterar senha' }).click();
+      await a.getByText('Senha alterada. As outras sessões foram encerradas.').waitFor();
+      owner.password = 'uma senha nova e longa';
+    },
+  );
+
   await t.step('(5) logout in one tab closes the other tab of the same session at once', async () => {
     const other = await a.context().newPage();
     await other.goto('/conversations');

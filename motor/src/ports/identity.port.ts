@@ -84,6 +84,12 @@ export interface IdentityPort {
   acceptInvite(input: { inviteTokenHash: string; password: string }): Promise<AuthResult>;
   /** Adds a member who can log in at once with `password`. */
   addMember(member: MemberInput, password: string): Promise<TeamMember>;
+  /**
+   * Starts a forgotten-password recovery for `email`: Supabase Auth sends its own recovery email
+   * (back to `redirectTo`) and answers 'email'; local users have no mail, so 'admin' (an owner or
+   * admin issues a reset link). Same answer whether or not the email is known.
+   */
+  requestRecovery(email: string, redirectTo: string): Promise<'email' | 'admin'>;
   /** A removed member's outside login, if any, goes too (best effort). */
   forget(authUserId: string | null): Promise<void>;
   /** The stored form of a password (local users only; the demo seed uses it). */

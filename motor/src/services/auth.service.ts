@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { LoginBody, Me, SignupBody } from '@atende/shared';
+import type { LoginBody, Me, SignupBody, RecoverBody, RecoverResult } from '@atende/shared';
 import { readCookie, SESSION_COOKIE, type Credentials } from '../edge/credentials.js';
 import { AppError, unauthenticated } from '../errors.js';
 import type { Db } from '../ports/db.port.js';
@@ -111,6 +111,11 @@ export class AuthService {
   }
 
   /** Changes the caller's password; every other session of theirs stops working. */
+  /** A forgotten password: Supabase's recovery email, or 'admin' (see IdentityPort.requestRecovery). */
+  async recover(body: RecoverBody, redirectTo: string): Promise<RecoverResult> {
+    return { channel: await this.deps.identity.requestRecovery(body.email, redirectTo) };
+  }
+
   async changePassword(
     auth: AuthContext,
     body: { currentPassword: string; newPassword: string },

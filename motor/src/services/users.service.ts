@@ -1,4 +1,4 @@
-import type { InviteUserBody, InviteUserResult, Role, TeamMember } from '@atende/shared';
+import type { InviteUserBody, InviteUserResult, MemberLinkResult, Role, TeamMember } from '@atende/shared';
 import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
 import type { AuthContext, IdentityPort } from '../ports/identity.port.js';
@@ -58,6 +58,34 @@ export class UsersService {
       userId,
       role,
     });
+  }
+
+  /**
+   * A fresh one-time link for a member (owner/admin): the invite again for a pending member, a
+   * password reset for one with a local password (their sessions and sockets end now), or
+   * Supabase Auth's recovery email for a Supabase member.
+   *
+   * @example
+   *   const { kind, url } = await team.issueLink(auth, memberId); // → { kind: 'reset', url }
+   */
+  async issueLink(auth: AuthContext, userId: string): Promise<MemberLinkResult> {
+    const token = newInviteToken();
+    const r = await this.deps.db.call<{ kind: 'invite' | 'reset' | 'supabase'; email: string }>(
+      'user_issue_link',
+      {
+        accountId: auth.accountId,
+        actorId: auth.userId,
+        userId,
+        tokenHash: token.hash,
+      },
+    );
+    if (r.kind === 'supabase') {
+      await this.deps.identity.requestRecovery(r.email, `${this.deps.publicUrl}/login`);
+      return { kind: 'email', url: null };
+    }
+    if (r.kind === 'reset') this.deps.sockets?.disconnectUser(userId);
+    const url = `${this.deps.publicUrl}/invite/${token.token}${r.kind === 'reset' ? '?reset=1' : ''}`;
+    return { kind: r.kind, url };
   }
 
   async remove(auth: AuthContext, userId: string): Promise<void> {

@@ -90,23 +90,20 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       expect(await counts()).toMatchObject({ accounts: before.accounts, users: before.users });
     });
 
-    supabaseOnly(
-      'undoes the Supabase user when the database half of a signup fails',
-      async () => {
-        const email = `db-only-${randomUUID()}@example.com`;
-        await db.call('signup', { email, name: 'Local', accountName: 'Local' });
-        const before = await counts();
-        const r = await api(app.baseUrl).post('/api/auth/signup', {
-          email,
-          password: 'correct horse battery',
-          name: 'S',
-          accountName: 'S',
-        });
-        expect(r.status).toBe(409);
-        expect([...gotrue.users.values()].some((u) => u.email === email)).toBe(false);
-        expect(await counts()).toMatchObject({ accounts: before.accounts, users: before.users });
-      },
-    );
+    supabaseOnly('undoes the Supabase user when the database half of a signup fails', async () => {
+      const email = `db-only-${randomUUID()}@example.com`;
+      await db.call('signup', { email, name: 'Local', accountName: 'Local' });
+      const before = await counts();
+      const r = await api(app.baseUrl).post('/api/auth/signup', {
+        email,
+        password: 'correct horse battery',
+        name: 'S',
+        accountName: 'S',
+      });
+      expect(r.status).toBe(409);
+      expect([...gotrue.users.values()].some((u) => u.email === email)).toBe(false);
+      expect(await counts()).toMatchObject({ accounts: before.accounts, users: before.users });
+    });
 
     supabaseOnly('refuses a Supabase login that maps to no Atende user with 401', async () => {
       const email = `orphan-${randomUUID()}@example.com`;
@@ -420,7 +417,13 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
         expect(r.status).toBe(400);
         expect(r.body.error.code).toBe('validation_failed');
         expect(r.body.error.details).toEqual(
-          expect.arrayContaining([{ path: expect.stringMatching(/^body/), message: expect.any(String) }]),
+          expect.arrayContaining([
+            expect.objectContaining({
+              path: expect.stringMatching(/^body/),
+              message: expect.any(String),
+              code: expect.any(String),
+            }),
+          ]),
         );
         expect(await counts()).toMatchObject({ accounts: before.accounts, users: before.users });
       },

@@ -3,10 +3,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { attachRealtimeGateway } from '../../src/realtime/socket.gateway.js';
 import { TestRealtimeClient } from '../support/socket-client.js';
-import { knownConversations, markedRead, startRealtimeTestServer, type RealtimeTestServer, type TestAgent } from '../support/socket-server.js';
+import {
+  knownConversations,
+  markedRead,
+  startRealtimeTestServer,
+  type RealtimeTestServer,
+  type TestAgent,
+} from '../support/socket-server.js';
 import { createTestDb } from '../support/test-db.js';
 
-const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+const range = (from: number, to: number) =>
+  Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 
 describe(attachRealtimeGateway.name, () => {
   let db: PgliteDb;
@@ -52,8 +59,12 @@ describe(attachRealtimeGateway.name, () => {
 
     it('refuses a foreign Origin and accepts the same host or none', async () => {
       const agent = await srv.signup();
-      expect(await refusal({ cookie: agent.cookie, extraHeaders: { origin: 'https://evil.example' } })).toBe('forbidden');
-      expect(await refusal({ cookie: agent.cookie, extraHeaders: { origin: 'http://atende.test' } })).toBe('connected');
+      expect(await refusal({ cookie: agent.cookie, extraHeaders: { origin: 'https://evil.example' } })).toBe(
+        'forbidden',
+      );
+      expect(await refusal({ cookie: agent.cookie, extraHeaders: { origin: 'http://atende.test' } })).toBe(
+        'connected',
+      );
       expect(await refusal({ cookie: agent.cookie, extraHeaders: { origin: srv.url } })).toBe('connected');
     });
 
@@ -67,12 +78,17 @@ describe(attachRealtimeGateway.name, () => {
       }
     });
 
-    it('puts the socket in its account and user rooms only', async () => {
+    it('puts the socket in its account, user and session rooms only', async () => {
       const agent = await srv.signup();
       const c = await connect({ cookie: agent.cookie });
       const [s] = await srv.io.in(`user:${agent.userId}`).fetchSockets();
       expect(s!.id).toBe(c.socket.id);
-      expect([...s!.rooms].sort()).toEqual([`account:${agent.accountId}`, c.socket.id, `user:${agent.userId}`].sort());
+      const rooms = [...s!.rooms].sort();
+      const session = rooms.find((r) => r.startsWith('session:'));
+      expect(session).toBeDefined(); // a cut session is disconnected through this room on every process
+      expect(rooms).toEqual(
+        [`account:${agent.accountId}`, c.socket.id, session!, `user:${agent.userId}`].sort(),
+      );
     });
   });
 
@@ -91,13 +107,20 @@ describe(attachRealtimeGateway.name, () => {
       // Two sockets per account (two tabs / agents), one over long-polling.
       await Promise.all(
         agents.map(async (a) => {
-          const cs = await Promise.all([connect({ cookie: a.cookie, fromSeq: 0 }), connect({ cookie: a.cookie, fromSeq: 0, transports: ['polling'] })]);
+          const cs = await Promise.all([
+            connect({ cookie: a.cookie, fromSeq: 0 }),
+            connect({ cookie: a.cookie, fromSeq: 0, transports: ['polling'] }),
+          ]);
           byAccount.set(a.accountId, cs);
         }),
       );
       // All accounts write at once, interleaved: the real commit path (SQL append, publish after commit).
       await Promise.all(
-        agents.flatMap((a) => range(1, PER_ACCOUNT).map((i) => srv.append(a.accountId, 'campaign.updated', marker(a.accountId, i)))),
+        agents.flatMap((a) =>
+          range(1, PER_ACCOUNT).map((i) =>
+            srv.append(a.accountId, 'campaign.updated', marker(a.accountId, i)),
+          ),
+        ),
       );
       for (const a of agents) {
         for (const c of byAccount.get(a.accountId)!) {
@@ -106,7 +129,9 @@ describe(attachRealtimeGateway.name, () => {
           // Nothing of another account ever reached this socket, live or through catch-up.
           for (const e of [...c.live, ...c.applied]) expect(accountOf(e.data)).toBe(a.accountId);
           expect(c.live.every((e) => e.seq >= 1 && e.seq <= PER_ACCOUNT)).toBe(true);
-          expect(c.applied.map((e) => (e.data as ReturnType<typeof marker>).campaign.sent).sort((x, y) => x - y)).toEqual(range(1, PER_ACCOUNT));
+          expect(
+            c.applied.map((e) => (e.data as ReturnType<typeof marker>).campaign.sent).sort((x, y) => x - y),
+          ).toEqual(range(1, PER_ACCOUNT));
         }
       }
     }, 120_000);
@@ -115,7 +140,13 @@ describe(attachRealtimeGateway.name, () => {
       const head = PER_ACCOUNT;
       for (const [, cs] of byAccount) for (const c of cs) c.close();
       // A different number of missed events per account while its sockets are away.
-      await Promise.all(agents.flatMap((a, k) => range(1, k + 1).map((i) => srv.append(a.accountId, 'campaign.updated', marker(a.accountId, head + i)))));
+      await Promise.all(
+        agents.flatMap((a, k) =>
+          range(1, k + 1).map((i) =>
+            srv.append(a.accountId, 'campaign.updated', marker(a.accountId, head + i)),
+          ),
+        ),
+      );
       await Promise.all(
         agents.map(async (a, k) => {
           for (const c of byAccount.get(a.accountId)!) {
@@ -123,7 +154,9 @@ describe(attachRealtimeGateway.name, () => {
             await c.open();
             await c.waitForSeq(head + k + 1);
             expect(c.readies.at(-1)!.seq).toBe(head + k + 1);
-            expect(c.fetches.slice(fetchesBefore)).toEqual([{ after: head, limit: k + 1, got: range(head + 1, head + k + 1) }]);
+            expect(c.fetches.slice(fetchesBefore)).toEqual([
+              { after: head, limit: k + 1, got: range(head + 1, head + k + 1) },
+            ]);
             expect(c.appliedSeqs()).toEqual(range(1, head + k + 1));
             for (const e of c.applied) expect(accountOf(e.data)).toBe(a.accountId);
           }
@@ -137,8 +170,16 @@ describe(attachRealtimeGateway.name, () => {
     const c = await connect({ cookie: agent.cookie });
     await srv.append(agent.accountId);
     // Committed but never published (a Motor killed between commit and broadcast):
-    await db.call('append_event', { accountId: agent.accountId, type: 'campaign.updated', data: marker(agent.accountId, 2) });
-    await db.call('append_event', { accountId: agent.accountId, type: 'campaign.updated', data: marker(agent.accountId, 3) });
+    await db.call('append_event', {
+      accountId: agent.accountId,
+      type: 'campaign.updated',
+      data: marker(agent.accountId, 2),
+    });
+    await db.call('append_event', {
+      accountId: agent.accountId,
+      type: 'campaign.updated',
+      data: marker(agent.accountId, 3),
+    });
     await srv.append(agent.accountId);
     await c.waitForSeq(4);
     expect(c.live.map((e) => e.seq)).toEqual([1, 4]);
@@ -152,18 +193,33 @@ describe(attachRealtimeGateway.name, () => {
       const other = await srv.signup();
       for (let i = 0; i < 4; i++) await srv.append(agent.accountId);
       await srv.append(other.accountId);
-      const get = (q: string, cookie?: string) => fetch(`${srv.url}/api/events${q}`, { headers: cookie ? { cookie } : {} });
+      const get = (q: string, cookie?: string) =>
+        fetch(`${srv.url}/api/events${q}`, { headers: cookie ? { cookie } : {} });
 
       const ok = await get('?after=1&limit=2', agent.cookie);
       expect(ok.status).toBe(200);
-      expect(await ok.json()).toMatchObject({ seq: 4, events: [{ seq: 2, type: 'campaign.updated' }, { seq: 3 }] });
-      expect(await (await get('?after=0', other.cookie)).json()).toMatchObject({ seq: 1, events: [{ seq: 1 }] });
+      expect(await ok.json()).toMatchObject({
+        seq: 4,
+        events: [{ seq: 2, type: 'campaign.updated' }, { seq: 3 }],
+      });
+      expect(await (await get('?after=0', other.cookie)).json()).toMatchObject({
+        seq: 1,
+        events: [{ seq: 1 }],
+      });
       expect(await (await get('?after=9', agent.cookie)).json()).toEqual({ reset: true, seq: 4 });
 
       const anon = await get('?after=0');
       expect(anon.status).toBe(401);
       expect(await anon.json()).toMatchObject({ error: { code: 'unauthenticated' } });
-      for (const q of ['', '?after=-1', '?after=abc', '?after=1.5', '?after=0&limit=0', '?after=0&limit=1001', '?after=1e400']) {
+      for (const q of [
+        '',
+        '?after=-1',
+        '?after=abc',
+        '?after=1.5',
+        '?after=0&limit=0',
+        '?after=0&limit=1001',
+        '?after=1e400',
+      ]) {
         const r = await get(q, agent.cookie);
         expect(r.status, q).toBe(400);
         expect(await r.json()).toMatchObject({ error: { code: 'validation_failed' } });
@@ -205,13 +261,18 @@ describe(attachRealtimeGateway.name, () => {
       await bruno.waitFor(() => bruno.typing.length === 1);
       expect(bruno.typing).toEqual([{ conversationId, userId: owner.userId, name: 'Ana' }]);
       // A round trip on the other sockets proves nothing was on its way to them.
-      await Promise.all([eve, ana, anaTab2].map((c) => c.command('conversation:typing', { conversationId: randomUUID() })));
+      await Promise.all(
+        [eve, ana, anaTab2].map((c) => c.command('conversation:typing', { conversationId: randomUUID() })),
+      );
       expect([ana.typing, anaTab2.typing, eve.typing]).toEqual([[], [], []]);
     });
 
     it('refuses typing in another account’s or an unknown conversation', async () => {
       const eve = await connect({ cookie: stranger.cookie });
-      expect(await eve.command('conversation:typing', { conversationId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(await eve.command('conversation:typing', { conversationId })).toMatchObject({
+        ok: false,
+        error: { code: 'not_found' },
+      });
     });
 
     it('marks read with an ack, and answers not_found for another account', async () => {
@@ -219,7 +280,10 @@ describe(attachRealtimeGateway.name, () => {
       const eve = await connect({ cookie: stranger.cookie });
       expect(await bruno.command('conversation:read', { conversationId })).toEqual({ ok: true, data: null });
       expect(markedRead).toContainEqual({ accountId: owner.accountId, conversationId });
-      expect(await eve.command('conversation:read', { conversationId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(await eve.command('conversation:read', { conversationId })).toMatchObject({
+        ok: false,
+        error: { code: 'not_found' },
+      });
     });
 
     it.each([

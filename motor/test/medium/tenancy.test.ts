@@ -52,6 +52,7 @@ const MATRIX: Row[] = [
   { method: 'POST', route: '/api/users', path: () => '/api/users', body: ({ a }) => ({ email: a.agentEmail, name: 'x', role: 'agent', password: 'long enough pw' }), expect: [409] },
   { method: 'PATCH', route: '/api/users/:id', path: ({ a }) => `/api/users/${a.agentId}`, body: () => ({ role: 'admin' }), expect: 404 },
   { method: 'DELETE', route: '/api/users/:id', path: ({ a }) => `/api/users/${a.agentId}`, expect: 404 },
+  { method: 'POST', route: '/api/users/:id/link', path: ({ a }) => `/api/users/${a.agentId}/link`, expect: 404 },
   { method: 'GET', route: '/api/events', path: () => '/api/events?after=0', expect: 'own' },
   { method: 'GET', route: '/api/conversations', path: () => '/api/conversations', expect: 'own' },
   { method: 'GET', route: '/api/conversations', path: ({ a }) => `/api/conversations?q=${a.phone}`, expect: 'own' },
@@ -104,6 +105,7 @@ const NOT_ACCOUNT_SCOPED: Record<string, string> = {
   'POST /api/auth/logout': "revokes the caller's own session only",
   'POST /api/auth/password': "the caller's own password only",
   'POST /api/auth/invite/accept': 'a secret token, no account input',
+  'POST /api/auth/recover': 'an email only; the same answer whether or not it is known',
   'POST /api/webhook': 'Evolution: authenticated per instance secret (webhook tests)',
   'POST /api/webhook/:event': 'Evolution: authenticated per instance secret (webhook tests)',
 };

@@ -20,6 +20,8 @@ export interface GotrueServer {
   users: Map<string, GotrueUser>;
   /** Requests seen, `METHOD path` (for asserting what supabase-js called). */
   calls: string[];
+  /** Password recovery emails GoTrue would have sent (`POST /recover`): to whom, back to where. */
+  recoveries: { email: string; redirectTo: string | null }[];
   /** Signs a token as GoTrue would (tests: expired or foreign tokens). */
   sign(user: GotrueUser, opts?: { expiresIn?: number; secret?: string }): Promise<string>;
   close(): Promise<void>;
@@ -40,6 +42,7 @@ export async function startGotrueServer(opts: { jwtSecret?: string } = {}): Prom
   const key = new TextEncoder().encode(jwtSecret);
   const users = new Map<string, GotrueUser>();
   const calls: string[] = [];
+  const recoveries: GotrueServer['recoveries'] = [];
   let url = '';
 
   const sign = (u: GotrueUser, o: { expiresIn?: number; secret?: string } = {}) =>
@@ -145,6 +148,11 @@ export async function startGotrueServer(opts: { jwtSecret?: string } = {}): Prom
       return send(200, userJson(found));
     }
     if (req.method === 'POST' && u.pathname === '/auth/v1/logout') return send(204);
+    // resetPasswordForEmail: GoTrue answers 200 {} for known and unknown emails alike.
+    if (req.method === 'POST' && u.pathname === '/auth/v1/recover') {
+      recoveries.push({ email: String(body.email), redirectTo: u.searchParams.get('redirect_to') });
+      return send(200, {});
+    }
     return fail(404, 'not_found', `no route ${req.method} ${u.pathname}`);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -156,6 +164,7 @@ export async function startGotrueServer(opts: { jwtSecret?: string } = {}): Prom
     anonKey,
     users,
     calls,
+    recoveries,
     sign,
     async close() {
       server.closeAllConnections();

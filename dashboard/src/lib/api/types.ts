@@ -2,7 +2,7 @@
  * Shapes the dashboard needs that `@atende/shared` does not (yet) export.
  * Candidates to move into shared/ (see the dashboard's report).
  */
-import type { Account, AiHealth, Instance, Role, UnreadCounts, User } from '@atende/shared';
+import type { Account, AiHealth, EvolutionHealth, Instance, Role, UnreadCounts, User } from '@atende/shared';
 
 /** GET /api/users item; `pending` = invited by link, not accepted yet. */
 export type TeamUser = User & { createdAt?: string; pending?: boolean };
@@ -24,6 +24,8 @@ export interface Overview {
   aiAvailable?: boolean;
   /** The account's AI: enabled, last error, circuit breaker. */
   ai?: AiHealth;
+  /** The Evolution API as the Motor last checked it (shared evolutionHealthSchema). */
+  evolution?: EvolutionHealth;
 }
 
 /** GET /api/sandbox answer. */

@@ -30,17 +30,21 @@ export function handleError(error: unknown, message?: string): void {
   toasts.push('error', message ? `${message}: ${why}` : why);
 }
 
-/** A zod issue in the agent's language when its code is known, else the server's text. */
+/**
+ * A zod issue in the agent's language, from its code (the Motor sends code, limit and format);
+ * never the validator's English text: an unknown issue is a translated "invalid value".
+ */
 export function issueText(issue: FieldIssue): string {
-  if (issue.format === 'email' || /email/i.test(issue.message)) return t('issue.email');
+  if (issue.format === 'email' || (!issue.code && /email/i.test(issue.message))) return t('issue.email');
   if (issue.message === 'too common') return t('issue.passwordCommon');
   if (issue.message === 'must not be only spaces') return t('issue.passwordBlank');
   if (issue.message === 'must not contain control characters') return t('issue.passwordControl');
   if (issue.code === 'too_small' && issue.minimum !== undefined)
     return issue.minimum <= 1 ? t('common.required') : t('issue.tooShort', { min: issue.minimum });
-  if (issue.code === 'too_big' && issue.maximum !== undefined) return t('issue.tooLong', { max: issue.maximum });
+  if (issue.code === 'too_big' && issue.maximum !== undefined)
+    return t('issue.tooLong', { max: issue.maximum });
   if (issue.code === 'invalid_type' || /required/i.test(issue.message)) return t('common.required');
-  return issue.message;
+  return t('issue.invalid');
 }
 
 /** Field → message map for a `validation_failed` error (first issue per field). */

@@ -101,6 +101,11 @@ export class LocalIdentity implements IdentityPort {
 
   async forget(): Promise<void> {} // the user row was the login
 
+  /** No outgoing mail here: an owner or admin issues a reset link (POST /api/users/:id/link). */
+  async requestRecovery(): Promise<'admin'> {
+    return 'admin';
+  }
+
   hashPassword(password: string): Promise<string> {
     return hashPassword(password);
   }

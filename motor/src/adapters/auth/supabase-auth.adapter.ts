@@ -71,6 +71,16 @@ export class SupabaseAuth {
     };
   }
 
+  /**
+   * Supabase Auth's forgotten-password flow: it emails a recovery link that lands on `redirectTo`.
+   * Unknown emails are not an error (Supabase does not tell, and neither do we).
+   */
+  async sendRecovery(email: string, redirectTo: string): Promise<void> {
+    const c = this.client(this.opts.anonKey ?? this.opts.serviceRoleKey);
+    const { error } = await c.auth.resetPasswordForEmail(email, { redirectTo });
+    if (error) throw fail('password recovery', error);
+  }
+
   /** Creates a confirmed user; `conflict` when the email is taken. */
   async createUser(input: { email: string; password: string; name?: string }): Promise<string> {
     const { data, error } = await this.admin.auth.admin.createUser({

@@ -85,6 +85,12 @@ export class SupabaseIdentity implements IdentityPort {
     );
   }
 
+  /** Supabase Auth's own recovery email (resetPasswordForEmail). */
+  async requestRecovery(email: string, redirectTo: string): Promise<'email'> {
+    await this.deps.supabase.sendRecovery(email, redirectTo);
+    return 'email';
+  }
+
   async forget(authUserId: string | null): Promise<void> {
     if (!authUserId) return;
     await this.deps.supabase

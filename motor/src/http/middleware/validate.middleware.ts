@@ -34,7 +34,7 @@ export function validate(schemas: Schemas): Middleware {
         throw new AppError(
           'validation_failed',
           `invalid ${target}`,
-          result.error.issues.map((i) => ({ path: [target, ...i.path.map(String)].join('.'), message: i.message })),
+          result.error.issues.map((i) => issueDetail(target, i)),
         );
       }
       valid[target] = result.data;
@@ -44,9 +44,30 @@ export function validate(schemas: Schemas): Middleware {
   };
 }
 
-const paramsOf = (ctx: ParameterizedContext) => (ctx as unknown as { params?: Record<string, string> }).params ?? {};
+const paramsOf = (ctx: ParameterizedContext) =>
+  (ctx as unknown as { params?: Record<string, string> }).params ?? {};
 
 /** Reads a parsed input with its type. @example const body = input(ctx, 'body', signupBodySchema) */
-export function input<S extends z.ZodType>(ctx: ParameterizedContext, target: Target, _schema: S): z.infer<S> {
+export function input<S extends z.ZodType>(
+  ctx: ParameterizedContext,
+  target: Target,
+  _schema: S,
+): z.infer<S> {
   return (ctx.state.valid as Valid)[target] as z.infer<S>;
+}
+
+/**
+ * One zod issue as `details` carries it: the field path (`body.email`), the English message, and
+ * the issue's code with its limit or format, so clients can word it in their own language.
+ */
+function issueDetail(target: string, i: z.core.$ZodIssue): Record<string, unknown> {
+  const d: Record<string, unknown> = {
+    path: [target, ...i.path.map(String)].join('.'),
+    message: i.message,
+    code: i.code,
+  };
+  if (i.code === 'too_small') d.minimum = Number(i.minimum);
+  if (i.code === 'too_big') d.maximum = Number(i.maximum);
+  if (i.code === 'invalid_format') d.format = i.format;
+  return d;
 }

@@ -3,6 +3,7 @@ import type { ParameterizedContext } from 'koa';
 import {
   acceptInviteBodySchema,
   changePasswordBodySchema,
+  recoverBodySchema,
   loginBodySchema,
   signupBodySchema,
 } from '@atende/shared';
@@ -40,12 +41,10 @@ export function authRoutes(deps: { auth: AuthService; config: CookieSite }) {
 
   // Logout always clears the cookie, even when the session was already gone.
   router.post('/auth/logout', async (ctx) => {
-    const caller = await auth
-      .authenticate(requestCredentials(ctx))
-      .catch((err: unknown) => {
-        if (err instanceof AppError && err.code === 'unauthenticated') return undefined;
-        throw err;
-      });
+    const caller = await auth.authenticate(requestCredentials(ctx)).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'unauthenticated') return undefined;
+      throw err;
+    });
     await auth.logout(caller);
     clearSessionCookie(ctx, site);
     ctx.status = 204;
@@ -61,6 +60,12 @@ export function authRoutes(deps: { auth: AuthService; config: CookieSite }) {
       ctx.status = 204;
     },
   );
+
+  // Always 202 with the same answer for a known or unknown email (no account enumeration).
+  router.post('/auth/recover', validate({ body: recoverBodySchema }), async (ctx) => {
+    ctx.status = 202;
+    ctx.body = await auth.recover(input(ctx, 'body', recoverBodySchema), `${site.publicUrl}/login`);
+  });
 
   router.post('/auth/invite/accept', validate({ body: acceptInviteBodySchema }), async (ctx) => {
     answer(ctx, await auth.acceptInvite(input(ctx, 'body', acceptInviteBodySchema)), 200);

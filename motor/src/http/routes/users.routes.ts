@@ -7,7 +7,8 @@ import { input, validate } from '../middleware/validate.middleware.js';
 
 /**
  * The team API: `GET /api/users` for every role (agents assign conversations to teammates);
- * `POST`, `PATCH /:id`, `DELETE /:id` for owners and admins.
+ * `POST`, `PATCH /:id`, `POST /:id/link` (invite or reset link again), `DELETE /:id` for owners
+ * and admins.
  *
  * @example
  *   usersRoutes({ auth, users })
@@ -34,6 +35,10 @@ export function usersRoutes(deps: { auth: AuthService; users: UsersService }) {
       ctx.body = await deps.users.setRole(authOf(ctx), id, input(ctx, 'body', updateUserBodySchema).role);
     },
   );
+
+  router.post('/:id/link', ...manager, validate({ params: idParamSchema }), async (ctx) => {
+    ctx.body = await deps.users.issueLink(authOf(ctx), input(ctx, 'params', idParamSchema).id);
+  });
 
   router.delete('/:id', ...manager, validate({ params: idParamSchema }), async (ctx) => {
     await deps.users.remove(authOf(ctx), input(ctx, 'params', idParamSchema).id);
