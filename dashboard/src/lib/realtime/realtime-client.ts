@@ -1,3 +1,4 @@
+import { DURABLE_EVENT_TYPES } from '@atende/shared';
 import type {
   DurableEvent,
   DurableEventType,
@@ -11,13 +12,7 @@ import type {
 export type ConnectionState = 'online' | 'reconnecting' | 'offline';
 
 /** The durable events the Motor emits, each under its own name (CONTRACT.md "Socket.IO"). */
-export const DURABLE_TYPES: readonly DurableEventType[] = [
-  'message.created',
-  'message.updated',
-  'conversation.updated',
-  'instance.updated',
-  'campaign.updated',
-];
+export const DURABLE_TYPES: readonly DurableEventType[] = DURABLE_EVENT_TYPES;
 
 /**
  * The part of a socket.io-client `Socket` this client uses, so tests can hand in a fake emitter.
@@ -33,12 +28,10 @@ export interface RealtimeSocket {
   io?: { on(event: string, listener: (...args: any[]) => void): unknown };
 }
 
-export interface RealtimeEvents {
-  'message.created': (e: DurableEvent<'message.created'>) => void;
-  'message.updated': (e: DurableEvent<'message.updated'>) => void;
-  'conversation.updated': (e: DurableEvent<'conversation.updated'>) => void;
-  'instance.updated': (e: DurableEvent<'instance.updated'>) => void;
-  'campaign.updated': (e: DurableEvent<'campaign.updated'>) => void;
+/** Each durable event under its own name (every type shared/ defines). */
+type DurableListeners = { [K in DurableEventType]: (e: DurableEvent<K>) => void };
+
+export interface RealtimeEvents extends DurableListeners {
   /** Any durable event, after its typed listeners ran. */
   event: (e: DurableEvent) => void;
   'instance.qr': (p: InstanceQrPayload) => void;
@@ -142,15 +135,36 @@ export class RealtimeClient {
       (...a: A) => {
         if (generation === this.#generation) fn(...a);
       };
-    socket.on('ready', guard((p: ReadyPayload) => this.#onReady(p)));
-    socket.on('disconnect', guard((reason: string) => this.#onDisconnect(reason)));
-    socket.on('connect_error', guard((err: Error) => this.#onConnectError(err)));
-    socket.io?.on('reconnect_attempt', guard(() => this.#setState(this.#offlineOrReconnecting())));
+    socket.on(
+      'ready',
+      guard((p: ReadyPayload) => this.#onReady(p)),
+    );
+    socket.on(
+      'disconnect',
+      guard((reason: string) => this.#onDisconnect(reason)),
+    );
+    socket.on(
+      'connect_error',
+      guard((err: Error) => this.#onConnectError(err)),
+    );
+    socket.io?.on(
+      'reconnect_attempt',
+      guard(() => this.#setState(this.#offlineOrReconnecting())),
+    );
     for (const type of DURABLE_TYPES) {
-      socket.on(type, guard((e: DurableEvent) => this.#onDurable(e)));
+      socket.on(
+        type,
+        guard((e: DurableEvent) => this.#onDurable(e)),
+      );
     }
-    socket.on('instance.qr', guard((p: InstanceQrPayload) => this.#emit('instance.qr', p)));
-    socket.on('conversation.typing', guard((p: TypingPayload) => this.#emit('conversation.typing', p)));
+    socket.on(
+      'instance.qr',
+      guard((p: InstanceQrPayload) => this.#emit('instance.qr', p)),
+    );
+    socket.on(
+      'conversation.typing',
+      guard((p: TypingPayload) => this.#emit('conversation.typing', p)),
+    );
     this.#setState('reconnecting');
     socket.connect();
   }
