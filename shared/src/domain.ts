@@ -42,22 +42,6 @@ export const CONVERSATION_STATUSES = ['open', 'pending', 'resolved'] as const;
 export const conversationStatusSchema = z.enum(CONVERSATION_STATUSES);
 export type ConversationStatus = z.infer<typeof conversationStatusSchema>;
 
-export const conversationSchema = z.object({
-  id: z.uuid(),
-  instanceId: z.uuid(),
-  contact: z
-    .object({ id: z.uuid(), name: z.string().nullable(), phone: z.string().nullable(), avatarUrl: z.string().nullable() })
-    .nullable(),
-  group: z.object({ id: z.uuid(), subject: z.string().nullable() }).nullable(),
-  status: conversationStatusSchema,
-  assigneeId: z.uuid().nullable(),
-  aiEnabled: z.boolean(),
-  unreadCount: z.number().int(),
-  lastMessageAt: z.string().nullable(),
-  lastMessagePreview: z.string().nullable(),
-});
-export type Conversation = z.infer<typeof conversationSchema>;
-
 export const MESSAGE_TYPES = [
   'text',
   'image',
@@ -69,6 +53,32 @@ export const MESSAGE_TYPES = [
   'reaction',
   'other',
 ] as const;
+export const messageTypeSchema = z.enum(MESSAGE_TYPES);
+
+export const conversationSchema = z.object({
+  id: z.uuid(),
+  instanceId: z.uuid(),
+  contact: z
+    .object({
+      id: z.uuid(),
+      name: z.string().nullable(),
+      phone: z.string().nullable(),
+      avatarUrl: z.string().nullable(),
+    })
+    .nullable(),
+  group: z.object({ id: z.uuid(), subject: z.string().nullable() }).nullable(),
+  status: conversationStatusSchema,
+  assigneeId: z.uuid().nullable(),
+  aiEnabled: z.boolean(),
+  unreadCount: z.number().int(),
+  lastMessageAt: z.string().nullable(),
+  /** The last message's text or caption; null for media without caption (see lastMessageType). */
+  lastMessagePreview: z.string().nullable(),
+  /** The last message's type, for the inbox line ("📷 Photo" when there is no text); null before any. */
+  lastMessageType: messageTypeSchema.nullable(),
+});
+export type Conversation = z.infer<typeof conversationSchema>;
+
 export const MESSAGE_STATUSES = ['received', 'pending', 'sent', 'delivered', 'read', 'failed'] as const;
 export const MESSAGE_SENDERS = ['contact', 'agent', 'ai', 'campaign', 'system'] as const;
 
@@ -83,7 +93,7 @@ export const messageSchema = z.object({
   /** Display name of the author: the agent's name, the contact's pushName, or the group participant's. */
   authorName: z.string().nullable().optional(),
   participant: z.string().nullable(),
-  type: z.enum(MESSAGE_TYPES),
+  type: messageTypeSchema,
   text: z.string().nullable(),
   media: z
     .object({

@@ -62,7 +62,10 @@ create table public.conversations (
   -- incoming message at or before this mark does not count as unread, whatever the arrival order.
   read_up_to timestamptz,
   -- When an agent last marked it read in the inbox (only messages that arrived later are unread).
-  agent_read_at timestamptz
+  agent_read_at timestamptz,
+  -- The type of the last message (text, image, audio, …): the dashboard words the inbox line from
+  -- it and last_message_preview (the text or caption, or null).
+  last_message_type text
 );
 create unique index conversations_instance_contact_key on public.conversations (instance_id, contact_id)
   where contact_id is not null;
@@ -140,7 +143,8 @@ language sql stable as $$
     'aiEnabled', c.ai_enabled,
     'unreadCount', c.unread_count,
     'lastMessageAt', to_char(c.last_message_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'lastMessagePreview', c.last_message_preview)
+    'lastMessagePreview', c.last_message_preview,
+    'lastMessageType', c.last_message_type)
   from public.conversations c
   left join public.contacts ct on ct.id = c.contact_id
   left join public.groups g on g.id = c.group_id

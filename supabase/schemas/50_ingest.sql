@@ -92,6 +92,8 @@ begin
         unread_count = k.unread_count + g.unread_count,
         last_message_preview = case when g.last_message_at > coalesce(k.last_message_at, '-infinity')
                                     then g.last_message_preview else k.last_message_preview end,
+        last_message_type = case when g.last_message_at > coalesce(k.last_message_at, '-infinity')
+                                 then g.last_message_type else k.last_message_type end,
         last_message_at = greatest(k.last_message_at, g.last_message_at),
         status = case when 'open' in (k.status, g.status) then 'open' else k.status end,
         ai_enabled = k.ai_enabled and g.ai_enabled,
@@ -212,13 +214,12 @@ begin
   return v_id;
 end $$;
 
--- The inbox line of a message: its text, or a label for media without caption.
+-- The preview text of a message: its text or caption (at most 200 characters), or null. The type
+-- is no longer turned into words here; it is stored beside it (bump_conversation's p_type).
+-- `p_type` stays in the signature so that every caller keeps working unchanged.
 create or replace function app.message_preview(p_type text, p_text text) returns text
 language sql immutable as $$
-  select left(coalesce(nullif(p_text, ''), case p_type
-    when 'image' then '📷 Imagem' when 'video' then '🎥 Vídeo' when 'audio' then '🎤 Áudio'
-    when 'document' then '📄 Documento' when 'sticker' then 'Figurinha' when 'location' then '📍 Localização'
-    when 'reaction' then 'Reação' else 'Mensagem' end), 200)
+  select left(nullif(p_text, ''), 200)
 $$;
 
 -- Emoji → count of a message's reactions, from the reaction messages that target it: the latest
@@ -258,12 +259,14 @@ begin
   return true;
 end $$;
 
--- Moves the conversation's last activity to this message if it is the newest (out-of-order safe).
-create or replace function app.bump_conversation(p_conversation_id uuid, p_at timestamptz, p_preview text)
-returns void
+-- Moves the conversation's last activity to this message if it is the newest (out-of-order safe):
+-- its time, its preview text and its type. `p_type` defaults to 'text' (what agents type).
+create or replace function app.bump_conversation(
+  p_conversation_id uuid, p_at timestamptz, p_preview text, p_type text default 'text'
+) returns void
 language sql as $$
   update public.conversations set
-    last_message_at = p_at, last_message_preview = p_preview, updated_at = now()
+    last_message_at = p_at, last_message_preview = p_preview, last_message_type = p_type, updated_at = now()
   where id = p_conversation_id and (last_message_at is null or p_at >= last_message_at)
 $$;
 
@@ -423,7 +426,8 @@ create or replace function app.ingest_touch_conversation(p_msg public.messages, 
 returns void
 language plpgsql as $$
 begin
-  perform app.bump_conversation(p_msg.conversation_id, p_msg.sent_at, app.message_preview(p_msg.type, p_msg.text));
+  perform app.bump_conversation(p_msg.conversation_id, p_msg.sent_at, app.message_preview(p_msg.type, p_msg.text),
+    p_msg.type);
   if p_msg.direction = 'in' and p_msg.type <> 'reaction' then
     update public.conversations set
       read_up_to = case when p_receipt = 'read' then greatest(read_up_to, p_msg.sent_at) else read_up_to end,

@@ -124,6 +124,9 @@ export default async function products(t) {
   await t.step('import a CSV with an error line: the good lines land, the bad one is reported', async () => {
     await page.getByRole('button', { name: 'Importar CSV' }).first().click();
     const dialog = page.getByRole('dialog');
+    const template = await dialog.getByRole('link', { name: 'Baixar planilha modelo' }).getAttribute('href');
+    if (!decodeURIComponent(template ?? '').includes('nome;descrição;preço')) throw new Error('no template');
+    await shot(page, 'products-import-dialog');
     const csv = [
       'nome;preço;sku;descrição',
       'Boné Aba Reta;R$ 89,90;BON-01;"Ajustável; algodão"',

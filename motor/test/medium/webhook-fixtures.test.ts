@@ -1,7 +1,9 @@
+import { conversationSchema, messageSchema, type Message } from '@atende/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookIntakeService } from '../../src/services/webhook-intake.service.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { fakeWhatsApp } from '../support/fake-whatsapp.js';
+import { parseWith } from '../support/parse-with.js';
 import {
   createInstance,
   fixture,
@@ -31,12 +33,19 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
     }
     return { inst, last: last!, state: () => snapshot(app.db, inst.accountId, inst.instanceId) };
   }
+  // Every result is parsed with shared/'s contract schemas: a wrong shape fails here.
   const messagesOf = async (inst: TestInstance) => {
-    const convs = await app.db.call<any[]>('conversations_list', { accountId: inst.accountId });
-    const out: any[] = [];
+    const convs = parseWith(
+      conversationSchema.array(),
+      await app.db.call('conversations_list', { accountId: inst.accountId }),
+    );
+    const out: Message[] = [];
     for (const c of convs)
       out.push(
-        ...(await app.db.call<any[]>('messages_list', { accountId: inst.accountId, conversationId: c.id })),
+        ...parseWith(
+          messageSchema.array(),
+          await app.db.call('messages_list', { accountId: inst.accountId, conversationId: c.id }),
+        ),
       );
     return { convs, messages: out };
   };
@@ -94,7 +103,7 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
         text: 'Vi esse produto aqui: https://example.com/p/123',
         direction: 'in',
       });
-      expect(convs[0].contact).toMatchObject({ name: 'Maria Teste', phone: '5511999990001' });
+      expect(convs[0]!.contact).toMatchObject({ name: 'Maria Teste', phone: '5511999990001' });
     },
     'messages-upsert-quoted-reply.json': async () => {
       const { inst } = await deliver('messages-upsert-quoted-reply.json');
@@ -112,7 +121,7 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
         text: 'Foto do pedido #4521',
         media: expect.objectContaining({ mimetype: 'image/jpeg', caption: 'Foto do pedido #4521' }),
       });
-      expect(convs[0].contact).toMatchObject({ name: 'João Teste', phone: '5511999990002' });
+      expect(convs[0]!.contact).toMatchObject({ name: 'João Teste', phone: '5511999990002' });
     },
     'messages-upsert-audio.json': async () => {
       const { inst } = await deliver('messages-upsert-audio.json');
@@ -122,7 +131,8 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
         text: null,
         media: expect.objectContaining({ mimetype: 'audio/ogg; codecs=opus', seconds: 7 }),
       });
-      expect(convs[0].lastMessagePreview).toBe('🎤 Áudio');
+      // Data, not a sentence: no text, and the type the dashboard words in the agent's language.
+      expect(convs[0]).toMatchObject({ lastMessagePreview: null, lastMessageType: 'audio' });
     },
     'messages-upsert-group.json': async () => {
       const { inst } = await deliver('messages-upsert-group.json');
@@ -154,7 +164,7 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
       });
       expect(convs[0]).toMatchObject({ aiEnabled: false, unreadCount: 0 });
       // "Loja Demo" is the business's own name, not the contact's.
-      expect(convs[0].contact.name).toBeNull();
+      expect(convs[0]!.contact!.name).toBeNull();
     },
     'messages-upsert-reaction.json': async () => {
       const { inst } = await deliver('messages-upsert-fromme.json', 'messages-upsert-reaction.json');
@@ -166,7 +176,7 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
         text: '👍',
         quotedWaMessageId: '3AF0E1D2C3B4A5968778',
       });
-      expect(target.reactions).toEqual({ '👍': 1 });
+      expect(target!.reactions).toEqual({ '👍': 1 });
       expect(rt.published.filter((e) => e.accountId === inst.accountId).map((e) => e.type)).toEqual([
         'conversation.updated', // typed on the phone: a human took over, the conversation's AI is off
         'message.created',
@@ -188,11 +198,11 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
     },
     'messages-update-delivery.json': async () => {
       const { inst } = await deliver('send-message.json', 'messages-update-delivery.json');
-      expect((await messagesOf(inst)).messages[0].status).toBe('delivered');
+      expect((await messagesOf(inst)).messages[0]!.status).toBe('delivered');
     },
     'messages-update-read.json': async () => {
       const { inst } = await deliver('send-message.json', 'messages-update-read.json');
-      expect((await messagesOf(inst)).messages[0].status).toBe('read');
+      expect((await messagesOf(inst)).messages[0]!.status).toBe('read');
     },
     'connection-update-open.json': async () => {
       const { state } = await deliver('connection-update-open.json');
@@ -289,7 +299,7 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
       expect(groups[0]).toMatchObject({ jid: '120363000000000001@g.us', subject: 'Clientes VIP', size: 3 });
       expect(groups[0].participants).toHaveLength(3);
       const { convs } = await messagesOf(inst);
-      expect(convs[0].group.subject).toBe('Clientes VIP');
+      expect(convs[0]!.group!.subject).toBe('Clientes VIP');
     },
     'group-participants-update.json': async () => {
       const { inst } = await deliver('groups-upsert.json', 'group-participants-update.json');

@@ -94,6 +94,7 @@ export async function snapshot(db: Db, accountId: string, instanceId: string) {
       unreadCount: c.unreadCount,
       lastMessageAt: c.lastMessageAt,
       lastMessagePreview: c.lastMessagePreview,
+      lastMessageType: c.lastMessageType,
       messages: messages
         .map((m) => ({
           waMessageId: m.waMessageId,

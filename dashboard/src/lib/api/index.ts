@@ -2,6 +2,14 @@ import type {
   AiSettings,
   AiTestResult,
   PutAiSettingsBody,
+  Campaign,
+  CampaignAction,
+  CampaignAudienceInput,
+  CampaignPreview,
+  CampaignRecipient,
+  CreateCampaignBody,
+  PatchCampaignBody,
+  RecipientStatus,
   ConnectInstanceBody,
   Conversation,
   ConversationStatus,
@@ -38,7 +46,7 @@ export type * from './types';
 const enc = encodeURIComponent;
 
 /**
- * The typed Motor API (CONTRACT.md). One method per route; every method throws `ApiError`.
+ * The typed Motor API (docs/api.md). One method per route; every method throws `ApiError`.
  *
  * @example
  * const api = createApi();
@@ -81,12 +89,17 @@ export function createApi(http = new HttpClient()) {
           body,
         ),
       status: (instanceName: string) =>
-        http.get<{ status: Instance['status']; qrCode: string | null; phoneNumber: string | null }>(
-          '/api/instance/status',
-          { query: { instanceName } },
-        ),
+        http.get<{
+          status: Instance['status'];
+          qrCode: string | null;
+          phoneNumber: string | null;
+          pairingCode?: string | null;
+        }>('/api/instance/status', { query: { instanceName } }),
       disconnect: (instanceName: string) =>
         http.delete<{ success: true }>('/api/instance/disconnect', { query: { instanceName } }),
+      /** Removes the number for good (deleted at Evolution; its conversations stay). */
+      remove: (instanceName: string) =>
+        http.delete<{ success: true }>('/api/instance', { query: { instanceName } }),
     },
     users: {
       list: () => http.get<TeamUser[]>('/api/users'),
@@ -99,6 +112,22 @@ export function createApi(http = new HttpClient()) {
       after: (after: number, limit = 500) => http.get<EventsPage>('/api/events', { query: { after, limit } }),
     },
     overview: () => http.get<Overview>('/api/overview'),
+    campaigns: {
+      list: () => http.get<Campaign[]>('/api/campaigns'),
+      get: (id: string) => http.get<Campaign>(`/api/campaigns/${enc(id)}`),
+      create: (body: Omit<CreateCampaignBody, 'ratePerMinute'> & { ratePerMinute?: number }) =>
+        http.post<Campaign>('/api/campaigns', body),
+      patch: (id: string, body: PatchCampaignBody) => http.patch<Campaign>(`/api/campaigns/${enc(id)}`, body),
+      remove: (id: string) => http.delete<void>(`/api/campaigns/${enc(id)}`),
+      move: (id: string, action: CampaignAction) =>
+        http.post<Campaign>(`/api/campaigns/${enc(id)}/${action}`),
+      preview: (body: { audience: CampaignAudienceInput; ratePerMinute?: number }, signal?: AbortSignal) =>
+        http.post<CampaignPreview>('/api/campaigns/preview', body, { signal }),
+      recipients: (id: string, q: { status?: RecipientStatus; after?: string; limit?: number } = {}) =>
+        http.get<CampaignRecipient[]>(`/api/campaigns/${enc(id)}/recipients`, { query: q }),
+      csvUrl: (id: string, status?: RecipientStatus) =>
+        `/api/campaigns/${enc(id)}/recipients.csv${status ? `?status=${enc(status)}` : ''}`,
+    },
     products: {
       list: (q: { q?: string; active?: boolean; before?: string; limit?: number }, signal?: AbortSignal) =>
         http.get<Product[]>('/api/products', { query: q, signal }),

@@ -1,6 +1,6 @@
 import { goto } from '$app/navigation';
 import { realtime } from '$lib/realtime/realtime.svelte';
-import { features, inbox, instances, team } from '$lib/state/stores';
+import { campaigns, features, inbox, instances, team } from '$lib/state/stores';
 
 let stop: (() => void) | null = null;
 
@@ -18,12 +18,14 @@ export function startLive(): void {
     c.on('event', (e) => {
       inbox.apply(e);
       instances.apply(e);
+      campaigns.apply(e);
     }),
     c.on('instance.qr', (p) => instances.applyQr(p)),
     c.on('conversation.typing', (p) => inbox.applyTyping(p)),
     c.on('reset', () => {
       void inbox.reload();
       void instances.load().catch(() => {});
+      if (campaigns.loaded) void campaigns.load().catch(() => {});
     }),
     c.on('unauthenticated', () => void goto('/login')),
   ];
@@ -46,4 +48,5 @@ export function stopLive(): void {
   instances.clear();
   team.clear();
   features.clear();
+  campaigns.clear();
 }

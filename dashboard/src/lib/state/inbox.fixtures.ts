@@ -16,6 +16,7 @@ export function conv(p: Partial<Conversation> = {}): Conversation {
     unreadCount: 0,
     lastMessageAt: '2026-01-01T10:00:00.000Z',
     lastMessagePreview: 'oi',
+    lastMessageType: 'text',
     ...p,
   };
 }

@@ -368,7 +368,8 @@ export class InboxStore {
       this.list.items.find((x) => x.id === conv.id) ?? (this.current?.id === conv.id ? this.current : null);
     // A REST answer older than what the socket already told us keeps the newer activity fields.
     if (source === 'rest' && prev && (prev.lastMessageAt ?? '') > (conv.lastMessageAt ?? '')) {
-      c = { ...conv, lastMessageAt: prev.lastMessageAt, lastMessagePreview: prev.lastMessagePreview };
+      const { lastMessageAt, lastMessagePreview, lastMessageType } = prev;
+      c = { ...conv, lastMessageAt, lastMessagePreview, lastMessageType };
     }
     if (
       c.id === this.openId &&

@@ -4,7 +4,12 @@ import type { Api } from '$lib/api';
 export interface QrState {
   qrCode: string;
   pairingCode: string | null;
+  /** When this code arrived (ms): WhatsApp replaces it after QR_LIFETIME_MS. */
+  receivedAt: number;
 }
+
+/** Evolution/Baileys rotate the QR (and pairing code) about every 45 s. */
+export const QR_LIFETIME_MS = 45_000;
 
 /**
  * The account's WhatsApp numbers and their live QR codes. `instance.updated` (durable) changes
@@ -39,15 +44,31 @@ export class InstancesStore {
     this.loaded = true;
   }
 
-  /** Reads the current QR over REST (for a number being connected). */
-  async refreshStatus(name: string): Promise<void> {
+  /**
+   * Reads the current QR over REST (for a number being connected). `fresh`: right after an explicit
+   * connect, the answer replaces the QR shown (and restarts its countdown).
+   */
+  async refreshStatus(name: string, opts: { fresh?: boolean } = {}): Promise<void> {
     const version = this.#version;
     const s = await this.#api.instances.status(name);
     if (version !== this.#version) return;
     const inst = this.byName(name);
     if (inst) this.upsert({ ...inst, status: s.status, phoneNumber: s.phoneNumber ?? inst.phoneNumber });
-    if (s.qrCode && s.status === 'connecting' && !this.qr[name])
-      this.qr = { ...this.qr, [name]: { qrCode: s.qrCode, pairingCode: null } };
+    if (s.qrCode && s.status === 'connecting' && (opts.fresh || !this.qr[name]))
+      this.qr = {
+        ...this.qr,
+        [name]: { qrCode: s.qrCode, pairingCode: s.pairingCode ?? null, receivedAt: Date.now() },
+      };
+  }
+
+  /** A number removed for good leaves the list (and its QR). */
+  remove(id: string): void {
+    const gone = this.items.find((i) => i.id === id);
+    this.items = this.items.filter((i) => i.id !== id);
+    if (gone && this.qr[gone.name]) {
+      const { [gone.name]: _, ...rest } = this.qr;
+      this.qr = rest;
+    }
   }
 
   upsert(inst: Instance): void {
@@ -64,13 +85,17 @@ export class InstancesStore {
     if (e.type !== 'instance.updated') return;
     this.#version++;
     const i = e.data.instance;
+    if (i.removed) return this.remove(i.id);
     const prev = this.items.find((x) => x.id === i.id);
     this.upsert({ ...(prev ?? { updatedAt: e.at }), ...i, updatedAt: e.at });
   }
 
   applyQr(p: InstanceQrPayload): void {
     this.#version++;
-    this.qr = { ...this.qr, [p.instanceName]: { qrCode: p.qrCode, pairingCode: p.pairingCode } };
+    this.qr = {
+      ...this.qr,
+      [p.instanceName]: { qrCode: p.qrCode, pairingCode: p.pairingCode, receivedAt: Date.now() },
+    };
     const inst = this.items.find((x) => x.id === p.instanceId || x.name === p.instanceName);
     if (inst && inst.status !== 'connecting') this.upsert({ ...inst, status: 'connecting', reason: null });
   }

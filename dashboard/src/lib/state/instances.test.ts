@@ -13,7 +13,7 @@ const inst = (p: Partial<Instance> = {}): Instance => ({
   ...p,
 });
 
-const updated = (seq: number, i: Partial<Instance>): DurableEvent =>
+const updated = (seq: number, i: Partial<Instance> & { removed?: boolean }): DurableEvent =>
   ({
     seq,
     type: 'instance.updated',
@@ -52,10 +52,29 @@ describe(InstancesStore.name, () => {
       qrCode: 'data:image/png;base64,NEW',
       pairingCode: 'ABCD-1234',
     });
-    expect(sut.qr.loja).toEqual({ qrCode: 'data:image/png;base64,NEW', pairingCode: 'ABCD-1234' });
+    expect(sut.qr.loja).toEqual({
+      qrCode: 'data:image/png;base64,NEW',
+      pairingCode: 'ABCD-1234',
+      receivedAt: expect.any(Number),
+    });
     sut.apply(updated(1, { status: 'connected', phoneNumber: '5511999990000' }));
     expect(sut.qr.loja).toBeUndefined();
     expect(sut.primary).toMatchObject({ status: 'connected', phoneNumber: '5511999990000' });
+  });
+
+  it('drops a number removed for good (instance.updated removed)', async () => {
+    const sut = new InstancesStore(
+      api(async () => ({
+        status: 'connecting',
+        qrCode: 'data:image/png;base64,Q',
+        phoneNumber: null,
+      })) as never,
+    );
+    await sut.load();
+    await sut.refreshStatus('loja');
+    sut.apply(updated(1, { status: 'disconnected', reason: 'closed', removed: true }));
+    expect(sut.items).toEqual([]);
+    expect(sut.qr.loja).toBeUndefined();
   });
 
   it('keeps the disconnect reason (e.g. the QR expired)', async () => {

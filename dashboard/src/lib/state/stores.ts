@@ -8,6 +8,7 @@ import { InstancesStore } from './instances.svelte';
 import { prefs } from './prefs.svelte';
 import { session } from './session.svelte';
 import { TeamStore } from './team.svelte';
+import { CampaignsStore } from './campaigns.svelte';
 
 export const inbox = new InboxStore({
   api,
@@ -27,3 +28,4 @@ export const features = new FeaturesStore(api);
 export const drafts = new Drafts(() =>
   session.me ? { accountId: session.me.account.id, userId: session.me.user.id } : null,
 );
+export const campaigns = new CampaignsStore(api);

@@ -39,6 +39,30 @@ const TYPE_KEYS: Partial<Record<Message['type'], MessageKey>> = {
   other: 'msg.other',
 };
 
+const PREVIEW_ICONS: Partial<Record<Message['type'], string>> = {
+  image: '📷',
+  video: '🎥',
+  audio: '🎤',
+  document: '📄',
+  location: '📍',
+};
+
+/**
+ * A conversation's inbox line: the last message's text or caption as the server sent it, else its
+ * kind in the agent's language ("📷 Image", "📷 Imagem"); the server sends data, never a sentence.
+ *
+ * @example
+ * conversationPreview({ ...c, lastMessagePreview: null, lastMessageType: 'image' }) // "📷 Imagem"
+ */
+export function conversationPreview(c: Conversation): string {
+  if (c.lastMessagePreview) return c.lastMessagePreview;
+  const type = c.lastMessageType;
+  const key = type === 'reaction' ? 'msg.reaction' : type ? TYPE_KEYS[type] : undefined;
+  if (!type || !key) return t('inbox.noPreview');
+  const icon = PREVIEW_ICONS[type];
+  return icon ? `${icon} ${t(key)}` : t(key);
+}
+
 /** A one-line summary (quotes, previews). */
 export function messageSnippet(m: Message): string {
   if (m.deletedAt) return t('msg.deleted');
