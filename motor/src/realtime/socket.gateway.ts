@@ -37,9 +37,9 @@ export interface RealtimeGatewayDeps {
  * newer than nothing the client may drop; clients buffer them until `ready`).
  *
  * @example
- *   const io = createSocketServer({ logger });
+ *   const io = createSocketServer();
  *   attachRealtimeGateway({ io, auth, publicUrl, events, conversations, realtime, logger });
- *   io.attach(httpServer);
+ *   io.attach(httpServer); // createMotor (composition-root.ts) does exactly this
  */
 export function attachRealtimeGateway(deps: RealtimeGatewayDeps): void {
   const { io, logger } = deps;

@@ -6,8 +6,7 @@ import type { RealtimeServer } from './socket.types.js';
 const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 
 /**
- * The Socket.IO server, not yet attached (main.ts attaches it to the HTTP server; tests attach
- * it to one on port 0). Same origin only: no CORS headers; path `/socket.io`.
+ * The Socket.IO server, not yet attached (createMotor attaches it to the Motor's HTTP server). Same origin only: no CORS headers; path `/socket.io`.
  *
  * @example
  *   const io = createSocketServer();

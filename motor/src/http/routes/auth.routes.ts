@@ -16,7 +16,7 @@ import { clearSessionCookie, setSessionCookie } from '../session-cookie.js';
 
 /**
  * `POST /api/auth/signup|login|logout|password|invite/accept` and `GET /api/me`
- * (CONTRACT.md "Auth").
+ * (docs/auth.md "Routes").
  *
  * @example
  *   authRoutes({ auth, config })
