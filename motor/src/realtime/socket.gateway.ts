@@ -16,6 +16,8 @@ export interface RealtimeGatewayDeps {
   io: RealtimeServer;
   auth: SocketAuthenticator;
   publicUrl: string;
+  /** DASHBOARD_ORIGINS (cross-origin mode): also allowed by the handshake's Origin check. */
+  dashboardOrigins?: readonly string[];
   events: Pick<EventsService, 'head'>;
   conversations: SocketConversations;
   realtime: RealtimePublisher;
@@ -43,7 +45,14 @@ export interface RealtimeGatewayDeps {
  */
 export function attachRealtimeGateway(deps: RealtimeGatewayDeps): void {
   const { io, logger } = deps;
-  io.use(socketAuth({ auth: deps.auth, publicUrl: deps.publicUrl, logger }));
+  io.use(
+    socketAuth({
+      auth: deps.auth,
+      publicUrl: deps.publicUrl,
+      dashboardOrigins: deps.dashboardOrigins,
+      logger,
+    }),
+  );
   io.on('connection', (socket) => void onConnection(socket, deps));
 }
 

@@ -71,6 +71,7 @@ export async function startRealtimeTestServer(opts: {
     PUBLIC_URL: 'http://atende.test',
     SESSION_SECRET: 's'.repeat(40),
     WEBHOOK_TOKEN: webhookToken,
+    SIGNUP_RATE_LIMIT: '100000', // tests sign up many accounts from 127.0.0.1
   });
   // The real Motor from the composition root; only WhatsApp is faked (the realtime tests never
   // reach it: instances are created in SQL) and, by default, the socket's conversation commands.
