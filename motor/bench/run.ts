@@ -9,6 +9,7 @@
  *   BENCH_DRIVERS=postgres npm run bench -- ingest   # one driver (default: pglite,postgres)
  *   SOAK_SECONDS=600 npm run bench -- soak
  *   npm run bench -- campaigns        # pacing at 20/120/600 per min (~3 min), p99 with a campaign
+ *   npm run bench -- ai               # ingest p99 with the AI off vs on (same run), prompt size per answer
  */
 import os from 'node:os';
 import { ensureMotorBuilt } from '../test/support/motor-process.js';
@@ -23,6 +24,7 @@ const benches: Record<string, () => Promise<BenchModule>> = {
   inbox: () => import('./inbox.bench.js'),
   soak: () => import('./soak.bench.js'),
   campaigns: () => import('./campaigns.bench.js'),
+  ai: () => import('./ai.bench.js'),
 };
 /** `soak` is long (SOAK_SECONDS, default 10 min): only when named. */
 const defaults = ['ingest', 'latency', 'fanout', 'inbox'];

@@ -4,10 +4,12 @@ import type { Logger } from './logger.js';
 import type { MotorServices } from './composition-root.js';
 import { errorHandler } from './http/middleware/error.middleware.js';
 import { jsonBody } from './http/middleware/json-body.middleware.js';
-import { originGuard } from './http/middleware/origin.middleware.js';
+import { isWebhookPath, originGuard } from './http/middleware/origin.middleware.js';
+import { clientIp, dashboardCors, securityHeaders, shedLoad } from './http/middleware/security.middleware.js';
 import { requestContext } from './http/middleware/request-context.middleware.js';
 import { authRoutes } from './http/routes/auth.routes.js';
 import { campaignsRoutes } from './http/routes/campaigns.routes.js';
+import { contactsRoutes } from './http/routes/contacts.routes.js';
 import { conversationsRoutes } from './http/routes/conversations.routes.js';
 import { eventsRoutes } from './http/routes/events.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
@@ -36,14 +38,17 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps): Koa {
   const { config, logger, services: s } = deps;
-  // Behind one reverse proxy: trust X-Forwarded-* (https → Secure cookies), and take the client
-  // IP from the last X-Forwarded-For hop only (the one our proxy appended), so a client cannot
-  // pick its own IP for the per-IP login throttle by sending a forged header.
-  const app = new Koa({ proxy: true, maxIpsCount: 1 });
+  // X-Forwarded-* count only from the proxies TRUST_PROXY names (clientIp), so a client cannot
+  // pick its own IP for the per-IP limits by sending a forged header.
+  const app = new Koa({ proxy: config.trustProxy !== false });
   app.silent = true; // errors are logged by errorHandler, once
+  app.use(clientIp(config.trustProxy));
   app.use(errorHandler(logger));
+  app.use(securityHeaders({ crossOrigin: config.dashboardOrigins.length > 0 }));
   app.use(requestContext(logger));
-  app.use(originGuard({ publicUrl: config.publicUrl }));
+  app.use(dashboardCors(config.dashboardOrigins));
+  app.use(originGuard({ publicUrl: config.publicUrl, dashboardOrigins: config.dashboardOrigins }));
+  app.use(shedLoad({ match: isWebhookPath, max: config.webhookMaxInflight, logger }));
   app.use(jsonBody({ raw: [PRODUCTS_IMPORT_BODY] }));
 
   const { auth } = s;
@@ -59,6 +64,7 @@ export function createApp(deps: AppDeps): Koa {
     productsRoutes({ auth, products: s.products }),
     aiRoutes({ auth, ai: s.ai }),
     campaignsRoutes({ auth, campaigns: s.campaigns }),
+    contactsRoutes({ auth, contacts: s.contacts }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
 

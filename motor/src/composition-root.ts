@@ -10,6 +10,7 @@ import { createDb } from './adapters/db/create-db.js';
 import { createWhatsApp } from './adapters/evolution/create-whatsapp.js';
 import { EvolutionInbound } from './adapters/evolution/webhook/evolution.inbound.js';
 import { createApp } from './app.js';
+import { applyServerLimits } from './http/server-limits.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Db } from './ports/db.port.js';
@@ -26,6 +27,7 @@ import { seedDemo } from './services/auth-demo.service.js';
 import { AuthService, SESSION_TTL_SECONDS } from './services/auth.service.js';
 import { CampaignRunner, type CampaignRunnerOptions } from './services/campaign-runner.service.js';
 import { CampaignsService } from './services/campaigns.service.js';
+import { ContactsService } from './services/contacts.service.js';
 import { ConversationsService } from './services/conversations.service.js';
 import { startEventRetention } from './services/events-retention.service.js';
 import { EventsService } from './services/events.service.js';
@@ -79,6 +81,7 @@ export interface MotorServices {
   /** The AI reply loop; null without an llm. Started by `start()`. */
   responder: AiResponder | null;
   campaigns: CampaignsService;
+  contacts: ContactsService;
   /** The campaign feeder and clock (docs/campaigns.md); started by `start()`. */
   campaignRunner: CampaignRunner;
   /** Evolution reachable, key accepted, 2.3.x: start-up, /readyz, the overview (docs/evolution.md). */
@@ -167,7 +170,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
 
   // Socket.IO exists before the services (they publish through it); with REDIS_URL its rooms are
   // shared by every Motor process.
-  const io = createSocketServer();
+  const io = createSocketServer({ dashboardOrigins: config.dashboardOrigins });
   const sockets = createSocketPublisher({ io, logger });
   if (config.redisUrl) {
     const redis = await useRedisAdapter({ io, url: config.redisUrl, logger });
@@ -214,11 +217,13 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
 
   const app = createApp({ config, logger, services });
   const server = http.createServer(app.callback());
+  applyServerLimits(server, config);
   io.attach(server);
   attachRealtimeGateway({
     io,
     auth: services.auth,
     publicUrl: config.publicUrl,
+    dashboardOrigins: config.dashboardOrigins,
     events: services.events,
     conversations: services.conversations,
     realtime: ports.realtime,
@@ -360,7 +365,7 @@ function buildServices(deps: {
       evolution: evolutionHealth,
       onDatabaseRecovered: () => reconcile.trigger({ why: 'database recovered' }),
     }),
-    auth: new AuthService({ db, identity, sockets }),
+    auth: new AuthService({ db, identity, sockets, signupRateLimit: config.signupRateLimit }),
     users: new UsersService({ db, logger, publicUrl: config.publicUrl, identity, sockets }),
     events: new EventsService({ db }),
     conversations: new ConversationsService({ db, realtime, ai, evolutionHealth }),
@@ -373,6 +378,7 @@ function buildServices(deps: {
     ai,
     responder,
     campaigns: new CampaignsService({ db, realtime, pacing: config.campaigns }),
+    contacts: new ContactsService({ db, realtime }),
     campaignRunner: new CampaignRunner(
       { db, realtime, logger, outbox },
       { ...config.campaigns, ...deps.campaignRunner },

@@ -29,7 +29,12 @@ export interface FakeGroqRequest {
  *   // … groq.requests[0].body.messages
  *   await groq.close();
  */
-export async function startFakeGroq(opts: { defaultAnswer?: string | ((body: any) => string) } = {}) {
+export async function startFakeGroq(
+  opts: {
+    defaultAnswer?: string | ((body: any) => string);
+    /** Delay of every unscripted answer (a model's think time). */ latencyMs?: number;
+  } = {},
+) {
   const script: FakeGroqStep[] = [];
   const requests: FakeGroqRequest[] = [];
   const transcripts: string[] = [];
@@ -84,7 +89,9 @@ export async function startFakeGroq(opts: { defaultAnswer?: string | ((body: any
           : typeof defaultAnswer === 'function'
             ? defaultAnswer(body)
             : defaultAnswer;
-      answer(text, step && 'answer' in step ? step.usage : undefined);
+      const usage = step && 'answer' in step ? step.usage : undefined;
+      if (!step && opts.latencyMs) setTimeout(() => answer(text, usage), opts.latencyMs);
+      else answer(text, usage);
 
       function answer(content: string, usage?: { prompt_tokens: number; completion_tokens: number }) {
         const promptTokens =
