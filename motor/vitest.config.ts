@@ -2,7 +2,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-const alias = { '@atende/shared': path.resolve(import.meta.dirname, '../shared/src/index.ts') };
+const alias = { '@atende/shared': path.resolve(import.meta.dirname, '..', 'shared', 'src', 'index.ts') };
 
 /**
  * Test tiers (docs/testing.md):

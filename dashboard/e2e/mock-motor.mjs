@@ -1,4 +1,4 @@
-// A small in-memory stand-in for the Motor's HTTP API and Socket.IO events (CONTRACT.md), used to
+// A small in-memory stand-in for the Motor's HTTP API and Socket.IO events (docs/api.md), used to
 // develop and screenshot the dashboard when the real Motor is not available. Not a product part.
 //   node e2e/mock-motor.mjs [port]   (serves dashboard/build too)
 import { randomUUID } from 'node:crypto';

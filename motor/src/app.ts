@@ -4,7 +4,8 @@ import type { Logger } from './logger.js';
 import type { MotorServices } from './composition-root.js';
 import { errorHandler } from './http/middleware/error.middleware.js';
 import { jsonBody } from './http/middleware/json-body.middleware.js';
-import { originGuard } from './http/middleware/origin.middleware.js';
+import { isWebhookPath, originGuard } from './http/middleware/origin.middleware.js';
+import { clientIp, dashboardCors, securityHeaders, shedLoad } from './http/middleware/security.middleware.js';
 import { requestContext } from './http/middleware/request-context.middleware.js';
 import { authRoutes } from './http/routes/auth.routes.js';
 import { campaignsRoutes } from './http/routes/campaigns.routes.js';
@@ -37,14 +38,17 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps): Koa {
   const { config, logger, services: s } = deps;
-  // Behind one reverse proxy: trust X-Forwarded-* (https → Secure cookies), and take the client
-  // IP from the last X-Forwarded-For hop only (the one our proxy appended), so a client cannot
-  // pick its own IP for the per-IP login throttle by sending a forged header.
-  const app = new Koa({ proxy: true, maxIpsCount: 1 });
+  // X-Forwarded-* count only from the proxies TRUST_PROXY names (clientIp), so a client cannot
+  // pick its own IP for the per-IP limits by sending a forged header.
+  const app = new Koa({ proxy: config.trustProxy !== false });
   app.silent = true; // errors are logged by errorHandler, once
+  app.use(clientIp(config.trustProxy));
   app.use(errorHandler(logger));
+  app.use(securityHeaders({ crossOrigin: config.dashboardOrigins.length > 0 }));
   app.use(requestContext(logger));
-  app.use(originGuard({ publicUrl: config.publicUrl }));
+  app.use(dashboardCors(config.dashboardOrigins));
+  app.use(originGuard({ publicUrl: config.publicUrl, dashboardOrigins: config.dashboardOrigins }));
+  app.use(shedLoad({ match: isWebhookPath, max: config.webhookMaxInflight, logger }));
   app.use(jsonBody({ raw: [PRODUCTS_IMPORT_BODY] }));
 
   const { auth } = s;

@@ -11,6 +11,7 @@ import { createDb } from './adapters/db/create-db.js';
 import { createWhatsApp } from './adapters/evolution/create-whatsapp.js';
 import { EvolutionInbound } from './adapters/evolution/webhook/evolution.inbound.js';
 import { createApp } from './app.js';
+import { applyServerLimits } from './http/server-limits.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Db } from './ports/db.port.js';
@@ -179,7 +180,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
 
   // Socket.IO exists before the services (they publish through it); with REDIS_URL its rooms are
   // shared by every Motor process.
-  const io = createSocketServer();
+  const io = createSocketServer({ dashboardOrigins: config.dashboardOrigins });
   const sockets = createSocketPublisher({ io, logger });
   if (config.redisUrl) {
     const redis = await useRedisAdapter({ io, url: config.redisUrl, logger });
@@ -227,11 +228,13 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
 
   const app = createApp({ config, logger, services });
   const server = http.createServer(app.callback());
+  applyServerLimits(server, config);
   io.attach(server);
   attachRealtimeGateway({
     io,
     auth: services.auth,
     publicUrl: config.publicUrl,
+    dashboardOrigins: config.dashboardOrigins,
     events: services.events,
     conversations: services.conversations,
     realtime: ports.realtime,
@@ -378,7 +381,7 @@ function buildServices(deps: {
       evolution: evolutionHealth,
       onDatabaseRecovered: () => reconcile.trigger({ why: 'database recovered' }),
     }),
-    auth: new AuthService({ db, identity, sockets }),
+    auth: new AuthService({ db, identity, sockets, signupRateLimit: config.signupRateLimit }),
     users: new UsersService({ db, logger, publicUrl: config.publicUrl, identity, sockets }),
     events: new EventsService({ db }),
     conversations: new ConversationsService({ db, realtime, ai, evolutionHealth }),

@@ -57,6 +57,13 @@ const envSchema = z.object({
   }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).default(72),
+  // Security (docs/security.md): see parseTrustProxy and parseOrigins below for the formats.
+  EVOLUTION_SIMULATOR: z.enum(['true', 'false']).optional(),
+  TRUST_PROXY: optionalString,
+  DASHBOARD_ORIGINS: optionalString,
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(2000),
+  WEBHOOK_MAX_INFLIGHT: z.coerce.number().int().min(1).max(100_000).default(512),
+  SIGNUP_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
   // Campaign pacing (docs/campaigns.md): ban protection on top of each campaign's rate.
   CAMPAIGN_DAILY_CAP: z.coerce.number().int().min(1).default(1000),
   CAMPAIGN_BREAK_EVERY: z.coerce.number().int().min(0).default(50),
@@ -93,6 +100,19 @@ export interface Config {
   sessionSecret?: string;
   logLevel: Env['LOG_LEVEL'];
   eventRetentionHours: number;
+  /**
+   * Which peers may tell the client's address in X-Forwarded-For (and https in X-Forwarded-Proto):
+   * `false` (none: the socket's address counts), a hop count, or addresses/CIDRs/`loopback`…
+   */
+  trustProxy: false | number | string[];
+  /** Exact origins of a dashboard served elsewhere (cross-origin mode); empty = same origin only. */
+  dashboardOrigins: string[];
+  /** The HTTP server's cap on open connections (sockets included). */
+  maxConnections: number;
+  /** Webhooks being processed at once past which new ones get 503 + Retry-After. */
+  webhookMaxInflight: number;
+  /** Signups per client IP per hour. */
+  signupRateLimit: number;
   /** CAMPAIGN_*: per-number daily cap, a break of `breakMs` every `breakEvery` sends, ±jitter of the gap. */
   campaigns: { dailyCap: number; breakEvery: number; breakMs: number; jitter: number };
 }
@@ -146,6 +166,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     createDelayMs: e.SIMULATOR_CREATE_DELAY_MS,
     timeoutMs: e.EVOLUTION_TIMEOUT_MS,
   };
+  // The simulator (and its unauthenticated-by-design phone side, /api/sandbox) is a product demo:
+  // in production it must be asked for, so a forgotten EVOLUTION_API_URL cannot ship it.
+  if (e.NODE_ENV === 'production' && !e.EVOLUTION_API_URL && e.EVOLUTION_SIMULATOR !== 'true') {
+    need('EVOLUTION_API_URL', 'NODE_ENV=production (or set EVOLUTION_SIMULATOR=true to run the simulated WhatsApp on purpose)');
+  }
   if (e.EVOLUTION_API_URL) {
     if (!e.EVOLUTION_API_KEY) need('EVOLUTION_API_KEY', 'EVOLUTION_API_URL is set');
     evolution = {
@@ -172,6 +197,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sessionSecret: e.SESSION_SECRET,
     logLevel: e.LOG_LEVEL,
     eventRetentionHours: e.EVENT_RETENTION_HOURS,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    dashboardOrigins: parseOrigins(e.DASHBOARD_ORIGINS),
+    maxConnections: e.MAX_CONNECTIONS,
+    webhookMaxInflight: e.WEBHOOK_MAX_INFLIGHT,
+    signupRateLimit: e.SIGNUP_RATE_LIMIT,
     campaigns: {
       dailyCap: e.CAMPAIGN_DAILY_CAP,
       breakEvery: e.CAMPAIGN_BREAK_EVERY,
@@ -180,3 +210,52 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
   };
 }
+
+const bad = (name: string, message: string) =>
+  new ConfigError(`Invalid configuration:\n  ${name}: ${message}`);
+
+/**
+ * TRUST_PROXY: unset/`false` → trust no proxy; `1`, `2`… → that many hops in front of the Motor;
+ * otherwise a comma list of addresses, CIDRs, or `loopback` / `linklocal` / `uniquelocal`.
+ * `true` (trust everyone) is refused: any client could then pick its own IP.
+ */
+export function parseTrustProxy(v: string | undefined): Config['trustProxy'] {
+  if (v === undefined || v === 'false' || v === '0') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  if (v === 'true')
+    throw bad(
+      'TRUST_PROXY',
+      'true would let any client choose its IP; give a hop count or the proxy addresses',
+    );
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const ok = /^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/;
+  const wrong = list.find((s) => !ok.test(s));
+  if (wrong)
+    throw bad('TRUST_PROXY', `"${wrong}" is not an address, a CIDR, loopback, linklocal or uniquelocal`);
+  return list;
+}
+
+/** DASHBOARD_ORIGINS: a comma list of exact origins (`https://app.example.com`), no paths, no `*`. */
+export function parseOrigins(v: string | undefined): string[] {
+  if (!v) return [];
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      let u: URL;
+      try {
+        u = new URL(s);
+      } catch {
+        throw bad('DASHBOARD_ORIGINS', `"${s}" is not an origin like https://app.example.com`);
+      }
+      if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.origin !== s.replace(/\/$/, '')) {
+        throw bad('DASHBOARD_ORIGINS', `"${s}" must be exactly scheme://host[:port], nothing else`);
+      }
+      return u.origin;
+    });
+}
+

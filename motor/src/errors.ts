@@ -2,7 +2,7 @@ import { ERROR_STATUS, type ErrorCode } from '@atende/shared';
 
 /**
  * The one error taxonomy: every failure a user can see is an AppError with a stable `code`
- * (CONTRACT.md "Errors"). Anything else that escapes becomes a 500 `internal` with a request id.
+ * (docs/api.md "Errors"). Anything else that escapes becomes a 500 `internal` with a request id.
  *
  * @example
  *   throw new AppError('not_found', 'conversation not found');

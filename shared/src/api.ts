@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONVERSATION_STATUSES, ROLES, conversationSchema, messageSchema } from './domain.js';
+import { newPasswordSchema } from './password.js';
 import { aiHealthSchema } from './ai.js';
 import { evolutionHealthSchema } from './reasons.js';
 
@@ -8,7 +9,7 @@ const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
 /** POST /api/auth/signup */
 export const signupBodySchema = z.object({
   email,
-  password: z.string().min(8).max(200),
+  password: newPasswordSchema,
   name: z.string().trim().min(1).max(120),
   accountName: z.string().trim().min(1).max(120),
 });
@@ -26,7 +27,7 @@ export const inviteUserBodySchema = z.object({
   email,
   name: z.string().trim().min(1).max(120),
   role: z.enum(ROLES).exclude(['owner']).default('agent'),
-  password: z.string().min(8).max(200).optional(),
+  password: newPasswordSchema.optional(),
 });
 export type InviteUserBody = z.infer<typeof inviteUserBodySchema>;
 
@@ -116,14 +117,14 @@ export const conversationListSchema = z.array(conversationSchema);
 /** POST /api/auth/password (revokes every other session of the user) */
 export const changePasswordBodySchema = z.object({
   currentPassword: z.string().min(1).max(200),
-  newPassword: z.string().min(8).max(200),
+  newPassword: newPasswordSchema,
 });
 export type ChangePasswordBody = z.infer<typeof changePasswordBodySchema>;
 
 /** POST /api/auth/invite/accept (the token of `${PUBLIC_URL}/invite/<token>`) */
 export const acceptInviteBodySchema = z.object({
   token: z.string().min(16).max(200),
-  password: z.string().min(8).max(200),
+  password: newPasswordSchema,
 });
 export type AcceptInviteBody = z.infer<typeof acceptInviteBodySchema>;
 

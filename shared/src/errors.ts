@@ -16,7 +16,7 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** HTTP status of each error code (CONTRACT.md "Errors"). */
+/** HTTP status of each error code (docs/api.md "Errors"). */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
   unauthenticated: 401,

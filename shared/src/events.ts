@@ -8,6 +8,8 @@ export const eventDataSchemas = {
   'message.created': z.object({ message: messageSchema, conversation: conversationSchema }),
   'message.updated': z.object({ message: messageSchema }),
   'conversation.updated': z.object({ conversation: conversationSchema }),
+  /** One person seen under two identities (LID and phone): `fromId` is gone, folded into `intoId`. */
+  'conversation.merged': z.object({ fromId: z.uuid(), intoId: z.uuid(), conversation: conversationSchema }),
   'instance.updated': z.object({
     instance: z.object({
       id: z.uuid(),
@@ -40,26 +42,40 @@ export const durableEventSchema = z.object({
   data: z.unknown(),
 });
 
+/**
+ * Checks a durable event against the contract: the envelope, then its `data` with the schema of
+ * its type. Throws a ZodError naming the wrong field.
+ *
+ * @example
+ *   socket.on('message.created', (e) => inbox.apply(parseDurableEvent(e)));
+ */
+export function parseDurableEvent(e: unknown): DurableEvent {
+  const envelope = durableEventSchema.parse(e);
+  eventDataSchemas[envelope.type].parse(envelope.data);
+  return envelope as DurableEvent;
+}
+
 /** GET /api/events answer. */
 export type EventsPage = { events: DurableEvent[]; seq: number } | { reset: true; seq: number };
 
 /** Ephemeral events: no envelope, no seq; their latest state is readable over REST. */
-export interface InstanceQrPayload {
-  instanceId: string;
-  instanceName: string;
-  qrCode: string;
-  pairingCode: string | null;
-}
-export interface TypingPayload {
-  conversationId: string;
-  userId: string;
-  name: string;
-}
-export interface ReadyPayload {
-  accountId: string;
-  userId: string;
-  seq: number;
-}
+export const instanceQrPayloadSchema = z.object({
+  instanceId: z.uuid(),
+  instanceName: z.string(),
+  qrCode: z.string(),
+  pairingCode: z.string().nullable(),
+});
+export type InstanceQrPayload = z.infer<typeof instanceQrPayloadSchema>;
+
+export const typingPayloadSchema = z.object({ conversationId: z.uuid(), userId: z.uuid(), name: z.string() });
+export type TypingPayload = z.infer<typeof typingPayloadSchema>;
+
+export const readyPayloadSchema = z.object({
+  accountId: z.uuid(),
+  userId: z.uuid(),
+  seq: z.number().int().min(0),
+});
+export type ReadyPayload = z.infer<typeof readyPayloadSchema>;
 
 export type Ack<T = unknown> =
   { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string } };
@@ -69,6 +85,7 @@ export interface ServerToClientEvents {
   'message.created': (e: DurableEvent<'message.created'>) => void;
   'message.updated': (e: DurableEvent<'message.updated'>) => void;
   'conversation.updated': (e: DurableEvent<'conversation.updated'>) => void;
+  'conversation.merged': (e: DurableEvent<'conversation.merged'>) => void;
   'instance.updated': (e: DurableEvent<'instance.updated'>) => void;
   'campaign.updated': (e: DurableEvent<'campaign.updated'>) => void;
   'instance.qr': (p: InstanceQrPayload) => void;

@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './domain.js';
 export * from './api.js';
 export * from './events.js';
+export * from './password.js';
 export * from './phone.js';
 export * from './campaigns.js';
 export * from './reasons.js';

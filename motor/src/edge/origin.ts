@@ -13,9 +13,12 @@ export function isAllowedOrigin(opts: {
   origin?: string | null;
   host?: string | null;
   publicUrl: string;
+  /** DASHBOARD_ORIGINS: a dashboard served from another origin (cross-origin mode). */
+  dashboardOrigins?: readonly string[];
 }): boolean {
   const origin = opts.origin?.trim();
   if (!origin) return true;
+  if (opts.dashboardOrigins?.includes(origin)) return true;
   let o: URL;
   try {
     o = new URL(origin);

@@ -32,8 +32,24 @@ export function staticDashboard(dir = DASHBOARD_DIR): Middleware {
       ctx.body = 'The dashboard is not built yet: run `npm run build` (npm start does it).';
       return;
     }
+    const html = readFileSync(indexFile);
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-cache');
-    ctx.body = readFileSync(indexFile);
+    ctx.set('Content-Security-Policy', dashboardCsp(html.toString('utf8')));
+    ctx.body = html;
   };
+}
+
+/**
+ * The page's own CSP (SvelteKit's `kit.csp` <meta>, with its script hashes) plus what only a
+ * header can say: `frame-ancestors 'none'`, and everything else from this origin only.
+ *
+ * @example
+ *   dashboardCsp('<meta http-equiv="content-security-policy" content="script-src \'self\'">')
+ *   // "script-src 'self'; default-src 'self'; connect-src 'self'; … frame-ancestors 'none'"
+ */
+export function dashboardCsp(html: string): string {
+  const meta = /<meta http-equiv="content-security-policy" content="([^"]*)"/i.exec(html)?.[1];
+  const page = meta ?? "script-src 'self'";
+  return `${page}; default-src 'self'; connect-src 'self'; frame-ancestors 'none'`;
 }

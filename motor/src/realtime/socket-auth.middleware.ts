@@ -51,6 +51,8 @@ export interface SocketAuthOptions {
   auth: SocketAuthenticator;
   /** For the Origin rule (edge/origin.ts): a foreign Origin is refused, none is allowed. */
   publicUrl: string;
+  /** DASHBOARD_ORIGINS (cross-origin mode). */
+  dashboardOrigins?: readonly string[];
   logger: Logger;
 }
 
@@ -67,7 +69,14 @@ export interface SocketAuthOptions {
 export function socketAuth(opts: SocketAuthOptions) {
   return async function socketAuthMiddleware(socket: RealtimeSocket, next: (err?: Error) => void) {
     const headers = socket.request.headers;
-    if (!isAllowedOrigin({ origin: headers.origin, host: headers.host, publicUrl: opts.publicUrl })) {
+    if (
+      !isAllowedOrigin({
+        origin: headers.origin,
+        host: headers.host,
+        publicUrl: opts.publicUrl,
+        dashboardOrigins: opts.dashboardOrigins,
+      })
+    ) {
       return next(new Error('forbidden'));
     }
 

@@ -16,6 +16,8 @@ export interface RealtimeGatewayDeps {
   io: RealtimeServer;
   auth: SocketAuthenticator;
   publicUrl: string;
+  /** DASHBOARD_ORIGINS (cross-origin mode): also allowed by the handshake's Origin check. */
+  dashboardOrigins?: readonly string[];
   events: Pick<EventsService, 'head'>;
   conversations: SocketConversations;
   realtime: RealtimePublisher;
@@ -37,13 +39,20 @@ export interface RealtimeGatewayDeps {
  * newer than nothing the client may drop; clients buffer them until `ready`).
  *
  * @example
- *   const io = createSocketServer({ logger });
+ *   const io = createSocketServer();
  *   attachRealtimeGateway({ io, auth, publicUrl, events, conversations, realtime, logger });
- *   io.attach(httpServer);
+ *   io.attach(httpServer); // createMotor (composition-root.ts) does exactly this
  */
 export function attachRealtimeGateway(deps: RealtimeGatewayDeps): void {
   const { io, logger } = deps;
-  io.use(socketAuth({ auth: deps.auth, publicUrl: deps.publicUrl, logger }));
+  io.use(
+    socketAuth({
+      auth: deps.auth,
+      publicUrl: deps.publicUrl,
+      dashboardOrigins: deps.dashboardOrigins,
+      logger,
+    }),
+  );
   io.on('connection', (socket) => void onConnection(socket, deps));
 }
 

@@ -75,7 +75,7 @@ function command(
   });
 }
 
-/** STYLE.md 13: an AppError's code and message, or `internal` with nothing from inside. */
+/** Only known error codes reach a client: an AppError's code and message, or `internal` with nothing from inside. */
 function toSocketError(err: unknown, logger: Logger, command: string): { code: ErrorCode; message: string } {
   if (isAppError(err) && (ERROR_CODES as readonly string[]).includes(err.code) && err.code !== 'internal') {
     return { code: err.code, message: err.message };

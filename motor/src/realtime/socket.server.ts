@@ -6,15 +6,20 @@ import type { RealtimeServer } from './socket.types.js';
 const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 
 /**
- * The Socket.IO server, not yet attached (main.ts attaches it to the HTTP server; tests attach
- * it to one on port 0). Same origin only: no CORS headers; path `/socket.io`.
+ * The Socket.IO server, not yet attached (createMotor attaches it to the Motor's HTTP server).
+ * Same origin by default (no CORS headers; DASHBOARD_ORIGINS adds CORS); path `/socket.io`.
  *
  * @example
  *   const io = createSocketServer();
  *   io.attach(httpServer);
  */
-export function createSocketServer(opts: { httpServer?: http.Server } = {}): RealtimeServer {
+export function createSocketServer(
+  opts: { httpServer?: http.Server; dashboardOrigins?: readonly string[] } = {},
+): RealtimeServer {
+  const origins = opts.dashboardOrigins ?? [];
   const io: RealtimeServer = new Server({
+    // Cross-origin mode only (DASHBOARD_ORIGINS): those exact origins, with cookies.
+    ...(origins.length ? { cors: { origin: [...origins], credentials: true } } : {}),
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: MAX_CLIENT_MESSAGE_BYTES,

@@ -3,6 +3,7 @@ import type { LoginBody, Me, SignupBody, RecoverBody, RecoverResult } from '@ate
 import { readCookie, SESSION_COOKIE, type Credentials } from '../edge/credentials.js';
 import { AppError, unauthenticated } from '../errors.js';
 import type { Db } from '../ports/db.port.js';
+import { assertPasswordAllowed } from './password-policy.js';
 import type {
   AuthContext,
   AuthResult,
@@ -19,7 +20,12 @@ export interface AuthServiceDeps {
   identity: IdentityPort;
   /** Closes open sockets when sessions end (the Socket.IO publisher; every Motor process). */
   sockets?: { disconnectUser(userId: string): void; disconnectSession(sessionId: string): void };
+  /** Signups per client IP per hour (SIGNUP_RATE_LIMIT); default 10. */
+  signupRateLimit?: number;
 }
+
+const rateLimited = (message: string, retryAfterSeconds: number) =>
+  new AppError('rate_limited', message, undefined, { retryAfterSeconds });
 
 /**
  * Signup, login, logout, the session check every request and socket handshake runs, password
@@ -38,8 +44,19 @@ export class AuthService {
     this.mode = deps.identity.mode;
   }
 
-  /** Creates the account, its owner and a first session, all or nothing. */
-  async signup(body: SignupBody): Promise<AuthResult> {
+  /**
+   * Creates the account, its owner and a first session, all or nothing. Cheap checks come before
+   * the slow hash: the per-IP signup limit (429), a taken email (409), the common-password list.
+   */
+  async signup(body: SignupBody, meta: { ip?: string } = {}): Promise<AuthResult> {
+    const pre = await this.deps.db.call<{ retryAfter?: number; taken?: boolean }>('signup_precheck', {
+      email: body.email,
+      ip: meta.ip ?? '',
+      limit: this.deps.signupRateLimit ?? 10,
+    });
+    if (pre.retryAfter) throw rateLimited('too many signups from this network; try again later', pre.retryAfter);
+    if (pre.taken) throw new AppError('conflict', 'email already registered');
+    assertPasswordAllowed(body.password, 'body.password');
     return this.deps.identity.signup(body);
   }
 
@@ -51,11 +68,7 @@ export class AuthService {
       userId?: string | null;
       passwordHash?: string | null;
     }>('login_begin', { email: body.email, ip });
-    if (begin.retryAfter) {
-      throw new AppError('rate_limited', 'too many failed logins; try again later', undefined, {
-        retryAfterSeconds: begin.retryAfter,
-      });
-    }
+    if (begin.retryAfter) throw rateLimited('too many failed logins; try again later', begin.retryAfter);
     return this.deps.identity.login({
       email: body.email,
       password: body.password,
@@ -107,6 +120,7 @@ export class AuthService {
     auth: AuthContext,
     body: { currentPassword: string; newPassword: string },
   ): Promise<IssuedSession> {
+    assertPasswordAllowed(body.newPassword, 'body.newPassword');
     const r = await this.deps.identity.changePassword(auth, body);
     // Every other session is revoked: close their sockets now, not at the next periodic re-check
     // (this browser reconnects at once with its new cookie).
@@ -114,12 +128,13 @@ export class AuthService {
     return r.session;
   }
 
-  /** Accepts a one-time invite link: sets the password and logs in. */
+  /** Accepts a one-time invite link: sets the password and logs in. A bogus token costs no hash. */
   async acceptInvite(body: { token: string; password: string }): Promise<AuthResult> {
-    return this.deps.identity.acceptInvite({
-      inviteTokenHash: hashInviteToken(body.token),
-      password: body.password,
-    });
+    const inviteTokenHash = hashInviteToken(body.token);
+    const invite = await this.deps.db.call<{ email: string } | null>('invite_lookup', { inviteTokenHash });
+    if (!invite) throw new AppError('not_found', 'this invite link is invalid or has expired');
+    assertPasswordAllowed(body.password, 'body.password');
+    return this.deps.identity.acceptInvite({ inviteTokenHash, password: body.password });
   }
 }
 

@@ -25,7 +25,7 @@ export class EventsService {
    *
    * @example
    *   const page = await events.after({ accountId, after: 41, limit: 500 });
-   *   if ('reset' in page) reloadEverything(page.seq);
+   *   if ('reset' in page) return; // too far behind: reload conversations over REST, then go on from page.seq
    */
   async after(input: { accountId: string; after: number; limit?: number }): Promise<EventsPage> {
     return this.deps.db.call<EventsPage>('events_after', {

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
 import type { AuthContext, IdentityPort } from '../ports/identity.port.js';
 import { newInviteToken } from './auth.service.js';
+import { assertPasswordAllowed } from './password-policy.js';
 
 export interface UsersServiceDeps {
   db: Db;
@@ -38,7 +39,10 @@ export class UsersService {
       name: body.name,
       role: body.role,
     };
-    if (body.password) return { user: await this.deps.identity.addMember(base, body.password) };
+    if (body.password) {
+      assertPasswordAllowed(body.password, 'body.password');
+      return { user: await this.deps.identity.addMember(base, body.password) };
+    }
     const invite = newInviteToken();
     const user = await this.deps.db.call<TeamMember>('user_invite', {
       ...base,

@@ -4,12 +4,13 @@ import { EventsService } from '../../src/services/events.service.js';
 import { createAccount } from '../support/factories.js';
 import { createPostgresTestDb, postgresUnavailable, type PostgresTestDb } from '../support/postgres-test-db.js';
 import { describeWithService } from '../support/requires-service.js';
+import { fakeCampaign } from '../support/socket-server.js';
 
 // The event log under real concurrency: several pooled connections appending to one account at
 // once (PGlite has a single connection and cannot show lock behaviour).
 
 const down = await postgresUnavailable();
-const data = { campaign: { id: '00000000-0000-4000-8000-000000000000', status: 'running', total: 1, sent: 0, failed: 0 } };
+const data = { campaign: fakeCampaign() };
 
 describeWithService(down, 'event log on PostgreSQL', () => {
   let db: PostgresTestDb;

@@ -6,7 +6,7 @@ import { postgresUnavailable } from '../support/postgres-test-db.js';
 import { describeWithService } from '../support/requires-service.js';
 import { messageTraffic } from '../support/webhook-factory.js';
 
-// "2xx means committed" (DESIGN.md §5): kill -9 the Motor in the middle of sustained webhook load,
+// "2xx means committed" (docs/api.md "2xx means committed"): kill -9 the Motor in the middle of sustained webhook load,
 // restart it on the same database, and every webhook that got a 200 is stored, exactly once.
 // PGlite runs with fsync off: a process crash must lose nothing (only an OS crash may).
 

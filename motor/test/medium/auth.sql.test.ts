@@ -47,7 +47,8 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
             anonKey: gotrue.anonKey,
             jwtSecret: mode === 'supabase-jwt' ? gotrue.jwtSecret : undefined,
           });
-    app = await startTestApp({ db, supabase });
+    // The tests play several clients through X-Forwarded-For, as a proxy on loopback would tell.
+    app = await startTestApp({ db, supabase, env: { TRUST_PROXY: 'loopback' } });
   });
   afterAll(() => app?.close());
 
@@ -201,7 +202,7 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       expect(wrong.headers.getSetCookie()).toEqual([]);
     });
 
-    it('throttles an email after 5 failures with 429 + Retry-After, even for the right password', async () => {
+    it('throttles an (email, IP) pair after 5 failures with 429 + Retry-After, even for the right password', async () => {
       const s = await signup(app.baseUrl);
       const client = api(app.baseUrl, undefined, fromIp());
       for (let i = 0; i < 5; i++) {
@@ -215,7 +216,7 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       const retry = Number(r.headers.get('retry-after'));
       expect(retry).toBeGreaterThan(0);
       expect(retry).toBeLessThanOrEqual(15 * 60);
-      // Another IP does not help: the email is what is throttled.
+      // The owner from another IP still logs in: a stranger cannot lock a user out.
       expect(
         (
           await api(app.baseUrl, undefined, fromIp()).post('/api/auth/login', {
@@ -223,7 +224,7 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
             password: s.password,
           })
         ).status,
-      ).toBe(429);
+      ).toBe(200);
     });
 
     it('resets the email counter on a successful login', async () => {
@@ -240,9 +241,10 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
 
     it('counts parallel guesses before judging them: a burst of 12 gets at most 5 tries', async () => {
       const s = await signup(app.baseUrl);
+      const ip = fromIp();
       const results = await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
-          api(app.baseUrl, undefined, fromIp()).post('/api/auth/login', {
+          api(app.baseUrl, undefined, ip).post('/api/auth/login', {
             email: s.email,
             password: `guess ${i}`,
           }),
@@ -253,7 +255,7 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
       expect(statuses.filter((st) => st === 429)).toHaveLength(7);
     });
 
-    it('throttles an IP after 20 failures across emails, whatever the client claims in X-Forwarded-For', async () => {
+    it('throttles an IP after 20 failures across emails, whatever the client adds in front of X-Forwarded-For', async () => {
       const ip = fromIp()['x-forwarded-for'];
       const client = api(app.baseUrl, undefined, { 'x-forwarded-for': ip });
       for (let i = 0; i < 20; i++) {

@@ -53,7 +53,7 @@ describe('PGlite driver start-up failures', () => {
   });
 });
 
-// DESIGN.md §3: the embedded database runs with fsync off. PGlite starts Postgres with `-F`
+// ADR 0002: the embedded database runs with fsync off. PGlite starts Postgres with `-F`
 // (its defaultStartParams) and has no option to turn fsync on; this pins that fact, so a PGlite
 // upgrade that changes it shows up here and the README's durability note gets revisited.
 describe('PGlite durability settings', () => {

@@ -6,8 +6,9 @@ import { startEventRetention } from '../../src/services/events-retention.service
 import { createAccount } from '../support/factories.js';
 import { testLogger } from '../support/silent-logger.js';
 import { createTestDb } from '../support/test-db.js';
+import { fakeCampaign } from '../support/socket-server.js';
 
-const data = { campaign: { id: '00000000-0000-4000-8000-000000000000', status: 'running', total: 1, sent: 0, failed: 0 } };
+const data = { campaign: fakeCampaign() };
 
 describe(EventsService.name, () => {
   let db: PgliteDb;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { guardBackpressure } from '../../src/realtime/socket-backpressure.js';
 import { TestRealtimeClient } from '../support/socket-client.js';
-import { startRealtimeTestServer, type RealtimeTestServer } from '../support/socket-server.js';
+import { fakeCampaign, startRealtimeTestServer, type RealtimeTestServer } from '../support/socket-server.js';
 import { createTestDb } from '../support/test-db.js';
 
 const MAX_QUEUED = 50;
@@ -43,7 +43,7 @@ describe(guardBackpressure.name, () => {
     frozenServerSide.on('disconnect', () => (cutAt ??= healthy.lastSeq));
     const started = Date.now();
     for (let i = 1; i <= EVENTS; i++) {
-      await srv.append(agent.accountId, 'campaign.updated', { campaign: { id: agent.accountId, status: PAD, total: 0, sent: i, failed: 0 } });
+      await srv.append(agent.accountId, 'campaign.updated', { campaign: fakeCampaign({ id: agent.accountId, text: PAD, sent: i }) });
       maxQueued = Math.max(maxQueued, conn.writeBuffer?.length ?? 0);
     }
     await healthy.waitForSeq(EVENTS, 60_000);

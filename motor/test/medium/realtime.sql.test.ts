@@ -4,6 +4,7 @@ import type { PgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { attachRealtimeGateway } from '../../src/realtime/socket.gateway.js';
 import { TestRealtimeClient } from '../support/socket-client.js';
 import {
+  fakeCampaign,
   knownConversations,
   markedRead,
   startRealtimeTestServer,
@@ -314,7 +315,7 @@ describe(attachRealtimeGateway.name, () => {
 });
 
 function marker(accountId: string, i: number) {
-  return { campaign: { id: accountId, status: 'running', total: 0, sent: i, failed: 0 } };
+  return { campaign: fakeCampaign({ id: accountId, total: 0, sent: i }) };
 }
 function accountOf(data: unknown): string {
   return (data as ReturnType<typeof marker>).campaign.id;

@@ -8,7 +8,13 @@ import type {
   ServerToClientEvents,
   TypingPayload,
 } from '@atende/shared';
-import { DURABLE_EVENT_TYPES } from '@atende/shared';
+import {
+  DURABLE_EVENT_TYPES,
+  instanceQrPayloadSchema,
+  parseDurableEvent,
+  readyPayloadSchema,
+  typingPayloadSchema,
+} from '@atende/shared';
 import { io, type Socket } from 'socket.io-client';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -79,15 +85,21 @@ export class TestRealtimeClient {
       autoConnect: false,
       forceNew: true,
     });
-    this.socket.on('ready', (p) => this.enqueue(() => this.onReady(p)));
+    // Every payload is checked against shared's schemas: a shape the contract does not allow fails
+    // the test that received it (waitFor/waitForSeq reject with the ZodError).
+    this.socket.on('ready', (p) => this.enqueue(() => this.onReady(readyPayloadSchema.parse(p))));
     for (const type of DURABLE_EVENT_TYPES) {
       this.socket.on(type, ((e: DurableEvent) => {
         this.live.push(e);
-        this.enqueue(() => this.onEvent(e));
+        this.enqueue(() => this.onEvent(parseDurableEvent(e)));
       }) as never);
     }
-    this.socket.on('conversation.typing', (p) => (this.typing.push(p), this.notify()));
-    this.socket.on('instance.qr', (p) => (this.qr.push(p), this.notify()));
+    this.socket.on('conversation.typing', (p) =>
+      this.enqueue(() => void this.typing.push(typingPayloadSchema.parse(p))),
+    );
+    this.socket.on('instance.qr', (p) =>
+      this.enqueue(() => void this.qr.push(instanceQrPayloadSchema.parse(p))),
+    );
     this.socket.on('disconnect', (reason) => {
       // The server cut us (e.g. the backpressure guard): a browser would come back; so do we.
       if (reason === 'io server disconnect') setTimeout(() => this.socket.connect(), 50);
@@ -148,7 +160,11 @@ export class TestRealtimeClient {
       };
       const t = setTimeout(() => {
         this.waiters = this.waiters.filter((x) => x !== w);
-        reject(new Error(`timed out waiting for ${what} (lastSeq=${this.lastSeq}, connected=${this.socket.connected})`));
+        reject(
+          new Error(
+            `timed out waiting for ${what} (lastSeq=${this.lastSeq}, connected=${this.socket.connected})`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push(w);
     });
@@ -227,9 +243,11 @@ export class TestRealtimeClient {
         return;
       }
       this.fetches.push({ after, limit, got: page.events.map((e) => e.seq) });
-      if (page.events.length === 0) throw new Error(`GET /api/events after=${after} returned nothing below ${upTo}`);
+      if (page.events.length === 0)
+        throw new Error(`GET /api/events after=${after} returned nothing below ${upTo}`);
       for (const e of page.events) {
-        if (e.seq !== this.lastSeq! + 1) throw new Error(`catch-up page has a hole: ${this.lastSeq} then ${e.seq}`);
+        if (e.seq !== this.lastSeq! + 1)
+          throw new Error(`catch-up page has a hole: ${this.lastSeq} then ${e.seq}`);
         this.apply(e);
       }
     }
@@ -259,9 +277,13 @@ export class TestRealtimeClient {
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     const res = await fetch(`${base}/api/events?after=${after}&limit=${limit}`, { headers });
     if (!res.ok) {
-      throw Object.assign(new Error(`GET /api/events failed with ${res.status}: ${await res.text()}`), { status: res.status });
+      throw Object.assign(new Error(`GET /api/events failed with ${res.status}: ${await res.text()}`), {
+        status: res.status,
+      });
     }
-    return (await res.json()) as EventsPage;
+    const page = (await res.json()) as EventsPage;
+    if ('events' in page) page.events.forEach(parseDurableEvent);
+    return page;
   }
 
   private notify() {

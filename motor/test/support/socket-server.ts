@@ -1,4 +1,4 @@
-import type { DurableEventType } from '@atende/shared';
+import type { Campaign, DurableEventType } from '@atende/shared';
 import { createMotor } from '../../src/composition-root.js';
 import { loadConfig } from '../../src/config.js';
 import { notFound } from '../../src/errors.js';
@@ -71,6 +71,7 @@ export async function startRealtimeTestServer(opts: {
     PUBLIC_URL: 'http://atende.test',
     SESSION_SECRET: 's'.repeat(40),
     WEBHOOK_TOKEN: webhookToken,
+    SIGNUP_RATE_LIMIT: '100000', // tests sign up many accounts from 127.0.0.1
   });
   // The real Motor from the composition root; only WhatsApp is faked (the realtime tests never
   // reach it: instances are created in SQL) and, by default, the socket's conversation commands.
@@ -144,15 +145,7 @@ export async function startRealtimeTestServer(opts: {
       const ev = await db.call<AccountEvent>('append_event', {
         accountId,
         type,
-        data: data ?? {
-          campaign: {
-            id: '00000000-0000-4000-8000-000000000000',
-            status: 'running',
-            total: 1,
-            sent: 0,
-            failed: 0,
-          },
-        },
+        data: data ?? { campaign: fakeCampaign() },
       });
       realtime.publish([ev]);
       return ev;
@@ -181,5 +174,38 @@ function fakeConversations(): SocketConversations {
       check(auth.accountId, id);
       return { id };
     },
+  };
+}
+
+/**
+ * A `campaign.updated` payload the contract accepts (shared campaignSchema), for tests that only
+ * need some durable event to flow through the log.
+ *
+ * @example
+ *   await srv.append(accountId, 'campaign.updated', { campaign: fakeCampaign({ sent: 3 }) });
+ */
+export function fakeCampaign(patch: Partial<Campaign> = {}): Campaign {
+  const at = new Date().toISOString();
+  return {
+    id: '00000000-0000-4000-8000-000000000000',
+    name: 'Teste',
+    instanceId: '00000000-0000-4000-8000-000000000001',
+    text: 'Olá',
+    audience: { type: 'all' },
+    ratePerMinute: 10,
+    scheduledAt: null,
+    status: 'running',
+    pausedReason: null,
+    total: 1,
+    sent: 0,
+    delivered: 0,
+    read: 0,
+    failed: 0,
+    skipped: 0,
+    startedAt: at,
+    finishedAt: null,
+    createdAt: at,
+    updatedAt: at,
+    ...patch,
   };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * Builders for Evolution-shaped webhook bodies (Evolution 2.3.6, Baileys 7: see
- * ../shared/evolution-samples/messages-upsert-text.json), for load generators, benchmarks and
+ * test/fixtures/evolution/messages-upsert-text.json), for load generators, benchmarks and
  * reliability tests. Every body is exactly what Evolution POSTs: the envelope
  * `{event, instance, data, destination, date_time, sender, server_url, apikey}` and, for
  * `messages.upsert`, `data` as `prepareMessage` builds it (bytes as `{"0":n,…}`, int64 as

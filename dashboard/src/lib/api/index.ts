@@ -46,7 +46,7 @@ export type * from './types';
 const enc = encodeURIComponent;
 
 /**
- * The typed Motor API (CONTRACT.md). One method per route; every method throws `ApiError`.
+ * The typed Motor API (docs/api.md). One method per route; every method throws `ApiError`.
  *
  * @example
  * const api = createApi();

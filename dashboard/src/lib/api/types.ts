@@ -1,17 +1,25 @@
 /**
- * Shapes the dashboard needs that `@atende/shared` does not (yet) export.
- * Candidates to move into shared/ (see the dashboard's report).
+ * The names the dashboard uses for the contract's shapes (all from `@atende/shared`), plus the
+ * few the Motor answers that shared/ does not define yet.
  */
-import type { Account, AiHealth, EvolutionHealth, Instance, Role, UnreadCounts, User } from '@atende/shared';
+import type {
+  AiHealth,
+  EvolutionHealth,
+  Instance,
+  InviteUserBody,
+  InviteUserResult,
+  Me,
+  TeamMember,
+  UnreadCounts,
+} from '@atende/shared';
+
+export type { SandboxMessageBody } from '@atende/shared';
 
 /** GET /api/users item; `pending` = invited by link, not accepted yet. */
-export type TeamUser = User & { createdAt?: string; pending?: boolean };
+export type TeamUser = TeamMember;
 
 /** POST /api/users answer. */
-export interface InviteResult {
-  user: TeamUser;
-  inviteUrl?: string | null;
-}
+export type InviteResult = InviteUserResult;
 
 /** GET /api/overview answer. */
 export interface Overview {
@@ -33,22 +41,8 @@ export interface SandboxState {
   enabled: boolean;
 }
 
-/** POST /api/sandbox/messages body. */
-export interface SandboxMessageBody {
-  instanceName: string;
-  phone: string;
-  name: string;
-  text: string;
-}
+/** Signup, login and invite acceptance answer with the session's user and account. */
+export type AuthResult = Me;
 
-export interface AuthResult {
-  user: User;
-  account: Account;
-}
-
-export interface InviteBody {
-  email: string;
-  name: string;
-  role: Exclude<Role, 'owner'>;
-  password?: string;
-}
+/** POST /api/users body. */
+export type InviteBody = InviteUserBody;

@@ -50,7 +50,12 @@ export const en: Record<MessageKey, string> = {
   'auth.signup.conflict': 'An account with this email already exists.',
   'auth.field.email': 'Email',
   'auth.field.password': 'Password',
-  'auth.field.passwordHint': 'At least 8 characters',
+  'auth.field.passwordHint':
+    'At least 8 characters, not only spaces. Very common passwords (like 12345678) are refused.',
+  // security: password rules (shared/src/password.ts, motor/src/services/password-policy.ts)
+  'issue.passwordCommon': 'This password is too common. Choose another.',
+  'issue.passwordBlank': 'The password cannot be only spaces.',
+  'issue.passwordControl': 'The password has characters that cannot be typed.',
   'auth.field.name': 'Your name',
   'auth.field.accountName': 'Business name',
   'auth.working': 'Please wait…',

@@ -48,7 +48,12 @@ export const ptBR = {
   'auth.signup.conflict': 'Já existe uma conta com este e-mail.',
   'auth.field.email': 'E-mail',
   'auth.field.password': 'Senha',
-  'auth.field.passwordHint': 'Pelo menos 8 caracteres',
+  'auth.field.passwordHint':
+    'Pelo menos 8 caracteres, sem ser só espaços. Senhas muito comuns (como 12345678) não são aceitas.',
+  // security: password rules (shared/src/password.ts, motor/src/services/password-policy.ts)
+  'issue.passwordCommon': 'Esta senha é comum demais. Escolha outra.',
+  'issue.passwordBlank': 'A senha não pode ter só espaços.',
+  'issue.passwordControl': 'A senha tem caracteres que não podem ser digitados.',
   'auth.field.name': 'Seu nome',
   'auth.field.accountName': 'Nome da empresa',
   'auth.working': 'Aguarde…',

@@ -1,23 +1,19 @@
-import type {
-  DurableEvent,
-  DurableEventType,
-  EventsPage,
-  InstanceQrPayload,
-  ReadyPayload,
-  TypingPayload,
+import {
+  DURABLE_EVENT_TYPES,
+  type DurableEvent,
+  type DurableEventType,
+  type EventsPage,
+  type InstanceQrPayload,
+  type ReadyPayload,
+  type ServerToClientEvents,
+  type TypingPayload,
 } from '@atende/shared';
 
 /** What the agent sees: live, catching up / retrying, or cut off. */
 export type ConnectionState = 'online' | 'reconnecting' | 'offline';
 
-/** The durable events the Motor emits, each under its own name (CONTRACT.md "Socket.IO"). */
-export const DURABLE_TYPES: readonly DurableEventType[] = [
-  'message.created',
-  'message.updated',
-  'conversation.updated',
-  'instance.updated',
-  'campaign.updated',
-];
+/** The durable events the Motor emits, each under its own name (docs/api.md "Socket.IO"). */
+export const DURABLE_TYPES: readonly DurableEventType[] = DURABLE_EVENT_TYPES;
 
 /**
  * The part of a socket.io-client `Socket` this client uses, so tests can hand in a fake emitter.
@@ -33,19 +29,12 @@ export interface RealtimeSocket {
   io?: { on(event: string, listener: (...args: any[]) => void): unknown };
 }
 
-export interface RealtimeEvents {
-  'message.created': (e: DurableEvent<'message.created'>) => void;
-  'message.updated': (e: DurableEvent<'message.updated'>) => void;
-  'conversation.updated': (e: DurableEvent<'conversation.updated'>) => void;
-  'instance.updated': (e: DurableEvent<'instance.updated'>) => void;
-  'campaign.updated': (e: DurableEvent<'campaign.updated'>) => void;
+/** The server's events as shared/ types them, plus what this client adds on top. */
+export interface RealtimeEvents extends ServerToClientEvents {
   /** Any durable event, after its typed listeners ran. */
   event: (e: DurableEvent) => void;
-  'instance.qr': (p: InstanceQrPayload) => void;
-  'conversation.typing': (p: TypingPayload) => void;
   /** The log was trimmed past our position (or the server's log is behind us): reload lists. */
   reset: (seq: number) => void;
-  ready: (p: ReadyPayload) => void;
   state: (s: ConnectionState) => void;
   /** The session is gone (handshake refused or /api/events answered 401). */
   unauthenticated: () => void;
@@ -74,11 +63,11 @@ type Listener = (...args: any[]) => void;
  * The dashboard's one Socket.IO client. It applies every durable event exactly once, in `seq`
  * order: events at or below `lastSeq` are dropped, a hole is buffered and filled from
  * `GET /api/events`, and after a reconnect the `ready.seq` tells how far to catch up
- * (DESIGN.md §4). Ephemeral events pass straight through.
+ * (docs/realtime.md). Ephemeral events pass straight through.
  *
  * @example
  * const rt = new RealtimeClient({ createSocket: () => io({ autoConnect: false }) });
- * rt.on('message.created', (e) => inbox.applyMessageCreated(e.data));
+ * rt.on('message.created', (e) => inbox.apply(e)); // InboxState.apply (state/inbox.svelte.ts)
  * rt.connect();
  */
 export class RealtimeClient {

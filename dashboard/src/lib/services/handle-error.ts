@@ -36,6 +36,9 @@ export function handleError(error: unknown, message?: string): void {
  */
 export function issueText(issue: FieldIssue): string {
   if (issue.format === 'email' || (!issue.code && /email/i.test(issue.message))) return t('issue.email');
+  if (issue.message === 'too common') return t('issue.passwordCommon');
+  if (issue.message === 'must not be only spaces') return t('issue.passwordBlank');
+  if (issue.message === 'must not contain control characters') return t('issue.passwordControl');
   if (issue.code === 'too_small' && issue.minimum !== undefined)
     return issue.minimum <= 1 ? t('common.required') : t('issue.tooShort', { min: issue.minimum });
   if (issue.code === 'too_big' && issue.maximum !== undefined)

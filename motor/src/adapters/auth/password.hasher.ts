@@ -1,10 +1,37 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import os from 'node:os';
 
 // OWASP's scrypt floor (N=2^17, r=8, p=1) needs 128 MiB per hash; N=2^15 keeps a login under
 // ~60 ms on the 2-core target while staying well above brute-force comfort for a SaaS login
 // that is also rate limited.
 const PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_LEN = 32;
+
+/**
+ * At most `size` tasks at once, the rest wait in order. Hashing new passwords (signup, invite) and
+ * checking logins get separate small pools, so a flood of one cannot starve the other or fill
+ * libuv's 4 threads.
+ */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+const cores = os.availableParallelism();
+const hashing = new Semaphore(Math.max(1, Math.floor(cores / 2)));
+const verifying = new Semaphore(Math.max(2, cores));
 
 function derive(password: string, salt: Buffer, p: { N: number; r: number; p: number }): Promise<Buffer> {
   const opts: ScryptOptions = { N: p.N, r: p.r, p: p.p, maxmem: 256 * p.N * p.r };
@@ -21,7 +48,7 @@ function derive(password: string, salt: Buffer, p: { N: number; r: number; p: nu
  */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, PARAMS);
+  const key = await hashing.run(() => derive(password, salt, PARAMS));
   return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), key.toString('base64url')].join(
     '$',
   );
@@ -37,15 +64,13 @@ export async function hashPassword(password: string): Promise<string> {
 export async function verifyPassword(password: string, stored: string | null | undefined): Promise<boolean> {
   const parts = (stored ?? '').split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') {
-    await derive(password, Buffer.alloc(16), PARAMS);
+    await verifying.run(() => derive(password, Buffer.alloc(16), PARAMS));
     return false;
   }
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
   const expected = Buffer.from(hash, 'base64url');
-  const key = await derive(password, Buffer.from(salt, 'base64url'), {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-  });
+  const key = await verifying.run(() =>
+    derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) }),
+  );
   return expected.length === key.length && timingSafeEqual(expected, key);
 }

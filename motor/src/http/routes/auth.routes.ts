@@ -12,27 +12,27 @@ import type { AuthResult } from '../../services/auth.types.js';
 import { AppError } from '../../errors.js';
 import { authOf, requestCredentials, requireAuth } from '../middleware/auth.middleware.js';
 import { input, validate } from '../middleware/validate.middleware.js';
-import { clearSessionCookie, setSessionCookie } from '../session-cookie.js';
+import { clearSessionCookie, setSessionCookie, type CookieSite } from '../session-cookie.js';
 
 /**
  * `POST /api/auth/signup|login|logout|password|invite/accept` and `GET /api/me`
- * (CONTRACT.md "Auth").
+ * (docs/auth.md "Routes").
  *
  * @example
  *   authRoutes({ auth, config })
  */
-export function authRoutes(deps: { auth: AuthService; config: { publicUrl: string } }) {
+export function authRoutes(deps: { auth: AuthService; config: CookieSite }) {
   const router = new Router({ prefix: '/api' });
   const { auth } = deps;
-  const publicUrl = deps.config.publicUrl;
+  const site = deps.config;
   const answer = (ctx: ParameterizedContext, r: AuthResult, status: number) => {
-    setSessionCookie(ctx, r.session, publicUrl);
+    setSessionCookie(ctx, r.session, site);
     ctx.status = status;
     ctx.body = { user: r.user, account: r.account };
   };
 
   router.post('/auth/signup', validate({ body: signupBodySchema }), async (ctx) => {
-    answer(ctx, await auth.signup(input(ctx, 'body', signupBodySchema)), 201);
+    answer(ctx, await auth.signup(input(ctx, 'body', signupBodySchema), { ip: ctx.ip }), 201);
   });
 
   router.post('/auth/login', validate({ body: loginBodySchema }), async (ctx) => {
@@ -46,7 +46,7 @@ export function authRoutes(deps: { auth: AuthService; config: { publicUrl: strin
       throw err;
     });
     await auth.logout(caller);
-    clearSessionCookie(ctx, publicUrl);
+    clearSessionCookie(ctx, site);
     ctx.status = 204;
   });
 
@@ -56,7 +56,7 @@ export function authRoutes(deps: { auth: AuthService; config: { publicUrl: strin
     validate({ body: changePasswordBodySchema }),
     async (ctx) => {
       const session = await auth.changePassword(authOf(ctx), input(ctx, 'body', changePasswordBodySchema));
-      setSessionCookie(ctx, session, publicUrl);
+      setSessionCookie(ctx, session, site);
       ctx.status = 204;
     },
   );
@@ -64,7 +64,7 @@ export function authRoutes(deps: { auth: AuthService; config: { publicUrl: strin
   // Always 202 with the same answer for a known or unknown email (no account enumeration).
   router.post('/auth/recover', validate({ body: recoverBodySchema }), async (ctx) => {
     ctx.status = 202;
-    ctx.body = await auth.recover(input(ctx, 'body', recoverBodySchema), `${publicUrl}/login`);
+    ctx.body = await auth.recover(input(ctx, 'body', recoverBodySchema), `${site.publicUrl}/login`);
   });
 
   router.post('/auth/invite/accept', validate({ body: acceptInviteBodySchema }), async (ctx) => {

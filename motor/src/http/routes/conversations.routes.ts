@@ -13,7 +13,7 @@ import { authOf, requireAuth } from '../middleware/auth.middleware.js';
 import { input, validate } from '../middleware/validate.middleware.js';
 
 /**
- * The inbox (CONTRACT.md "Conversations and messages") and `GET /api/overview`. The list's next
+ * The inbox (docs/api.md "Conversations and messages") and `GET /api/overview`. The list's next
  * page cursor is in the `x-next-cursor` header (pass it back as `?cursor=`).
  *
  * @example

@@ -4,7 +4,7 @@ import type postgres from 'postgres';
  * Group commit for the Postgres driver: calls that arrive while a batch is running queue up and
  * run together as ONE transaction on one reserved connection, pipelined in a single round trip
  * (`begin; call₁; …; callₙ; commit`). Each caller is answered only after that COMMIT, so
- * "answered" still means "committed" (CONTRACT.md: 2xx means committed). One commit (one WAL
+ * "answered" still means "committed" (docs/api.md: 2xx means committed). One commit (one WAL
  * flush) per batch instead of one per call is what lifts ingest past the one-call-per-transaction
  * baseline; the PGlite worker does the same (pglite.worker.js).
  *

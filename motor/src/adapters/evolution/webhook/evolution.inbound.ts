@@ -103,11 +103,19 @@ export class EvolutionInbound implements WhatsAppInbound {
     return parsed.success ? normalizeMessage(parsed.data, 'upsert') : null;
   }
 
+  /**
+   * Evolution's webhook JWT (HS256 with the value of the webhook's `jwt_key` header): `exp`
+   * required (without it a leaked token would work forever), at most Evolution's 10-minute
+   * lifetime ahead, 30 s of clock skew either way.
+   */
   async verifySignedToken(token: string, secret: string): Promise<boolean> {
-    // Evolution signs an HS256 JWT with the value of the webhook's `jwt_key` header.
     try {
-      await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ['HS256'] });
-      return true;
+      const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp'],
+        clockTolerance: JWT_SKEW_SECONDS,
+      });
+      return payload.exp! - Date.now() / 1000 <= JWT_MAX_LIFETIME_SECONDS + JWT_SKEW_SECONDS;
     } catch {
       return false;
     }
@@ -124,13 +132,21 @@ function contacts(data: unknown): InboundChange | null {
   return list.length ? { kind: 'contacts.changed', contacts: list } : null;
 }
 
+/** Clock skew allowed between Evolution's host and ours, in seconds. */
+const JWT_SKEW_SECONDS = 30;
+/** Evolution issues webhook JWTs for 10 minutes (`exp: iat + 600`). */
+const JWT_MAX_LIFETIME_SECONDS = 600;
+
 async function qr(data: unknown): Promise<InboundChange | null> {
   parse('qrcode.updated', qrDataSchema, data);
   const image = qrImageSchema.safeParse(data);
   if (!image.success) return null; // "QR code limit reached": connection.update refused follows
   const d = image.data;
+  if (!d.qrcode.base64 && !d.qrcode.code) throw new AppError('validation_failed', 'qrcode.updated without a QR image or code');
   const qrCode = await qrDataUrl(d.qrcode.base64, d.qrcode.code);
-  if (!qrCode) throw new AppError('validation_failed', 'qrcode.updated without a QR image or code');
+  // A code too long (or otherwise impossible) for a QR symbol is acknowledged and ignored, so
+  // Evolution does not retry it for 20 minutes; the next qrcode.updated replaces it anyway.
+  if (!qrCode) return null;
   return { kind: 'qr.updated', qrCode, pairingCode: d.qrcode.pairingCode ?? null };
 }
 
@@ -154,6 +170,7 @@ async function qrDataUrl(
   code: string | null | undefined,
 ): Promise<string | null> {
   if (base64 && /^data:image\/[a-z+]+;base64,[A-Za-z0-9+/=]+$/.test(base64)) return base64;
-  if (code) return QRCode.toDataURL(code, { margin: 3, scale: 4, errorCorrectionLevel: 'H' });
+  // Version 40 at level H holds at most 1,273 bytes; QRCode throws past what fits.
+  if (code) return QRCode.toDataURL(code, { margin: 3, scale: 4, errorCorrectionLevel: 'H' }).catch(() => null);
   return null;
 }
