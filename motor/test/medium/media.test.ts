@@ -100,8 +100,8 @@ describe('incoming media: background fetch, storage, GET /api/messages/:id/media
     expect(r.status).toBe(201);
     const waId = ((await r.json()) as { key: { id: string } }).key.id;
     conversationId ??= await waitFor(
-      async () => (await as.get('/api/conversations')).body?.[0]?.id as string | undefined,
-      (id) => !!id,
+      async () => ((await as.get('/api/conversations')).body?.[0]?.id as string | undefined) ?? null,
+      (id) => id !== null,
     );
     return waitFor(
       async () =>
