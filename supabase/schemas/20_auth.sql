@@ -457,11 +457,3 @@ create or replace function app.me(p_account_id uuid, p_user_id uuid) returns jso
 language sql stable as $$
   select app.auth_json(u) from public.users u where u.id = p_user_id and u.account_id = p_account_id
 $$;
-
--- For tests and ops: how many accounts and users exist (no data, only counts).
-create or replace function app.auth_counts() returns jsonb
-language sql stable as $$
-  select jsonb_build_object('accounts', (select count(*) from public.accounts),
-                            'users', (select count(*) from public.users),
-                            'sessions', (select count(*) from public.sessions))
-$$;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import postgres from 'postgres';
 import { createPostgresDb, type PostgresDb } from '../../src/adapters/db/postgres/postgres.driver.js';
+import { TEST_HELPERS_SQL } from './test-helpers-sql.js';
 
 /** The server the integration tier uses: local PostgreSQL with trust auth (override with TEST_PG_URL). */
 export const TEST_PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -53,7 +54,8 @@ export async function dropPostgresDatabase(database: string): Promise<void> {
 
 /**
  * A fresh, migrated real-Postgres `Db` for one test file: a new database on the test server,
- * migrations applied by the Postgres driver itself, dropped on `close()`.
+ * migrations applied by the Postgres driver itself (plus test/support/sql/test-helpers.sql),
+ * dropped on `close()`.
  *
  * @example
  *   let db: PostgresTestDb;
@@ -65,6 +67,11 @@ export async function createPostgresTestDb(opts: { max?: number } = {}): Promise
   let db: PostgresDb;
   try {
     db = await createPostgresDb({ url, max: opts.max ?? 4 });
+    const raw = postgres(url, { max: 1, onnotice: () => {} });
+    await raw
+      .unsafe(TEST_HELPERS_SQL)
+      .simple()
+      .finally(() => raw.end({ timeout: 1 }));
   } catch (err) {
     await drop();
     throw err;

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
+import { TEST_HELPER_FUNCTIONS } from './test-helpers-sql.js';
 
 /** Where the declarative schema sits (supabase/schemas/*.sql, applied in name order). */
 export const SCHEMAS_DIR = path.resolve(import.meta.dirname, '../../../supabase/schemas');
@@ -52,6 +53,8 @@ export async function applySchemaFiles(db: SqlEngine, files: { name: string; sql
 /** Schemas whose objects we own; the runner's own bookkeeping table is not part of the schema. */
 const OWNED = `n.nspname in ('public', 'app')`;
 const NOT_BOOKKEEPING = `c.relname <> 'schema_migrations'`;
+/** Test-only functions (test/support/sql/test-helpers.sql) are on the test databases, not in the schema. */
+const NOT_TEST_HELPER = `p.oid::regproc::text not in (${TEST_HELPER_FUNCTIONS.map((f) => `'${f}'`).join(', ') || "''"})`;
 /** Objects an extension created belong to the extension (listed once, by name and version). */
 const notFromExtension = (catalog: string, oid: string) =>
   `not exists (select 1 from pg_depend e where e.classid = '${catalog}'::regclass and e.objid = ${oid} and e.deptype = 'e')`;
@@ -99,10 +102,10 @@ export async function catalogOf(db: SqlEngine): Promise<Map<string, string>> {
     `select 'extension ' || extname as k, extversion as v from pg_extension`,
     `select 'function ' || p.oid::regprocedure::text as k, pg_get_functiondef(p.oid) as v
        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-      where ${OWNED} and ${notFromExtension('pg_proc', 'p.oid')}`,
+      where ${OWNED} and ${NOT_TEST_HELPER} and ${notFromExtension('pg_proc', 'p.oid')}`,
     `select 'grant on function ' || p.oid::regprocedure::text as k, coalesce(p.proacl::text, 'default') as v
        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-      where ${OWNED} and ${notFromExtension('pg_proc', 'p.oid')}`,
+      where ${OWNED} and ${NOT_TEST_HELPER} and ${notFromExtension('pg_proc', 'p.oid')}`,
     `select 'grant on schema ' || nspname as k, coalesce(nspacl::text, 'default') as v
        from pg_namespace where nspname in ('public', 'app')`,
     `select 'default privileges ' || coalesce(n.nspname, '*') || ' ' || d.defaclobjtype::text as k, d.defaclacl::text as v

@@ -1,3 +1,4 @@
+import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createPgliteDb, type PgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { createSupabaseDb } from '../../src/adapters/db/supabase/supabase.driver.js';
@@ -22,6 +23,13 @@ export async function createTestDb(): Promise<PgliteDb> {
     return {
       ...db,
       dump: () => Promise.reject(new Error('dump() is PGlite-only; this test runs with TEST_DB=postgres')),
+      async exec(sql: string) {
+        const raw = postgres(db.url, { max: 1, onnotice: () => {} });
+        await raw
+          .unsafe(sql)
+          .simple()
+          .finally(() => raw.end({ timeout: 1 }));
+      },
     };
   }
   const pglite = await createPgliteDb({ loadDumpPath: inject('pgliteDump') });
@@ -32,6 +40,7 @@ export async function createTestDb(): Promise<PgliteDb> {
     ...sb,
     applied: pglite.applied,
     dump: (file: string) => pglite.dump(file),
+    exec: (sql: string) => pglite.exec(sql),
     async close() {
       await sb.close();
       await rest.close();

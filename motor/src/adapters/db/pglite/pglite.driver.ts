@@ -22,6 +22,8 @@ export interface PgliteDb extends Db {
   readonly applied: string[];
   /** Writes the whole data directory as a tarball, for cloning. */
   dump(file: string): Promise<void>;
+  /** Runs a SQL script outside `call` (tests and benches: e.g. test-only helper functions). */
+  exec(sql: string): Promise<void>;
 }
 
 const workerFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pglite.worker.js');
@@ -115,6 +117,7 @@ export async function createPgliteDb(opts: PgliteDbOptions = {}): Promise<Pglite
       await db.call('ping');
     },
     dump: (file: string) => send<void>({ kind: 'dump', path: file }),
+    exec: (sql: string) => send<void>({ kind: 'exec', sql }),
     async close() {
       if (dead) return;
       await send({ kind: 'close' }).catch(() => {});
