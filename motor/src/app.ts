@@ -9,6 +9,7 @@ import { clientIp, dashboardCors, securityHeaders, shedLoad } from './http/middl
 import { requestContext } from './http/middleware/request-context.middleware.js';
 import { authRoutes } from './http/routes/auth.routes.js';
 import { campaignsRoutes } from './http/routes/campaigns.routes.js';
+import { contactsRoutes } from './http/routes/contacts.routes.js';
 import { conversationsRoutes } from './http/routes/conversations.routes.js';
 import { eventsRoutes } from './http/routes/events.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): Koa {
     productsRoutes({ auth, products: s.products }),
     aiRoutes({ auth, ai: s.ai }),
     campaignsRoutes({ auth, campaigns: s.campaigns }),
+    contactsRoutes({ auth, contacts: s.contacts }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
 

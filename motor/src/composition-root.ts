@@ -27,6 +27,7 @@ import { seedDemo } from './services/auth-demo.service.js';
 import { AuthService, SESSION_TTL_SECONDS } from './services/auth.service.js';
 import { CampaignRunner, type CampaignRunnerOptions } from './services/campaign-runner.service.js';
 import { CampaignsService } from './services/campaigns.service.js';
+import { ContactsService } from './services/contacts.service.js';
 import { ConversationsService } from './services/conversations.service.js';
 import { startEventRetention } from './services/events-retention.service.js';
 import { EventsService } from './services/events.service.js';
@@ -80,6 +81,7 @@ export interface MotorServices {
   /** The AI reply loop; null without an llm. Started by `start()`. */
   responder: AiResponder | null;
   campaigns: CampaignsService;
+  contacts: ContactsService;
   /** The campaign feeder and clock (docs/campaigns.md); started by `start()`. */
   campaignRunner: CampaignRunner;
   /** Evolution reachable, key accepted, 2.3.x: start-up, /readyz, the overview (docs/evolution.md). */
@@ -376,6 +378,7 @@ function buildServices(deps: {
     ai,
     responder,
     campaigns: new CampaignsService({ db, realtime, pacing: config.campaigns }),
+    contacts: new ContactsService({ db, realtime }),
     campaignRunner: new CampaignRunner(
       { db, realtime, logger, outbox },
       { ...config.campaigns, ...deps.campaignRunner },
