@@ -9,10 +9,12 @@ import { clientIp, dashboardCors, securityHeaders, shedLoad } from './http/middl
 import { requestContext } from './http/middleware/request-context.middleware.js';
 import { authRoutes } from './http/routes/auth.routes.js';
 import { campaignsRoutes } from './http/routes/campaigns.routes.js';
+import { contactsRoutes } from './http/routes/contacts.routes.js';
 import { conversationsRoutes } from './http/routes/conversations.routes.js';
 import { eventsRoutes } from './http/routes/events.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
 import { instancesRoutes } from './http/routes/instances.routes.js';
+import { mediaRoutes } from './http/routes/media.routes.js';
 import { PRODUCTS_IMPORT_BODY, productsRoutes } from './http/routes/products.routes.js';
 import { sandboxRoutes } from './http/routes/sandbox.routes.js';
 import { usersRoutes } from './http/routes/users.routes.js';
@@ -63,6 +65,8 @@ export function createApp(deps: AppDeps): Koa {
     productsRoutes({ auth, products: s.products }),
     aiRoutes({ auth, ai: s.ai }),
     campaignsRoutes({ auth, campaigns: s.campaigns }),
+    contactsRoutes({ auth, contacts: s.contacts }),
+    mediaRoutes({ auth, media: s.media }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
 

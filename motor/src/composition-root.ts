@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { loadSessionSecret } from './adapters/auth/session-secret.js';
@@ -27,6 +28,7 @@ import { seedDemo } from './services/auth-demo.service.js';
 import { AuthService, SESSION_TTL_SECONDS } from './services/auth.service.js';
 import { CampaignRunner, type CampaignRunnerOptions } from './services/campaign-runner.service.js';
 import { CampaignsService } from './services/campaigns.service.js';
+import { ContactsService } from './services/contacts.service.js';
 import { ConversationsService } from './services/conversations.service.js';
 import { startEventRetention } from './services/events-retention.service.js';
 import { EventsService } from './services/events.service.js';
@@ -35,6 +37,7 @@ import { HealthService } from './services/health.service.js';
 import { InstancesService } from './services/instances.service.js';
 import { OutboxService, type OutboxOptions } from './services/outbox.service.js';
 import { ProductsService } from './services/products.service.js';
+import { MediaService, type MediaOptions } from './services/media.service.js';
 import { SandboxService } from './services/sandbox.service.js';
 import { SendMessageService } from './services/send-message.service.js';
 import { UsersService } from './services/users.service.js';
@@ -42,6 +45,8 @@ import { ReconcileService, type ReconcileLimits } from './services/reconcile.ser
 import { InstanceAuthCache } from './services/webhook-auth.service.js';
 import { WebhookIntakeService } from './services/webhook-intake.service.js';
 import { GroqLlm } from './adapters/groq/groq.llm.js';
+import { LocalDiskStorage } from './adapters/storage/local-disk.storage.js';
+import type { StoragePort } from './ports/storage.port.js';
 import type { Llm } from './ports/llm.port.js';
 import { AiSettingsService } from './services/ai-settings.service.js';
 import { AiResponder, type AiResponderOptions } from './services/ai-responder.service.js';
@@ -59,6 +64,8 @@ export interface MotorPorts {
   sandbox: WhatsAppSandbox | null;
   /** The language model (Groq) when GROQ_API_KEY is set; null = AI not available. */
   llm: Llm | null;
+  /** Media files of messages (DATA_DIR/media on the local disk). */
+  storage: StoragePort;
 }
 
 /** Every service, built once. Add yours here and in buildServices (one line each). */
@@ -80,12 +87,15 @@ export interface MotorServices {
   /** The AI reply loop; null without an llm. Started by `start()`. */
   responder: AiResponder | null;
   campaigns: CampaignsService;
+  contacts: ContactsService;
   /** The campaign feeder and clock (docs/campaigns.md); started by `start()`. */
   campaignRunner: CampaignRunner;
   /** Evolution reachable, key accepted, 2.3.x: start-up, /readyz, the overview (docs/evolution.md). */
   evolutionHealth: EvolutionHealthService;
   /** Reads messages Evolution dropped back through findMessages (start, reconnect, database back). */
   reconcile: ReconcileService;
+  /** Media files: background fetch from Evolution, storage, serving (docs/media.md). */
+  media: MediaService;
 }
 
 /** Something that runs in the background while the Motor is up (a loop, a timer). */
@@ -129,6 +139,10 @@ export interface MotorOverrides {
   reconcile?: Partial<ReconcileLimits>;
   /** Run the Evolution start-up check in `start()` (default true). */
   evolutionCheck?: boolean;
+  /** Default: the local disk under DATA_DIR/media. */
+  storage?: StoragePort;
+  /** Media fetch retries (short in tests). */
+  media?: Partial<MediaOptions>;
 }
 
 export interface Motor {
@@ -201,6 +215,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
         : config.groq
           ? new GroqLlm({ apiKey: config.groq.apiKey, baseUrl: config.groq.baseUrl })
           : null,
+    storage: o.storage ?? new LocalDiskStorage(path.join(config.dataDir, 'media')),
   };
   const services = buildServices({
     config,
@@ -353,6 +368,11 @@ function buildServices(deps: {
     { db, whatsapp, realtime, logger },
     { leaseMs: config.evolution.timeoutMs + 15_000, ...deps.outbox },
   );
+  const media = new MediaService(
+    { db, whatsapp, storage: deps.ports.storage, logger },
+    deps.overrides?.media,
+  );
+  webhookIntake.onIngested(({ who, events }) => media.afterIngest(who.accountId, events));
   const ai = new AiSettingsService({ db, llm, defaultModel: config.aiModel });
   const responder = llm
     ? new AiResponder({ db, llm, realtime, outbox, logger, defaultModel: config.aiModel }, deps.ai)
@@ -376,12 +396,14 @@ function buildServices(deps: {
     ai,
     responder,
     campaigns: new CampaignsService({ db, realtime, pacing: config.campaigns }),
+    contacts: new ContactsService({ db, realtime }),
     campaignRunner: new CampaignRunner(
       { db, realtime, logger, outbox },
       { ...config.campaigns, ...deps.campaignRunner },
     ),
     evolutionHealth,
     reconcile,
+    media,
   };
 }
 
@@ -402,5 +424,6 @@ function startBackgroundJobs(deps: {
     ...(services.responder ? [services.responder] : []), // before the outbox: its answers go there
     services.campaignRunner,
     services.outbox,
+    services.media,
   ];
 }

@@ -105,6 +105,16 @@ export const messageSchema = z.object({
       /** For locations. */
       latitude: z.number().nullable().optional(),
       longitude: z.number().nullable().optional(),
+      /** Bytes, as WhatsApp announced it. */
+      size: z.number().nullable().optional(),
+      /** Where the Motor serves the file: `/api/messages/:id/media` (null for media without a file). */
+      url: z.string().nullable().optional(),
+      /** WhatsApp's inline preview as a small data URL, shown while the file loads. */
+      thumbnail: z.string().nullable().optional(),
+      /** An audio recorded as a voice note (WhatsApp's `ptt`). */
+      voiceNote: z.boolean().nullable().optional(),
+      width: z.number().nullable().optional(),
+      height: z.number().nullable().optional(),
     })
     .nullable(),
   quotedWaMessageId: z.string().nullable(),

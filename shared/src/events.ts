@@ -8,6 +8,8 @@ export const eventDataSchemas = {
   'message.created': z.object({ message: messageSchema, conversation: conversationSchema }),
   'message.updated': z.object({ message: messageSchema }),
   'conversation.updated': z.object({ conversation: conversationSchema }),
+  /** One person seen under two identities (LID and phone): `fromId` is gone, folded into `intoId`. */
+  'conversation.merged': z.object({ fromId: z.uuid(), intoId: z.uuid(), conversation: conversationSchema }),
   'instance.updated': z.object({
     instance: z.object({
       id: z.uuid(),
@@ -83,6 +85,7 @@ export interface ServerToClientEvents {
   'message.created': (e: DurableEvent<'message.created'>) => void;
   'message.updated': (e: DurableEvent<'message.updated'>) => void;
   'conversation.updated': (e: DurableEvent<'conversation.updated'>) => void;
+  'conversation.merged': (e: DurableEvent<'conversation.merged'>) => void;
   'instance.updated': (e: DurableEvent<'instance.updated'>) => void;
   'campaign.updated': (e: DurableEvent<'campaign.updated'>) => void;
   'instance.qr': (p: InstanceQrPayload) => void;

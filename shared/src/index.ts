@@ -9,3 +9,4 @@ export * from './reasons.js';
 export * from './products.js';
 export * from './ai.js';
 export * from './inbox.js';
+export * from './contacts.js';

@@ -15,6 +15,7 @@ create table public.contacts (
   opted_out boolean not null default false,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
+  labels text[] not null default '{}',
   check (jid is not null or lid is not null)
 );
 create unique index contacts_account_jid_key on public.contacts (account_id, jid) where jid is not null;
@@ -22,6 +23,7 @@ create unique index contacts_account_lid_key on public.contacts (account_id, lid
 create index contacts_account_phone_idx on public.contacts (account_id, phone);
 create index contacts_name_fold_idx
   on public.contacts using gin (to_tsvector('simple', app.unaccent_lower(coalesce(name, '') || ' ' || coalesce(push_name, ''))));
+create index contacts_labels_idx on public.contacts using gin (labels);
 alter table public.contacts enable row level security;
 
 -- WhatsApp groups an instance belongs to (synced from Evolution).

@@ -101,6 +101,10 @@ begin
         updated_at = now()
       where k.id = v_keep_conv;
       delete from public.conversations where id = g.id;
+      -- Every open inbox drops the ghost and shows the kept thread (before the message that proved
+      -- the merge: clients see the gap and read it from the log, see docs/inbox.md).
+      perform app.append_event(g.account_id, 'conversation.merged', jsonb_build_object(
+        'fromId', g.id, 'intoId', v_keep_conv, 'conversation', app.conversation_json(v_keep_conv)));
     end if;
   end loop;
   delete from public.contacts where id = p_gone returning * into v_gone;

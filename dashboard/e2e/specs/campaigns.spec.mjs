@@ -149,4 +149,20 @@ export default async function campaigns(t) {
     await mobile.getByTestId('text-preview').getByText('Hi Ana!').waitFor();
     await shot(mobile, 'campaign-create-mobile-en');
   });
+
+  await t.step(
+    'an opt-out word lists the contact as opted out; a teammate can allow campaigns again',
+    async () => {
+      await sandboxMessage(page, { instanceName, ...customers[0], text: 'Sair!' });
+      await page.goto('/campaigns');
+      const card = page.getByTestId('opted-out');
+      await card.getByText('Cliente 1').waitFor({ timeout: TIMEOUT });
+      await shot(page, 'campaigns-opted-out');
+      page.once('dialog', (d) => void d.accept());
+      await card.getByRole('button', { name: 'Liberar campanhas' }).click();
+      await card.waitFor({ state: 'detached', timeout: TIMEOUT });
+      const r = await apiCall(page, 'GET', '/api/contacts?optedOut=true');
+      if (r.json.length !== 0) throw new Error(`still opted out: ${JSON.stringify(r.json)}`);
+    },
+  );
 }

@@ -156,7 +156,8 @@ export default async function inbox(t) {
       await card.getByLabel('Senha atual').fill('not my password');
       await card.getByLabel('Nova senha').fill('curta');
       await card.getByRole('button', { name: 'Alterar senha' }).click();
-      await card.getByText('Pelo menos 8 caracteres').waitFor();
+      // The error replaces the hint of the same words: wait for the error itself.
+    await card.locator('.field-error', { hasText: 'Pelo menos 8 caracteres' }).waitFor();
       if ((await card.locator('[aria-invalid=true]').count()) < 1) throw new Error('no field is highlighted');
       if ((await card.getByText(/too small|expected|Invalid/i).count()) > 0)
         throw new Error('raw English validator text');

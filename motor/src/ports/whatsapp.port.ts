@@ -46,6 +46,13 @@ export interface SentMessage {
   messageTimestamp: number | null;
 }
 
+/** A media message's file as Evolution hands it over. */
+export interface MediaFile {
+  bytes: Buffer;
+  mimetype: string | null;
+  fileName: string | null;
+}
+
 /** A message the business sent, as findMessages describes it. */
 export interface SentRecord {
   waMessageId: string;
@@ -130,6 +137,11 @@ export interface WhatsAppGateway {
     instanceName: string,
     input: { remoteJid: string; since: number; until: number },
   ): Promise<SentRecord[]>;
+  /**
+   * `POST /chat/getBase64FromMediaMessage`: the file of a media message Evolution still holds
+   * (Evolution downloads it from WhatsApp). `upstream_failed` when it cannot.
+   */
+  getMediaFile(instanceName: string, waMessageId: string): Promise<MediaFile>;
   /** `GET /group/fetchAllGroups?getParticipants=…`: raw group metadata. */
   fetchAllGroups(instanceName: string, opts?: { getParticipants?: boolean }): Promise<unknown[]>;
 }

@@ -202,3 +202,58 @@ export function statusInstanceClosed(instance: string, code: number) {
     }),
   };
 }
+
+/** 2.3.6+ serialises bytes as index-keyed objects and int64 as {low, high, unsigned}. */
+const bytesObject = (b: Buffer) => Object.fromEntries([...b].map((v, i) => [String(i), v]));
+const int64 = (n: number) => ({ low: n | 0, high: Math.floor(n / 2 ** 32), unsigned: true });
+
+/** A customer's media message (`messages.upsert` data), as Evolution 2.3.6 serialises it. */
+export function incomingMedia(p: {
+  instanceId: string;
+  phone: string;
+  lid: string;
+  name: string;
+  kind: 'image' | 'audio' | 'voice' | 'document';
+  file: {
+    size: number;
+    mimetype: string;
+    fileName: string;
+    width?: number;
+    height?: number;
+    seconds?: number;
+  };
+  thumbnail?: Buffer;
+  caption?: string;
+}) {
+  const base = incomingText({ ...p, text: '' });
+  const common = {
+    url: 'https://mmg.whatsapp.net/simulated',
+    mimetype: p.file.mimetype,
+    fileLength: int64(p.file.size),
+    mediaKey: bytesObject(Buffer.from('simulated-media-key')),
+  };
+  const [type, content]: [string, Record<string, unknown>] =
+    p.kind === 'image'
+      ? [
+          'imageMessage',
+          {
+            ...common,
+            width: p.file.width,
+            height: p.file.height,
+            ...(p.thumbnail ? { jpegThumbnail: bytesObject(p.thumbnail) } : {}),
+            ...(p.caption ? { caption: p.caption } : {}),
+          },
+        ]
+      : p.kind === 'document'
+        ? [
+            'documentMessage',
+            {
+              ...common,
+              fileName: p.file.fileName,
+              title: p.file.fileName,
+              ...(p.caption ? { caption: p.caption } : {}),
+            },
+          ]
+        : ['audioMessage', { ...common, seconds: p.file.seconds, ptt: p.kind === 'voice' }];
+  return { ...base, message: { [type]: content }, messageType: type };
+}

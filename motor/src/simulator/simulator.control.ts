@@ -2,6 +2,7 @@ import { z } from 'zod';
 import * as life from './simulator.lifecycle.js';
 import * as msg from './simulator.messaging.js';
 import type { SimRoute } from './simulator.router.js';
+import { SAMPLE_KINDS } from './sample-media.js';
 import { SimHttpError } from './simulator.state.js';
 
 const digits = z.string().regex(/^[0-9]{10,15}$/, 'digits only, country code first (10 to 15 digits)');
@@ -12,6 +13,13 @@ export const simMessageBodySchema = z.object({
   from: digits,
   name: z.string().trim().min(1).max(100),
   text: z.string().trim().min(1).max(4096),
+  lid: z.string().regex(/^[0-9]+@lid$/).optional(),
+});
+export const simMediaBodySchema = z.object({
+  from: digits,
+  name: z.string().trim().min(1).max(100),
+  kind: z.enum(SAMPLE_KINDS),
+  caption: z.string().trim().min(1).max(1024).optional(),
   lid: z.string().regex(/^[0-9]+@lid$/).optional(),
 });
 export const simDisconnectBodySchema = z.object({ reason: z.enum(['logged_out', 'closed']).default('logged_out') });
@@ -38,6 +46,12 @@ export const controlRoutes: SimRoute[] = [
     path: '/_sim/instances/:name/messages',
     auth: 'global',
     handler: ({ ctx, params, body }) => ({ status: 201, body: msg.customerMessage(ctx, life.getInstance(ctx, params.name!), parse(simMessageBodySchema, body)) }),
+  },
+  {
+    method: 'POST',
+    path: '/_sim/instances/:name/media',
+    auth: 'global',
+    handler: ({ ctx, params, body }) => ({ status: 201, body: msg.customerMedia(ctx, life.getInstance(ctx, params.name!), parse(simMediaBodySchema, body)) }),
   },
   {
     method: 'POST',

@@ -1,4 +1,13 @@
-import { cuid, incomingText, jidOf, messageUpdate, sentMedia, sentText } from './evolution-payloads.js';
+import {
+  cuid,
+  incomingMedia,
+  incomingText,
+  jidOf,
+  messageUpdate,
+  sentMedia,
+  sentText,
+} from './evolution-payloads.js';
+import { samplePng, sampleFile, type SampleKind } from './sample-media.js';
 import type { SimContext } from './simulator.lifecycle.js';
 import { schedule, SimHttpError, type SimInstance, type SimMessageRecord } from './simulator.state.js';
 
@@ -111,6 +120,38 @@ export function customerMessage(
   inst: SimInstance,
   p: { from: string; name: string; text: string; lid?: string },
 ) {
+  return fromCustomer(ctx, inst, p, (lid) =>
+    incomingText({ instanceId: inst.id, phone: p.from, lid, name: p.name, text: p.text }),
+  );
+}
+
+/** A customer sends a sample file (`kind`): `messages.upsert` with the media message. */
+export function customerMedia(
+  ctx: SimContext,
+  inst: SimInstance,
+  p: { from: string; name: string; kind: SampleKind; caption?: string; lid?: string },
+) {
+  const file = sampleFile(p.kind);
+  return fromCustomer(ctx, inst, p, (lid) =>
+    incomingMedia({
+      instanceId: inst.id,
+      phone: p.from,
+      lid,
+      name: p.name,
+      kind: p.kind,
+      file: { ...file, size: file.bytes.length },
+      thumbnail: p.kind === 'image' ? samplePng(32, 24) : undefined,
+      caption: p.caption,
+    }),
+  );
+}
+
+function fromCustomer<T extends { key: SimMessageRecord['key']; status: string }>(
+  ctx: SimContext,
+  inst: SimInstance,
+  p: { from: string; name: string; lid?: string },
+  build: (lid: string) => T,
+): T {
   if (inst.state !== 'open')
     throw new SimHttpError(409, [
       `The "${inst.name}" instance is not connected (state: ${inst.state}); scan its QR first`,
@@ -118,7 +159,7 @@ export function customerMessage(
   const remoteJid = jidOf(p.from);
   const known = inst.contacts.get(remoteJid);
   const lid = p.lid ?? known ?? `${p.from.slice(-12).padStart(15, '1')}@lid`;
-  const data = incomingText({ instanceId: inst.id, phone: p.from, lid, name: p.name, text: p.text });
+  const data = build(lid);
   store(inst, data);
   ctx.hooks.emit(inst, 'messages.upsert', data);
   const contact = { remoteJid, pushName: p.name, profilePicUrl: null, instanceId: inst.id };
@@ -166,4 +207,36 @@ export function fetchAllGroups(inst: SimInstance, getParticipants: string | null
     throw new SimHttpError(400, [['getParticipants is required: true or false']]);
   if (inst.state !== 'open') throw new SimHttpError(500, 'Cannot convert undefined or null to object');
   return [];
+}
+
+/** What each stored media message type gives back (the simulator keeps no sent bytes). */
+const SAMPLE_OF: Record<string, SampleKind> = {
+  imageMessage: 'image',
+  stickerMessage: 'image',
+  audioMessage: 'audio',
+  documentMessage: 'document',
+};
+
+/**
+ * `POST /chat/getBase64FromMediaMessage/{name}` `{message:{key:{id}}}`: the file of a stored media
+ * message, as Evolution answers it. Unknown ids or non-media messages answer 400, as Evolution does.
+ */
+export function getBase64FromMediaMessage(inst: SimInstance, body: Record<string, unknown>) {
+  const id = (body.message as { key?: { id?: unknown } } | undefined)?.key?.id;
+  if (typeof id !== 'string') throw new SimHttpError(400, [['instance requires property "message"']]);
+  const record = inst.messages.find((m) => m.key.id === id);
+  if (!record) throw new SimHttpError(400, ['Message not found']);
+  const kind = SAMPLE_OF[record.messageType];
+  if (!kind) throw new SimHttpError(400, ['The message is not of the media type']);
+  const file = sampleFile(kind);
+  const content =
+    ((record.message ?? {}) as Record<string, Record<string, unknown>>)[record.messageType] ?? {};
+  return {
+    mediaType: record.messageType,
+    fileName: (content.fileName as string | undefined) ?? file.fileName,
+    caption: (content.caption as string | undefined) ?? null,
+    size: { fileLength: file.bytes.length, height: file.height ?? 0, width: file.width ?? 0 },
+    mimetype: file.mimetype,
+    base64: file.bytes.toString('base64'),
+  };
 }

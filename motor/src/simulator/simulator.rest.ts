@@ -112,6 +112,13 @@ export const evolutionRoutes: SimRoute[] = [
     handler: ({ ctx, params, body }) => ok(msg.findMessages(life.getInstance(ctx, params.name!), body)),
   },
   {
+    method: 'POST',
+    path: '/chat/getBase64FromMediaMessage/:name',
+    auth: 'instance',
+    handler: ({ ctx, params, body }) =>
+      ok(msg.getBase64FromMediaMessage(life.getInstance(ctx, params.name!), body), 201),
+  },
+  {
     method: 'GET',
     path: '/group/fetchAllGroups/:name',
     auth: 'instance',

@@ -223,6 +223,31 @@ describe(`${AiResponder.name} (HTTP, webhook, fake Groq through groq-sdk)`, () =
       await enable();
     });
 
+    it('never answers an opted-out contact (SAIR marks it; later messages are not answered)', async () => {
+      const p = phone();
+      await w.customerSays(p, 'SAIR');
+      await w.customerSays(p, 'mas tem tênis de corrida?');
+      await quiet();
+      expect(w.callsAbout('SAIR')).toHaveLength(0);
+      expect(w.callsAbout('mas tem tênis de corrida?')).toHaveLength(0);
+      expect((await w.messagesOf(p)).filter((m) => m.sender === 'ai')).toEqual([]);
+    });
+
+    it('an answer whose model call was in flight when an agent took over is dropped, not sent', async () => {
+      const p = phone();
+      await enable({ replyDelayMs: 0 });
+      w.groq.script.push({ stallMs: 600 });
+      await w.customerSays(p, 'chamada em andamento');
+      await expect.poll(() => w.callsAbout('chamada em andamento').length, { timeout: 5000 }).toBe(1);
+      const conv = await w.conversationOf(p);
+      expect(
+        (await w.client.post(`/api/conversations/${conv.id}/messages`, { text: 'Deixa comigo!' })).status,
+      ).toBe(200);
+      await quiet(1200);
+      expect((await w.messagesOf(p)).filter((m) => m.sender === 'ai')).toEqual([]);
+      expect(w.wa.sent.filter((s) => s.number.startsWith(p)).map((s) => s.text)).toEqual(['Deixa comigo!']);
+    });
+
     it('human takeover: an agent reply or a message typed on the phone turns the AI off (conversation.updated)', async () => {
       const a = phone();
       await w.customerSays(a, 'quero trocar um produto');

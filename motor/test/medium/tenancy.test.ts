@@ -27,6 +27,7 @@ interface Seeded {
   text: string;
   instanceId: string;
   campaignId: string;
+  contactId: string;
   productId: string;
   productSku: string;
 }
@@ -93,6 +94,8 @@ const MATRIX: Row[] = [
   { method: 'DELETE', route: '/api/campaigns/:id', path: ({ a }) => `/api/campaigns/${a.campaignId}`, expect: 404 },
   { method: 'POST', route: '/api/campaigns/:id/:action', path: ({ a }) => `/api/campaigns/${a.campaignId}/cancel`, expect: 404 },
   { method: 'GET', route: '/api/campaigns/:id/recipients', path: ({ a }) => `/api/campaigns/${a.campaignId}/recipients`, expect: 404 },
+  { method: 'GET', route: '/api/contacts', path: () => '/api/contacts', expect: 'own' },
+  { method: 'PATCH', route: '/api/contacts/:id', path: ({ a }) => `/api/contacts/${a.contactId}`, body: () => ({ optedOut: true }), expect: 404 },
   { method: 'GET', route: '/api/campaigns/:id/recipients.csv', path: ({ a }) => `/api/campaigns/${a.campaignId}/recipients.csv`, expect: 404 },
 ];
 
@@ -173,6 +176,7 @@ describe('tenancy matrix', () => {
     return {
       instanceId: instance.id,
       campaignId: campaign.body.id,
+      contactId: list.body[0].contact.id,
       owner,
       agentId: agent.user.id,
       agentEmail: agent.email,

@@ -7,6 +7,8 @@ import type {
   CampaignAudienceInput,
   CampaignPreview,
   CampaignRecipient,
+  Contact,
+  PatchContactBody,
   CreateCampaignBody,
   PatchCampaignBody,
   RecipientStatus,
@@ -112,6 +114,11 @@ export function createApi(http = new HttpClient()) {
       after: (after: number, limit = 500) => http.get<EventsPage>('/api/events', { query: { after, limit } }),
     },
     overview: () => http.get<Overview>('/api/overview'),
+    contacts: {
+      list: (q: { q?: string; optedOut?: boolean; before?: string; limit?: number } = {}) =>
+        http.get<Contact[]>('/api/contacts', { query: q }),
+      patch: (id: string, body: PatchContactBody) => http.patch<Contact>(`/api/contacts/${enc(id)}`, body),
+    },
     campaigns: {
       list: () => http.get<Campaign[]>('/api/campaigns'),
       get: (id: string) => http.get<Campaign>(`/api/campaigns/${enc(id)}`),

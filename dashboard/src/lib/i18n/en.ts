@@ -387,6 +387,10 @@ export const en: Record<MessageKey, string> = {
   'campaigns.audience.contacts': '{n} chosen contacts',
   'campaigns.audience.label': 'Label "{label}"',
   'campaigns.audience.all': 'All contacts',
+  'campaigns.optedOut.title': 'Opted out ({n})',
+  'campaigns.optedOut.intro': 'These contacts answered SAIR, PARAR, STOP, CANCELAR or DESCADASTRAR and get no campaigns. Allow again only if they ask.',
+  'campaigns.optedOut.clear': 'Allow campaigns',
+  'campaigns.optedOut.confirm': '{name} will receive campaigns again. Did they ask for it?',
   // products: the catalogue page (Produtos)
   'products.title': 'Products',
   'products.intro': 'The catalogue the AI answers customers from: names, prices and descriptions.',

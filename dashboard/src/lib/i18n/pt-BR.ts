@@ -387,6 +387,10 @@ export const ptBR = {
   'campaigns.audience.contacts': '{n} contatos escolhidos',
   'campaigns.audience.label': 'Etiqueta "{label}"',
   'campaigns.audience.all': 'Todos os contatos',
+  'campaigns.optedOut.title': 'Pediram para sair ({n})',
+  'campaigns.optedOut.intro': 'Estes contatos responderam SAIR, PARAR, STOP, CANCELAR ou DESCADASTRAR e não recebem campanhas. Libere só se a pessoa pedir.',
+  'campaigns.optedOut.clear': 'Liberar campanhas',
+  'campaigns.optedOut.confirm': '{name} voltará a receber campanhas. A pessoa pediu isso?',
   // products: the catalogue page (Produtos)
   'products.title': 'Produtos',
   'products.intro': 'O catálogo que a IA usa para responder aos clientes: nomes, preços e descrições.',

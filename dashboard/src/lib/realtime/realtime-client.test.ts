@@ -54,7 +54,10 @@ function fakeEventsServer(log: DurableEvent[], opts: { trimmedBefore?: number; s
     let body: EventsPage;
     if (opts.trimmedBefore !== undefined && after < opts.trimmedBefore) body = { reset: true, seq };
     else body = { events: log.filter((e) => e.seq > after).slice(0, limit), seq };
-    return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify(body), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    });
   });
   return { fetch: fetch as unknown as typeof globalThis.fetch, calls };
 }
@@ -272,7 +275,12 @@ describe(RealtimeClient.name, () => {
     const qr = vi.fn();
     sut.on('instance.qr', qr);
     socket.serverEmit('ready', { accountId: 'a', userId: 'u', seq: 7 });
-    const payload = { instanceId: 'i', instanceName: 'loja', qrCode: 'data:image/png;base64,AA', pairingCode: null };
+    const payload = {
+      instanceId: 'i',
+      instanceName: 'loja',
+      qrCode: 'data:image/png;base64,AA',
+      pairingCode: null,
+    };
     socket.serverEmit('instance.qr', payload);
     expect(qr).toHaveBeenCalledWith(payload);
     expect(sut.lastSeq).toBe(7);

@@ -125,3 +125,25 @@ describe('inbox pages, unread and search (issue 11)', () => {
     expect(thread.map((m) => m.text)).toEqual(['primeira', 'segunda']);
   });
 });
+
+describe('a LID/phone merge (issue 11, 10)', () => {
+  it('drops the ghost from the list and the threads, shows the kept conversation, and says where the open one went', async () => {
+    const ghost = conv({ lastMessageAt: '2026-12-01T10:00:00.000Z' });
+    const kept = conv({ lastMessageAt: '2026-12-01T09:00:00.000Z' });
+    const sut = makeStore(server([ghost, kept], { total: 2, open: 2, pending: 0, resolved: 0 }));
+    await sut.loadList();
+    await sut.open(ghost.id);
+    const merged = { ...kept, unreadCount: 3, lastMessageAt: '2026-12-01T10:01:00.000Z' };
+    sut.apply(
+      event('conversation.merged' as DurableEvent['type'], {
+        fromId: ghost.id,
+        intoId: kept.id,
+        conversation: merged,
+      }),
+    );
+    expect(sut.list.items.map((c) => c.id)).toEqual([kept.id]);
+    expect(sut.threads[ghost.id]).toBeUndefined();
+    expect(sut.mergedInto(ghost.id)).toBe(kept.id);
+    expect(sut.unreadCount).toBe(1);
+  });
+});

@@ -79,6 +79,8 @@ export class InboxStore {
   current = $state.raw<Conversation | null>(null);
   openId = $state<string | null>(null);
   typing = $state.raw<Record<string, { name: string; until: number }>>({});
+  /** Merged-away conversation id → the id it was merged into (the open page follows it). */
+  merged = $state.raw<Record<string, string>>({});
   /** Ids of loaded conversations with unread messages. */
   readonly unreadIds = new SvelteSet<string>();
   /**
@@ -140,7 +142,39 @@ export class InboxStore {
     },
     'message.updated': ({ message }) => this.#putMessage(message, 'event'),
     'conversation.updated': ({ conversation }) => this.#putConversation(conversation, 'event'),
+    'conversation.merged': ({ fromId, intoId, conversation }) => this.#merge(fromId, intoId, conversation),
   };
+
+  /** Where a conversation went when it was merged into another (LID/phone), if it was. */
+  mergedInto(id: string): string | null {
+    return this.merged[id] ?? null;
+  }
+
+  /** A LID/phone merge: the ghost leaves the list, the threads and the counts; the kept one shows. */
+  #merge(fromId: string, intoId: string, conversation: Conversation): void {
+    const ghost = this.#known.get(fromId);
+    if (ghost?.unread) {
+      this.#unreadVersion++;
+      this.unread = {
+        ...this.unread,
+        total: this.unread.total - 1,
+        [ghost.status]: this.unread[ghost.status] - 1,
+      };
+    }
+    this.#known.delete(fromId);
+    this.unreadIds.delete(fromId);
+    this.list = { ...this.list, items: this.list.items.filter((c) => c.id !== fromId) };
+    if (this.threads[fromId]) {
+      const { [fromId]: _, ...rest } = this.threads;
+      this.threads = rest;
+      this.#threadOrder = this.#threadOrder.filter((x) => x !== fromId);
+      // The kept thread now holds the ghost's messages: read it again when it is opened.
+      if (this.threads[intoId]) this.threads = { ...this.threads, [intoId]: emptyThread() };
+    }
+    this.merged = { ...this.merged, [fromId]: intoId };
+    if (this.current?.id === fromId) this.current = null;
+    this.#putConversation(conversation, 'event');
+  }
 
   /** Ephemeral `conversation.typing` from another agent. */
   applyTyping(p: TypingPayload, now = Date.now()): void {

@@ -6,6 +6,7 @@ import type {
   EvolutionInstanceInfo,
   EvolutionState,
   LogoutOutcome,
+  MediaFile,
   QrCode,
   SentMessage,
   SentRecord,
@@ -210,6 +211,16 @@ export class EvolutionClient implements WhatsAppGateway {
       schema: s.sentMessageSchema,
     });
     return toSent(r);
+  }
+
+  async getMediaFile(instanceName: string, waMessageId: string): Promise<MediaFile> {
+    const r = await this.http.request({
+      method: 'POST',
+      path: `/chat/getBase64FromMediaMessage/${enc(instanceName)}`,
+      body: { message: { key: { id: waMessageId } }, convertToMp4: false },
+      schema: s.mediaBase64Schema,
+    });
+    return { bytes: Buffer.from(r.base64, 'base64'), mimetype: r.mimetype ?? null, fileName: r.fileName ?? null };
   }
 
   async findMessages(

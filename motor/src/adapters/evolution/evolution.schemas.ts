@@ -80,3 +80,6 @@ export const sentRecordSchema = z.looseObject({
 });
 
 export const groupsSchema = z.array(z.unknown());
+
+/** `POST /chat/getBase64FromMediaMessage` (the file as base64). */
+export const mediaBase64Schema = z.looseObject({ base64: z.string().min(1), mimetype: str, fileName: str });

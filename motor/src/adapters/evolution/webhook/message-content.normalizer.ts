@@ -40,6 +40,33 @@ export function unwrapMessage(message: unknown): Obj {
   return m;
 }
 
+/** int64 as a number, a decimal string (≤ 2.3.5) or {low, high} (2.3.6+). */
+function int64(v: unknown): number | null {
+  if (typeof v === 'string' && /^[0-9]+$/.test(v)) return Number(v);
+  const o = obj(v);
+  if (o && typeof o.low === 'number' && typeof o.high === 'number') return o.high * 2 ** 32 + (o.low >>> 0);
+  return num(v);
+}
+
+/** Bytes as base64 (≤ 2.3.5) or an index-keyed object (2.3.6+); null when empty or too big. */
+function bytes(v: unknown): Buffer | null {
+  if (typeof v === 'string' && v !== '') return Buffer.from(v, 'base64');
+  const o = obj(v);
+  if (!o) return null;
+  const values = Object.values(o);
+  if (values.length === 0 || values.length > 64_000) return null;
+  if (!values.every((b) => typeof b === 'number' && b >= 0 && b <= 255)) return null;
+  return Buffer.from(values as number[]);
+}
+
+/** WhatsApp's inline preview as a data URL (a JPEG, or a PNG from some senders). */
+export function thumbnailUrl(v: unknown): string | null {
+  const b = bytes(v);
+  if (!b) return null;
+  const png = b.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+  return `data:image/${png ? 'png' : 'jpeg'};base64,${b.toString('base64')}`;
+}
+
 const media = (
   c: Obj,
   extra: Partial<NonNullable<Message['media']>> = {},
@@ -47,8 +74,18 @@ const media = (
   mimetype: str(c.mimetype),
   caption: str(c.caption),
   fileName: str(c.fileName) ?? str(c.title),
+  // Only what WhatsApp sent: the stored JSON stays small and older readers see the same shape.
+  ...present({
+    size: int64(c.fileLength),
+    thumbnail: thumbnailUrl(c.jpegThumbnail),
+    width: num(c.width),
+    height: num(c.height),
+  }),
   ...extra,
 });
+
+const present = <T extends Obj>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null)) as Partial<T>;
 
 /**
  * Reads the type, text, media details and quoted id of a (possibly wrapped) message; unknown kinds
@@ -79,7 +116,13 @@ export function messageContent(message: unknown, contextInfo?: unknown): Message
   if ((c = obj(m.imageMessage))) return out('image', str(c.caption), c, media(c));
   if ((c = obj(m.videoMessage) ?? obj(m.ptvMessage)))
     return out('video', str(c.caption), c, media(c, { seconds: num(c.seconds) }));
-  if ((c = obj(m.audioMessage))) return out('audio', null, c, media(c, { seconds: num(c.seconds) }));
+  if ((c = obj(m.audioMessage)))
+    return out(
+      'audio',
+      null,
+      c,
+      media(c, { seconds: num(c.seconds), ...(c.ptt === true ? { voiceNote: true } : {}) }),
+    );
   if ((c = obj(m.documentMessage))) return out('document', str(c.caption) ?? str(c.fileName), c, media(c));
   if ((c = obj(m.stickerMessage))) return out('sticker', null, c, media(c));
   if ((c = obj(m.locationMessage) ?? obj(m.liveLocationMessage))) {

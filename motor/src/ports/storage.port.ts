@@ -1,0 +1,24 @@
+import type { Readable } from 'node:stream';
+
+/** What is known about a stored file. */
+export interface StoredFile {
+  size: number;
+  contentType: string;
+}
+
+/**
+ * The file storage port: media files of messages, by key (`<accountId>/<messageId>`). Adapters:
+ * the local disk under DATA_DIR/media (adapters/storage/local-disk.storage.ts).
+ *
+ * @example
+ *   await storage.put(key, bytes, 'image/png');
+ *   const file = await storage.stat(key); // → { size, contentType } or null
+ *   storage.read(key, { start: 0, end: 99 }).pipe(res);
+ */
+export interface StoragePort {
+  put(key: string, bytes: Buffer, contentType: string): Promise<void>;
+  /** Null when nothing is stored under the key. */
+  stat(key: string): Promise<StoredFile | null>;
+  /** The bytes (inclusive range when given) of a key `stat` found. */
+  read(key: string, range?: { start: number; end: number }): Promise<Readable>;
+}
