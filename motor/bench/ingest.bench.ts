@@ -4,6 +4,7 @@ import { createBenchDatabase, seedTenants, type DriverKind } from '../test/suppo
 import { benchDrivers, benchSeconds, CONCURRENCY } from './lib/settings.js';
 import type { BenchResult, Row } from './lib/report.js';
 import { directIngest, httpIngest } from './lib/traffic.js';
+import { startNaiveServer } from './naive-server.js';
 
 /**
  * Ingest throughput: webhooks/s through the running Motor (real HTTP, Evolution-shaped
@@ -36,6 +37,15 @@ export async function measureIngest(kind: DriverKind, o: { motorEnv?: Record<str
     // Baseline: warm up (creates the 50 conversations), then measure.
     await directIngest({ db, ...run, durationMs: 1500 });
     const baseline = await directIngest({ db, ...run, durationMs: seconds * 1000 });
+    // The naive reference server (naive-server.ts) on the same database, same client and bodies.
+    const naiveServer = await startNaiveServer({ db, instances });
+    let naive: RunStats;
+    try {
+      await httpIngest({ url: naiveServer.url, ...run, durationMs: 1500 });
+      naive = await httpIngest({ url: naiveServer.url, ...run, durationMs: seconds * 1000 });
+    } finally {
+      await naiveServer.close();
+    }
     if (kind === 'pglite') {
       await db.close(); // PGlite: one owner at a time; the Motor takes it over
     }
@@ -51,7 +61,7 @@ export async function measureIngest(kind: DriverKind, o: { motorEnv?: Record<str
       await motor.stop();
     }
     if (kind !== 'pglite') await db.close();
-    return { baseline, viaMotor, rss };
+    return { baseline, naive, viaMotor, rss };
   } finally {
     await database.drop();
   }
@@ -81,9 +91,17 @@ export async function run(): Promise<BenchResult[]> {
         unit: 'webhooks/s',
         baseline: { name: `direct ingest_message, ${label} driver`, value: r.baseline.perSecond },
         target: '≥ 50% of baseline',
-        note: `p50 ${r.viaMotor.latency.p50.toFixed(1)} ms, p99 ${r.viaMotor.latency.p99.toFixed(1)} ms at ${CONCURRENCY} in flight; baseline p99 ${r.baseline.latency.p99.toFixed(1)} ms; Motor RSS ${(r.rss / 2 ** 20).toFixed(0)} MB`,
+        note: `naive server ${r.naive.perSecond.toFixed(0)}/s (Motor ×${(r.viaMotor.perSecond / r.naive.perSecond).toFixed(2)}, naive p99 ${r.naive.latency.p99.toFixed(1)} ms); p50 ${r.viaMotor.latency.p50.toFixed(1)} ms, p99 ${r.viaMotor.latency.p99.toFixed(1)} ms at ${CONCURRENCY} in flight; baseline p99 ${r.baseline.latency.p99.toFixed(1)} ms; Motor RSS ${(r.rss / 2 ** 20).toFixed(0)} MB`,
       });
-      details[label] = { baseline: summary(r.baseline), motor: summary(r.viaMotor), motorRssBytes: r.rss };
+      rows.push({
+        name: `${label}: naive server (HTTP webhook)`,
+        value: r.naive.perSecond,
+        unit: 'webhooks/s',
+        baseline: { name: `direct ingest_message, ${label} driver`, value: r.baseline.perSecond },
+        target: 'reference (Motor goal: ≥ 2×)',
+        note: `p50 ${r.naive.latency.p50.toFixed(1)} ms, p99 ${r.naive.latency.p99.toFixed(1)} ms at ${CONCURRENCY} in flight`,
+      });
+      details[label] = { baseline: summary(r.baseline), naive: summary(r.naive), motor: summary(r.viaMotor), motorRssBytes: r.rss };
       if (r.viaMotor.failed) notes.push(`${label}: ${r.viaMotor.failed} webhooks failed: ${r.viaMotor.errors.join('; ')}`);
     } catch (err) {
       notes.push(`${label}: not measured: ${(err as Error).message}`);

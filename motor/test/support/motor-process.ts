@@ -106,6 +106,7 @@ export async function startMotor(opts: MotorProcessOptions = {}): Promise<MotorP
   for (const [k, v] of Object.entries({
     ...process.env,
     NODE_ENV: 'production',
+    EVOLUTION_SIMULATOR: 'true', // production refuses the simulator unless asked for (config.ts)
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     SIMULATOR_PORT: simulatorPort,
