@@ -180,7 +180,8 @@ export class InstancesService {
         number: opts.number,
       });
       return await this.storeConnecting(caller, instance, created.token ?? token, created.qr);
-    } catch (err) {
+    } catch (first) {
+      let err = first;
       const reason = failureReasonOf(err);
       if (reason === 'timeout' || reason === 'evolution_error' || reason === 'evolution_unreachable') {
         const found = await this.awaitCreated(instance.name);
@@ -189,7 +190,11 @@ export class InstancesService {
             { instance: instance.name, reason },
             'Evolution created the instance after all; reusing it',
           );
-          return await this.reuse(caller, instance, secret, found, opts.number);
+          try {
+            return await this.reuse(caller, instance, secret, found, opts.number);
+          } catch (again) {
+            err = again; // taking it over failed too: delete it below, never leave it looping
+          }
         }
         this.deleteWhenSeen(instance.name);
       }

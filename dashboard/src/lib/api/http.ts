@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@atende/shared';
+import { motorUrl } from '$lib/config';
 
 /** One issue of a `validation_failed` answer, flattened to a field path. */
 export interface FieldIssue {
@@ -118,7 +119,7 @@ export class HttpClient {
 
   constructor(opts: HttpClientOptions = {}) {
     this.#fetch = opts.fetch ?? ((...args) => globalThis.fetch(...args));
-    this.#baseUrl = opts.baseUrl ?? '';
+    this.#baseUrl = opts.baseUrl ?? motorUrl;
   }
 
   get<T>(path: string, opts?: RequestOptions) {
@@ -156,7 +157,8 @@ export class HttpClient {
         method,
         headers,
         body: opts.raw ? opts.raw.body : opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        credentials: 'same-origin',
+        // Cross-origin mode sends the session cookie to the Motor's origin too.
+        credentials: this.#baseUrl ? 'include' : 'same-origin',
         signal: opts.signal,
       });
     } catch (cause) {

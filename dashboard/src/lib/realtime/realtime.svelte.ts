@@ -1,6 +1,7 @@
 import type { ClientToServerEvents, ReadyPayload, ServerToClientEvents } from '@atende/shared';
 import { io, type Socket } from 'socket.io-client';
 import { RealtimeClient, type ConnectionState, type RealtimeSocket } from './realtime-client';
+import { motorUrl } from '$lib/config';
 
 export type { ConnectionState } from './realtime-client';
 
@@ -22,7 +23,7 @@ class Realtime {
   constructor() {
     this.client = new RealtimeClient({
       createSocket: () => {
-        const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
+        const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(motorUrl || undefined, {
           path: '/socket.io',
           autoConnect: false,
           withCredentials: true,
