@@ -14,6 +14,7 @@ import { conversationsRoutes } from './http/routes/conversations.routes.js';
 import { eventsRoutes } from './http/routes/events.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
 import { instancesRoutes } from './http/routes/instances.routes.js';
+import { metricsRoutes } from './http/routes/metrics.routes.js';
 import { mediaRoutes } from './http/routes/media.routes.js';
 import { PRODUCTS_IMPORT_BODY, productsRoutes } from './http/routes/products.routes.js';
 import { sandboxRoutes } from './http/routes/sandbox.routes.js';
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): Koa {
     campaignsRoutes({ auth, campaigns: s.campaigns }),
     contactsRoutes({ auth, contacts: s.contacts }),
     mediaRoutes({ auth, media: s.media }),
+    metricsRoutes({ metrics: s.metricsScrape }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());
 

@@ -11,6 +11,10 @@ import { createDb } from './adapters/db/create-db.js';
 import { createWhatsApp } from './adapters/evolution/create-whatsapp.js';
 import { EvolutionInbound } from './adapters/evolution/webhook/evolution.inbound.js';
 import { createApp } from './app.js';
+import { countingPublisher, timedGateway } from './adapters/metrics/instrumented.js';
+import { PromMetrics } from './adapters/metrics/prom-metrics.adapter.js';
+import type { MetricsPort } from './ports/metrics.port.js';
+import { MetricsService } from './services/metrics.service.js';
 import { applyServerLimits } from './http/server-limits.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -66,6 +70,8 @@ export interface MotorPorts {
   llm: Llm | null;
   /** Media files of messages (DATA_DIR/media on the local disk). */
   storage: StoragePort;
+  /** Prometheus counters and histograms (GET /metrics, docs/operations.md). */
+  metrics: MetricsPort;
 }
 
 /** Every service, built once. Add yours here and in buildServices (one line each). */
@@ -96,6 +102,8 @@ export interface MotorServices {
   reconcile: ReconcileService;
   /** Media files: background fetch from Evolution, storage, serving (docs/media.md). */
   media: MediaService;
+  /** The GET /metrics scrape behind METRICS_TOKEN. */
+  metricsScrape: MetricsService;
 }
 
 /** Something that runs in the background while the Motor is up (a loop, a timer). */
@@ -202,10 +210,13 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     }
   }
 
+  // Recorded once here: the publisher counts broadcasts, the gateway times each Evolution call.
+  const metrics = new PromMetrics();
+  metrics.gauge('sockets_connected', () => io.engine?.clientsCount ?? 0);
   const ports: MotorPorts = {
     db,
-    realtime: o.realtime ?? sockets,
-    whatsapp,
+    realtime: countingPublisher(o.realtime ?? sockets, metrics),
+    whatsapp: timedGateway(whatsapp, metrics),
     inbound: new EvolutionInbound(),
     identity: await createIdentity({ config, logger, db, overrides: o }),
     sandbox,
@@ -216,6 +227,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
           ? new GroqLlm({ apiKey: config.groq.apiKey, baseUrl: config.groq.baseUrl })
           : null,
     storage: o.storage ?? new LocalDiskStorage(path.join(config.dataDir, 'media')),
+    metrics,
   };
   const services = buildServices({
     config,
@@ -333,6 +345,7 @@ function buildServices(deps: {
     inbound,
     webhookToken: config.webhookToken,
     authCache,
+    metrics: deps.ports.metrics,
   });
   const evolutionHealth = new EvolutionHealthService({ whatsapp, logger });
   const reconcile = new ReconcileService({
@@ -404,6 +417,7 @@ function buildServices(deps: {
     evolutionHealth,
     reconcile,
     media,
+    metricsScrape: new MetricsService({ metrics: deps.ports.metrics, token: config.metricsToken }),
   };
 }
 

@@ -49,6 +49,8 @@ const envSchema = z.object({
   // How long the simulator's instance/create takes (Evolution 2.3.6: 5–9 s; tests shorten it).
   SIMULATOR_CREATE_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   WEBHOOK_TOKEN: optionalString,
+  // GET /metrics (docs/operations.md): answered only with this bearer token; unset = 404.
+  METRICS_TOKEN: optionalString,
   GROQ_API_KEY: optionalString,
   GROQ_MODEL: z.string().default('llama-3.3-70b-versatile'),
   GROQ_BASE_URL: url(['http:', 'https:']),
@@ -94,6 +96,8 @@ export interface Config {
     timeoutMs: number;
   };
   webhookToken?: string;
+  /** Bearer token of GET /metrics (METRICS_TOKEN); unset: /metrics answers 404. */
+  metricsToken?: string;
   groq: { apiKey: string; model: string; baseUrl?: string } | null;
   /** GROQ_MODEL: the model of accounts that did not pick one (also shown when no key is set). */
   aiModel: string;
@@ -169,7 +173,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   // The simulator (and its unauthenticated-by-design phone side, /api/sandbox) is a product demo:
   // in production it must be asked for, so a forgotten EVOLUTION_API_URL cannot ship it.
   if (e.NODE_ENV === 'production' && !e.EVOLUTION_API_URL && e.EVOLUTION_SIMULATOR !== 'true') {
-    need('EVOLUTION_API_URL', 'NODE_ENV=production (or set EVOLUTION_SIMULATOR=true to run the simulated WhatsApp on purpose)');
+    need(
+      'EVOLUTION_API_URL',
+      'NODE_ENV=production (or set EVOLUTION_SIMULATOR=true to run the simulated WhatsApp on purpose)',
+    );
   }
   if (e.EVOLUTION_API_URL) {
     if (!e.EVOLUTION_API_KEY) need('EVOLUTION_API_KEY', 'EVOLUTION_API_URL is set');
@@ -192,6 +199,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     redisUrl: e.REDIS_URL,
     evolution,
     webhookToken: e.WEBHOOK_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
     groq: e.GROQ_API_KEY ? { apiKey: e.GROQ_API_KEY, model: e.GROQ_MODEL, baseUrl: e.GROQ_BASE_URL } : null,
     aiModel: e.GROQ_MODEL,
     sessionSecret: e.SESSION_SECRET,
@@ -258,4 +266,3 @@ export function parseOrigins(v: string | undefined): string[] {
       return u.origin;
     });
 }
-

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CONVERSATION_STATUSES, ROLES, conversationSchema, messageSchema } from './domain.js';
 import { newPasswordSchema } from './password.js';
+import { storableTimestampSchema } from './timestamps.js';
 import { aiHealthSchema } from './ai.js';
 import { evolutionHealthSchema } from './reasons.js';
 
@@ -70,7 +71,7 @@ export const instanceStatusResultSchema = z.object({
 export const listConversationsQuerySchema = z.object({
   status: z.enum(CONVERSATION_STATUSES).optional(),
   q: z.string().trim().max(200).optional(),
-  before: z.iso.datetime({ offset: true }).optional(),
+  before: storableTimestampSchema.optional(),
   /** Opaque keyset cursor (the `x-next-cursor` header of the previous page); wins over `before`. */
   cursor: z.string().max(300).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -79,7 +80,7 @@ export type ListConversationsQuery = z.infer<typeof listConversationsQuerySchema
 
 /** GET /api/conversations/:id/messages */
 export const listMessagesQuerySchema = z.object({
-  before: z.iso.datetime({ offset: true }).optional(),
+  before: storableTimestampSchema.optional(),
   /** Opaque keyset cursor (the `x-next-cursor` header of the previous, newer page); wins over `before`. */
   cursor: z.string().max(300).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -10,3 +10,4 @@ export * from './products.js';
 export * from './ai.js';
 export * from './inbox.js';
 export * from './contacts.js';
+export * from './timestamps.js';

@@ -1,4 +1,3 @@
-/* global window */
 // A number's lifecycle as an owner meets it: link by pairing code (typing the phone number), the QR
 // countdown and "code expired, try again", and removing a number for good.
 import path from 'node:path';

@@ -8,6 +8,7 @@ import type {
   PatchConversationBody,
   UnreadCounts,
 } from '@atende/shared';
+import { isStorableTimestamp } from '@atende/shared';
 import { AppError } from '../errors.js';
 import type { Db } from '../ports/db.port.js';
 import type { AccountEvent, RealtimePublisher } from '../ports/realtime.port.js';
@@ -170,7 +171,10 @@ export function encodeCursor(...parts: string[]): string {
   return Buffer.from(parts.join('|'), 'utf8').toString('base64url');
 }
 
-/** The `size` parts of a cursor: `size - 1` timestamps then a UUID; 400 for anything else. */
+/**
+ * The `size` parts of a cursor: `size - 1` timestamps then a UUID; 400 for anything else,
+ * including dates PostgreSQL cannot hold (year 0000, 99999), which once reached SQL as a 500.
+ */
 export function decodeCursor(cursor: string, size: number): string[] {
   const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -178,7 +182,7 @@ export function decodeCursor(cursor: string, size: number): string[] {
   if (
     parts.length !== size ||
     !uuid.test(parts.at(-1)!) ||
-    times.some((t) => !t || Number.isNaN(Date.parse(t)))
+    times.some((t) => !t || !isStorableTimestamp(t))
   ) {
     throw new AppError('validation_failed', 'invalid cursor', [
       { path: 'query.cursor', message: 'not a cursor from this API' },

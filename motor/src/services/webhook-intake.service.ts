@@ -1,5 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
+import { AppError } from '../errors.js';
+import { NO_METRICS, type MetricsPort } from '../ports/metrics.port.js';
 import type { AccountEvent, RealtimePublisher } from '../ports/realtime.port.js';
 import type { InboundChange, WhatsAppInbound } from '../ports/whatsapp-inbound.port.js';
 import {
@@ -35,6 +37,8 @@ export interface WebhookIntakeDeps {
   webhookToken?: string;
   /** Shared with InstancesService, which drops a name when its credentials change. */
   authCache?: InstanceAuthCache;
+  /** Webhooks by event and outcome, ingest latency (default: none recorded). */
+  metrics?: MetricsPort;
 }
 
 /**
@@ -91,6 +95,26 @@ export class WebhookIntakeService {
    * 401 `unauthenticated`, 503 `unavailable` (database down; Evolution retries).
    */
   async handle(body: unknown, cred: Omit<WebhookCredentials, 'instanceName'>): Promise<WebhookAnswer> {
+    const metrics = this.deps.metrics ?? NO_METRICS;
+    const started = performance.now();
+    const seen = { event: 'unknown' };
+    const record = (outcome: string) =>
+      metrics.webhook(seen.event, outcome, (performance.now() - started) / 1000);
+    try {
+      const answer = await this.intake(body, cred, seen);
+      record(answer.ignored ? 'ignored' : 'ok');
+      return answer;
+    } catch (e) {
+      record(e instanceof AppError ? e.code : 'error');
+      throw e;
+    }
+  }
+
+  private async intake(
+    body: unknown,
+    cred: Omit<WebhookCredentials, 'instanceName'>,
+    seen: { event: string },
+  ): Promise<WebhookAnswer> {
     const hook = this.deps.inbound.parse(body);
     const who = await authenticateWebhook(
       {
@@ -101,6 +125,8 @@ export class WebhookIntakeService {
       },
       { ...cred, instanceName: hook.instanceName, bodyToken: hook.instanceToken },
     );
+    // Labelled only once authenticated, so strangers cannot mint label values.
+    seen.event = /^[\w.-]{1,40}$/.test(hook.event) ? hook.event : 'other';
     // A late event of an older session under this name (docs/evolution.md "Instance lifecycle").
     if (who.staleIncarnation) return { success: true, ignored: true };
     const change = await hook.read();
@@ -160,7 +186,8 @@ export class WebhookIntakeService {
   private async withTakeover(who: WebhookPrincipal, r: Ingested): Promise<Ingested> {
     const created = r.events.find((e) => e.type === 'message.created');
     const msg = (
-      created?.data as { message?: { sender?: string; authorId?: string | null; conversationId?: string } } | undefined
+      created?.data as
+        { message?: { sender?: string; authorId?: string | null; conversationId?: string } } | undefined
     )?.message;
     if (!created || msg?.sender !== 'agent' || msg.authorId !== null || !msg.conversationId) return r;
     const takeover = await this.deps.db.call<AccountEvent | null>('ai_takeover_event_of', {

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MetricsService } from '../../src/services/metrics.service.js';
+import { createInstance, fixture, postWebhook } from '../support/ingest-harness.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const TOKEN = 'metrics-token-for-tests-0123456789';
+const scrape = (app: TestApp, token?: string) =>
+  fetch(`${app.baseUrl}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+const sample = (text: string, line: RegExp) =>
+  Number(
+    text
+      .split('\n')
+      .find((l) => line.test(l))
+      ?.split(' ')
+      .pop(),
+  );
+
+describe(`${MetricsService.name} — GET /metrics`, () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { METRICS_TOKEN: TOKEN } });
+  });
+  afterAll(() => app?.close());
+
+  it('counts webhooks by event and outcome, ingest latency, broadcasts, sockets and Evolution calls', async () => {
+    const inst = await createInstance(app.db);
+    const r = await postWebhook(app.baseUrl, fixture('messages-upsert-text.json', inst.name), {
+      'x-motor-token': inst.secret,
+    });
+    expect(r.status).toBe(200);
+    await postWebhook(app.baseUrl, fixture('messages-upsert-text.json', inst.name), {
+      'x-motor-token': 'wrong',
+    });
+
+    await app.deps.whatsapp.health();
+
+    const res = await scrape(app, TOKEN);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(sample(text, /^atende_webhooks_total\{event="messages.upsert",outcome="ok"\}/)).toBe(1);
+    expect(sample(text, /^atende_webhooks_total\{event="unknown",outcome="unauthenticated"\}/)).toBe(1);
+    expect(sample(text, /^atende_webhook_ingest_seconds_count\{event="messages.upsert"\}/)).toBe(1);
+    expect(sample(text, /^atende_events_broadcast_total /)).toBeGreaterThan(0);
+    expect(text).toMatch(/^atende_sockets_connected 0$/m);
+    expect(sample(text, /^atende_evolution_calls_total\{operation="health",outcome="ok"\}/)).toBeGreaterThan(
+      0,
+    );
+    expect(text).toMatch(/^atende_evolution_call_seconds_count\{operation="health"\}/m);
+    expect(text).toMatch(/^atende_process_resident_memory_bytes /m);
+  });
+
+  it('answers 401 without the token or with a wrong one', async () => {
+    expect((await scrape(app)).status).toBe(401);
+    const wrong = await scrape(app, `${TOKEN}x`);
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('unauthenticated');
+  });
+});
+
+describe('GET /metrics without METRICS_TOKEN', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app?.close());
+
+  it('answers 404, as if the route did not exist', async () => {
+    expect((await scrape(app, 'anything')).status).toBe(404);
+  });
+});
