@@ -181,3 +181,11 @@ export const sandboxMessageBodySchema = z.object({
   text: z.string().trim().min(1).max(4096),
 });
 export type SandboxMessageBody = z.infer<typeof sandboxMessageBodySchema>;
+
+/** POST /api/sandbox/media (simulator mode only): a simulated customer sends a sample file. */
+export const SANDBOX_MEDIA_KINDS = ['image', 'audio', 'voice', 'document'] as const;
+export const sandboxMediaBodySchema = sandboxMessageBodySchema.omit({ text: true }).extend({
+  kind: z.enum(SANDBOX_MEDIA_KINDS),
+  caption: z.string().trim().min(1).max(1024).optional(),
+});
+export type SandboxMediaBody = z.infer<typeof sandboxMediaBodySchema>;

@@ -163,4 +163,9 @@ export interface WhatsAppSandbox {
     instanceName: string,
     input: { phone: string; name: string; text: string },
   ): Promise<{ waMessageId: string }>;
+  /** A customer sends a sample file of `kind` (a PNG, a WAV, a voice note, a PDF). */
+  customerMedia(
+    instanceName: string,
+    input: { phone: string; name: string; kind: 'image' | 'audio' | 'voice' | 'document'; caption?: string },
+  ): Promise<{ waMessageId: string }>;
 }

@@ -1,3 +1,4 @@
+import type { SandboxMediaBody } from '@atende/shared';
 import { AppError } from '../errors.js';
 import type { WhatsAppSandbox } from '../ports/whatsapp.port.js';
 import type { InstancesService } from './instances.service.js';
@@ -37,6 +38,13 @@ export class SandboxService {
     const sandbox = this.sandbox();
     const instance = await this.deps.instances.get(caller, input.instanceName);
     return sandbox.customerMessage(instance.name, { phone: input.phone, name: input.name, text: input.text });
+  }
+
+  async customerMedia(caller: Caller, input: SandboxMediaBody) {
+    const sandbox = this.sandbox();
+    const instance = await this.deps.instances.get(caller, input.instanceName);
+    const { instanceName: _, ...file } = input;
+    return sandbox.customerMedia(instance.name, file);
   }
 
   private sandbox(): WhatsAppSandbox {

@@ -203,6 +203,24 @@ describe('incoming media: background fetch, storage, GET /api/messages/:id/media
     expect((await get(`/api/messages/not-a-uuid/media`)).status).toBe(400);
   });
 
+  it('the sandbox panel API makes the simulated customer send a sample file', async () => {
+    const r = await as.post('/api/sandbox/media', {
+      instanceName: INSTANCE,
+      phone: PHONE,
+      name: 'Cliente Foto',
+      kind: 'document',
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ success: true, simulated: true, waMessageId: expect.any(String) });
+    const bad = await as.post('/api/sandbox/media', {
+      instanceName: INSTANCE,
+      phone: PHONE,
+      name: 'X',
+      kind: 'gif',
+    });
+    expect(bad.status).toBe(400);
+  });
+
   async function get(p: string, headers: Record<string, string> = {}) {
     const res = await fetch(app.baseUrl + p, { headers: { cookie: ownerCookie, ...headers } });
     return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };

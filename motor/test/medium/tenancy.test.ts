@@ -86,6 +86,8 @@ const MATRIX: Row[] = [
   { method: 'PUT', route: '/api/settings/ai', path: () => '/api/settings/ai', body: () => ({ replyDelayMs: 1000 }), expect: 'own' },
   { method: 'POST', route: '/api/settings/ai/test', path: () => '/api/settings/ai/test', body: () => ({ text: 'secreto' }), expect: 'own' },
   { method: 'POST', route: '/api/sandbox/messages', path: () => '/api/sandbox/messages', body: ({ a }) => ({ instanceName: a.instanceName, phone: '5511988887777', name: 'B', text: 'hi' }), expect: 404 },
+  { method: 'POST', route: '/api/sandbox/media', path: () => '/api/sandbox/media', body: ({ a }) => ({ instanceName: a.instanceName, phone: '5511988887777', name: 'B', kind: 'image' }), expect: 404 },
+  { method: 'GET', route: '/api/messages/:id/media', path: ({ a }) => `/api/messages/${a.messageId}/media`, expect: 404 },
   { method: 'GET', route: '/api/campaigns', path: () => '/api/campaigns', expect: 'own' },
   { method: 'POST', route: '/api/campaigns', path: () => '/api/campaigns', body: ({ a }) => ({ name: 'x', instanceId: a.instanceId, text: 'hi', audience: { type: 'all' } }), expect: 404 },
   { method: 'POST', route: '/api/campaigns/preview', path: () => '/api/campaigns/preview', body: () => ({ audience: { type: 'all' } }), expect: 'own' },
@@ -125,6 +127,10 @@ describe('tenancy matrix', () => {
         return { state: 'open', wuid: null };
       },
       async customerMessage(name) {
+        sandboxCalls.push(name);
+        return { waMessageId: uniqueMessageId() };
+      },
+      async customerMedia(name) {
         sandboxCalls.push(name);
         return { waMessageId: uniqueMessageId() };
       },

@@ -37,6 +37,7 @@ import type {
   InviteBody,
   InviteResult,
   Overview,
+  SandboxMediaBody,
   SandboxMessageBody,
   SandboxState,
   TeamUser,
@@ -157,6 +158,8 @@ export function createApi(http = new HttpClient()) {
       state: () => http.get<SandboxState>('/api/sandbox'),
       scan: (instanceName: string) => http.post<unknown>('/api/sandbox/scan', { instanceName }),
       sendAsCustomer: (body: SandboxMessageBody) => http.post<unknown>('/api/sandbox/messages', body),
+      /** The simulated customer sends a sample photo, audio, voice note or PDF. */
+      sendMediaAsCustomer: (body: SandboxMediaBody) => http.post<unknown>('/api/sandbox/media', body),
     },
   };
 }

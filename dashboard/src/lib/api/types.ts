@@ -13,7 +13,7 @@ import type {
   UnreadCounts,
 } from '@atende/shared';
 
-export type { SandboxMessageBody } from '@atende/shared';
+export type { SandboxMediaBody, SandboxMessageBody } from '@atende/shared';
 
 /** GET /api/users item; `pending` = invited by link, not accepted yet. */
 export type TeamUser = TeamMember;

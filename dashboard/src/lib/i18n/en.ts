@@ -572,4 +572,16 @@ export const en: Record<MessageKey, string> = {
   'system.ai_handoff': 'The customer asked for a person. The AI stopped in this conversation: please reply.',
   'system.ai_failed': 'The AI did not answer: {reason} Please answer the customer yourself.',
   'system.label': 'Notice',
+  // media (photos, audio, documents)
+  'media.openLarge': 'Open the image large',
+  'media.close': 'Close',
+  'media.download': 'Download',
+  'media.unavailable': 'File not available right now',
+  'media.voiceNote': 'Voice note',
+  'media.speed': 'Speed',
+  'sandbox.files': 'Or send a sample file:',
+  'sandbox.file.image': 'Photo',
+  'sandbox.file.voice': 'Voice note',
+  'sandbox.file.audio': 'Audio',
+  'sandbox.file.document': 'PDF',
 };

@@ -575,6 +575,18 @@ export const ptBR = {
   'system.ai_handoff': 'O cliente pediu um atendente. A IA parou nesta conversa: responda você.',
   'system.ai_failed': 'A IA não respondeu: {reason} Responda o cliente você mesmo.',
   'system.label': 'Aviso',
+  // media (photos, audio, documents)
+  'media.openLarge': 'Abrir imagem em tamanho grande',
+  'media.close': 'Fechar',
+  'media.download': 'Baixar',
+  'media.unavailable': 'Arquivo indisponível no momento',
+  'media.voiceNote': 'Mensagem de voz',
+  'media.speed': 'Velocidade',
+  'sandbox.files': 'Ou envie um arquivo de exemplo:',
+  'sandbox.file.image': 'Foto',
+  'sandbox.file.voice': 'Mensagem de voz',
+  'sandbox.file.audio': 'Áudio',
+  'sandbox.file.document': 'PDF',
 } as const;
 
 export type MessageKey = keyof typeof ptBR;

@@ -23,7 +23,14 @@ export class SimulatorSandboxClient implements WhatsAppSandbox {
   }
 
   async scan(instanceName: string, input: { phone?: string; profileName?: string } = {}) {
-    const r = await mapped(() => this.http.request({ method: 'POST', path: `/_sim/instances/${enc(instanceName)}/scan`, body: input, schema: scanSchema }));
+    const r = await mapped(() =>
+      this.http.request({
+        method: 'POST',
+        path: `/_sim/instances/${enc(instanceName)}/scan`,
+        body: input,
+        schema: scanSchema,
+      }),
+    );
     return { state: r.state, wuid: r.wuid ?? null };
   }
 
@@ -38,6 +45,21 @@ export class SimulatorSandboxClient implements WhatsAppSandbox {
     );
     return { waMessageId: r.key.id };
   }
+
+  async customerMedia(
+    instanceName: string,
+    input: { phone: string; name: string; kind: 'image' | 'audio' | 'voice' | 'document'; caption?: string },
+  ) {
+    const r = await mapped(() =>
+      this.http.request({
+        method: 'POST',
+        path: `/_sim/instances/${enc(instanceName)}/media`,
+        body: { from: input.phone, name: input.name, kind: input.kind, caption: input.caption },
+        schema: messageSchema,
+      }),
+    );
+    return { waMessageId: r.key.id };
+  }
 }
 
 async function mapped<T>(call: () => Promise<T>): Promise<T> {
@@ -46,7 +68,8 @@ async function mapped<T>(call: () => Promise<T>): Promise<T> {
   } catch (err) {
     const f = isAppError(err) ? (err.details as EvolutionFailure | undefined) : undefined;
     const why = f?.evolutionMessage ?? 'the simulator refused';
-    if (f?.status === 404) throw new AppError('not_found', `simulated WhatsApp: ${why} (connect the number again)`);
+    if (f?.status === 404)
+      throw new AppError('not_found', `simulated WhatsApp: ${why} (connect the number again)`);
     if (f?.status === 409) throw new AppError('conflict', `simulated WhatsApp: ${why}`);
     if (f?.status === 400) throw new AppError('validation_failed', `simulated WhatsApp: ${why}`);
     throw err;

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { sandboxMessageBodySchema, sandboxScanBodySchema } from '@atende/shared';
+import { sandboxMediaBodySchema, sandboxMessageBodySchema, sandboxScanBodySchema } from '@atende/shared';
 import type { AuthService } from '../../services/auth.service.js';
 import type { SandboxService } from '../../services/sandbox.service.js';
 import { authOf, requireAuth, requireRole } from '../middleware/auth.middleware.js';
@@ -34,6 +34,11 @@ export function sandboxRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; s
 
   router.post('/api/sandbox/messages', validate({ body: sandboxMessageBodySchema }), async (ctx) => {
     const r = await sandbox.customerMessage(authOf(ctx), input(ctx, 'body', sandboxMessageBodySchema));
+    ctx.body = { success: true, simulated: true, waMessageId: r.waMessageId };
+  });
+
+  router.post('/api/sandbox/media', validate({ body: sandboxMediaBodySchema }), async (ctx) => {
+    const r = await sandbox.customerMedia(authOf(ctx), input(ctx, 'body', sandboxMediaBodySchema));
     ctx.body = { success: true, simulated: true, waMessageId: r.waMessageId };
   });
 
