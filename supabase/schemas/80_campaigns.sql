@@ -702,7 +702,7 @@ begin
                  where r.status = 'pending' and (r.contact_id = v_k.id
                    or r.account_id = v_k.account_id and r.phone in (v_k.phone, app.br_phone_alt(v_k.phone)))
                  for update skip locked);
-  perform app.outbox_send_text(new.account_id, new.conversation_id, 'system', 'optout',
+  perform app.outbox_send_text(new.account_id, new.conversation_id, 'campaign', 'optout',
     'Pronto! Você não vai mais receber nossas campanhas. Se mudar de ideia, é só falar com a gente por aqui.');
   return null;
 end $$;

@@ -159,6 +159,13 @@ describe('campaign runner', () => {
       (l) => l.length >= 1,
     );
     expect(confirmations.map((m) => textOf(m))).toEqual([expect.stringMatching(/não vai mais receber/)]);
+    // It went to WhatsApp, so it is stored as a campaign message: system notices are never sent.
+    const xConv = (await as.get('/api/conversations')).body.find((v: any) => v.contact?.phone === x!.phone);
+    const xThread = (await as.get(`/api/conversations/${xConv.id}/messages`)).body;
+    expect(xThread.filter((m: any) => /não vai mais receber/.test(m.text ?? ''))).toEqual([
+      expect.objectContaining({ direction: 'out', sender: 'campaign' }),
+    ]);
+    expect(xThread.filter((m: any) => m.sender === 'system' && m.waMessageId !== null)).toEqual([]);
     await as.post(`/api/campaigns/${other.id}/start`);
     await waitFor(
       () => get(other.id),
