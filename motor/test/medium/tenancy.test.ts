@@ -105,6 +105,7 @@ const MATRIX: Row[] = [
 const NOT_ACCOUNT_SCOPED: Record<string, string> = {
   'GET /healthz': 'process liveness, no data',
   'GET /readyz': 'database liveness, no data',
+  'GET /metrics': 'operations: process-wide counters, no account data; METRICS_TOKEN bearer (metrics tests)',
   'POST /api/auth/signup': 'creates a new account',
   'POST /api/auth/login': 'credentials, no ids',
   'POST /api/auth/logout': "revokes the caller's own session only",
