@@ -4,7 +4,7 @@ import path from 'node:path';
 
 /** @param {import('../run.mjs').T} t */
 export default async function core(t) {
-  const { newPage, apiCall, TIMEOUT } = t;
+  const { newPage, apiCall, signup, TIMEOUT } = t;
   const expectNoReload = async (page) => {
     if ((await page.evaluate(() => window.__e2eMarker)) !== 1) throw new Error('the page reloaded');
   };
@@ -34,13 +34,7 @@ export default async function core(t) {
   let conversationId = '';
 
   await t.step('sign up creates the account and lands on the overview', async () => {
-    await a.goto('/signup');
-    await a.getByLabel('Seu nome').fill(owner.name);
-    await a.getByLabel('Nome da empresa').fill(owner.accountName);
-    await a.getByLabel('E-mail').fill(owner.email);
-    await a.getByLabel('Senha').fill(owner.password);
-    await a.getByRole('button', { name: 'Criar conta' }).click();
-    await a.waitForURL((u) => u.pathname === '/');
+    await signup(a, owner); // the sign-up form, landing on the overview
     await a.getByRole('heading', { name: /Olá, Ana/ }).waitFor();
     await a.locator('[data-testid=live-state][data-state=online]:visible').first().waitFor();
   });
@@ -144,13 +138,7 @@ export default async function core(t) {
 
   const c = await newPage();
   await t.step('an agent of another account sees nothing', async () => {
-    await c.goto('/signup');
-    await c.getByLabel('Seu nome').fill(stranger.name);
-    await c.getByLabel('Nome da empresa').fill(stranger.accountName);
-    await c.getByLabel('E-mail').fill(stranger.email);
-    await c.getByLabel('Senha').fill(stranger.password);
-    await c.getByRole('button', { name: 'Criar conta' }).click();
-    await c.waitForURL((u) => u.pathname === '/');
+    await signup(c, stranger); // the sign-up form, landing on the overview
     await c.getByRole('link', { name: 'Conversas' }).first().click();
     await c.locator('[data-testid=live-state][data-state=online]:visible').first().waitFor();
     await c.getByText('Nenhuma conversa aqui.').waitFor();
