@@ -6,7 +6,8 @@ import { benchDrivers } from './lib/settings.js';
 
 /**
  * Soak: webhooks at a steady rate for SOAK_SECONDS (default 600 = the issue's 10 minutes) with the
- * Motor's RSS sampled every second; reports the growth slope after the warm-up. The integration
+ * Motor's RSS sampled every second and its retained heap (after forced full GCs) every 30 s;
+ * reports both growth slopes after the warm-up. The integration
  * tier runs the same soak for 60 s (test/integration/reliability-soak.test.ts) to stay well inside
  * CI's time limit.
  */
@@ -26,10 +27,19 @@ export async function run(): Promise<BenchResult[]> {
       const db = await database.open();
       const tenants = await seedTenants(db, { accounts: 5, instancesPerAccount: 1 });
       await db.close();
-      const motor = await startMotor({ env: database.motorEnv });
+      const motor = await startMotor({ env: database.motorEnv, inspect: true });
       try {
         const targets = tenants.flatMap((t) => t.instances.map((i) => ({ instance: i.name, secret: i.secret })));
-        const r = await runSoak({ motor, targets, rate: RATE, seconds: SECONDS });
+        const r = await runSoak({ motor, targets, rate: RATE, seconds: SECONDS, retainedEverySeconds: 30 });
+        const firstRetained = r.retained[0]?.[1] ?? NaN;
+        rows.push({
+          name: `${kind}: retained heap slope after warm-up (after full GC)`,
+          value: r.retainedSlopeMBPerMin,
+          unit: 'MB/min',
+          baseline: { name: 'retained heap at the first sample (MB)', value: firstRetained },
+          target: 'no growth trend',
+          note: `retained [s, MB] ${JSON.stringify(r.retained.map(([t, mb]) => [Math.round(t), +mb.toFixed(1)]))}`,
+        });
         rows.push({
           name: `${kind}: RSS slope after warm-up`,
           value: r.slopeMBPerMin,
@@ -38,7 +48,7 @@ export async function run(): Promise<BenchResult[]> {
           target: 'no growth trend',
           note: `last third ${r.lastMB.toFixed(0)} MB vs middle third ${r.middleMB.toFixed(0)} MB; r² ${r.r2.toFixed(2)}; ${r.run.ok} webhooks at ${RATE}/s, statuses ${JSON.stringify(r.statuses)}`,
         });
-        details[kind] = { slopeMBPerMin: r.slopeMBPerMin, r2: r.r2, statuses: r.statuses, latencyMs: r.run.latency, rssSamples: r.samples.map((s) => [Math.round(s.t), Math.round(s.rssBytes / 2 ** 20)]) };
+        details[kind] = { retainedSlopeMBPerMin: r.retainedSlopeMBPerMin, retained: r.retained, slopeMBPerMin: r.slopeMBPerMin, r2: r.r2, statuses: r.statuses, latencyMs: r.run.latency, rssSamples: r.samples.map((s) => [Math.round(s.t), Math.round(s.rssBytes / 2 ** 20)]) };
       } finally {
         await motor.stop();
       }

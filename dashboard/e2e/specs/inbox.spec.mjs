@@ -104,9 +104,7 @@ export default async function inbox(t) {
     await box.fill('Rascunho para o primeiro cliente');
     await a.locator(`a[data-conversation-id="${second}"]`).click();
     await a.waitForURL(`**/conversations/${second}`);
-    await a.locator(`textarea[data-conversation-id="${second}"]`).waitFor();
-    if ((await box.inputValue()) !== '')
-      throw new Error(`the draft leaked into another conversation: "${await box.inputValue()}"`);
+    await expectEmptyComposer(a, second, 'the draft leaked into another conversation');
     await box.fill('Outro texto, outro cliente');
     await a.reload();
     await a.locator(`textarea[data-conversation-id="${second}"]`).waitFor();
@@ -219,8 +217,30 @@ export default async function inbox(t) {
     await phone.getByRole('link', { name: 'Back to the list' }).click();
     await phone.getByLabel('Search name, phone or text').fill('');
     await phone.locator(`a[data-conversation-id="${second}"]`).click();
-    await phone.locator(`textarea[data-conversation-id="${second}"]`).waitFor();
-    if ((await box.inputValue()) !== '') throw new Error('the draft leaked on the phone');
+    await expectEmptyComposer(phone, second, 'the draft leaked on the phone');
     await shot(phone, 'inbox-phone-en-thread');
   });
+}
+
+/**
+ * The composer of `conversationId` is the only one on the page and is empty, and stays so. While
+ * the route changes, the previous conversation's composer may still be in the DOM for a frame;
+ * a leaked draft stays, so it fails here after the wait.
+ */
+async function expectEmptyComposer(page, conversationId, message) {
+  const only = (id) => {
+    const boxes = [...document.querySelectorAll('textarea[data-conversation-id]')];
+    return boxes.length === 1 && boxes[0].dataset.conversationId === id && boxes[0].value === '';
+  };
+  for (const pause of [0, 300]) {
+    await new Promise((r) => setTimeout(r, pause));
+    try {
+      await page.waitForFunction(only, conversationId, { timeout: 3000 });
+    } catch {
+      const seen = await page.evaluate(() =>
+        [...document.querySelectorAll('textarea[data-conversation-id]')].map((b) => `${b.dataset.conversationId}: "${b.value}"`),
+      );
+      throw new Error(`${message}: ${seen.join(', ')}`);
+    }
+  }
 }

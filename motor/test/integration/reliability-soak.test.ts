@@ -16,17 +16,19 @@ import { describeWithService } from '../support/requires-service.js';
 // SOAK_SECONDS (default 60) so the integration tier stays far inside CI's time limit; set
 // SOAK_SECONDS=600 to run the full soak as a test (the test's timeout follows).
 //
-// The trend is judged on the RSS *floor* (the lowest sample of each 5-second window, i.e. what is
-// left after a GC), not on raw samples, whose GC sawtooth dominates a short run's least-squares
-// slope. Both slopes are printed.
+// A leak is judged on *retained* memory: the Motor runs with `--expose-gc --inspect`, and every
+// 10 s the test forces two full GCs and reads heapUsed + external. RSS is not a leak detector
+// over a minute: V8 grows its heap lazily under load (heapTotal 32 → 45 MB while the retained
+// heap stays at 27.5 MB), so the RSS floor climbs for minutes before settling. RSS is held to
+// the capacity budget instead (docs/capacity.md: 300 MB), and its slopes are printed.
 
 const down = await postgresUnavailable();
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const RATE = Number(process.env.SOAK_RATE ?? 20);
-/** The RSS floor may not rise by more than this from the middle third to the last third. */
-const MAX_FLOOR_GROWTH_MB = 24;
-/** …nor trend upwards faster than this over the steady part (a leak of ~16 MB per minute or more). */
-const MAX_FLOOR_SLOPE_MB_PER_MIN = 16;
+/** Retained memory may not trend upwards faster than this: at 20 webhooks/s, ~1.7 KB kept per webhook. */
+const MAX_RETAINED_SLOPE_MB_PER_MIN = 2;
+/** The RSS budget of one Motor under this load. */
+const MAX_RSS_MB = 300;
 
 describeWithService(down, `soak: ${RATE} webhooks/s for ${SECONDS} s (PostgreSQL)`, () => {
   let database: BenchDatabase | undefined;
@@ -44,7 +46,7 @@ describeWithService(down, `soak: ${RATE} webhooks/s for ${SECONDS} s (PostgreSQL
     } finally {
       await db.close();
     }
-    motor = await startMotor({ env: database.motorEnv });
+    motor = await startMotor({ env: database.motorEnv, inspect: true });
   }, 300_000);
   afterAll(async () => {
     await motor?.stop();
@@ -59,16 +61,20 @@ describeWithService(down, `soak: ${RATE} webhooks/s for ${SECONDS} s (PostgreSQL
         targets: instances.map((i) => ({ instance: i.name, secret: i.secret })),
         rate: RATE,
         seconds: SECONDS,
+        retainedEverySeconds: 10,
       });
       const sent = r.run.ok + r.run.failed;
+      const maxRss = Math.max(...r.samples.map((x) => x.rssBytes).filter(Number.isFinite)) / 2 ** 20;
       console.log(
         `[reliability:soak] ${sent} webhooks at ${RATE}/s for ${SECONDS} s, statuses ${JSON.stringify(r.statuses)}, ` +
           `latency p50 ${r.run.latency.p50.toFixed(0)} ms p99 ${r.run.latency.p99.toFixed(0)} ms\n` +
           `  RSS slope after warm-up: ${r.slopeMBPerMin.toFixed(2)} MB/min (least squares over every sample, r² ${r.r2.toFixed(2)}); ` +
-          `floor slope ${r.floorSlopeMBPerMin.toFixed(2)} MB/min (Theil–Sen over 5-s minima; asserted < ${MAX_FLOOR_SLOPE_MB_PER_MIN})\n` +
+          `floor slope ${r.floorSlopeMBPerMin.toFixed(2)} MB/min (Theil–Sen over 5-s minima)\n` +
           `  RSS mean middle third ${r.middleMB.toFixed(0)} MB, last third ${r.lastMB.toFixed(0)} MB; ` +
-          `floor middle third ${r.middleFloorMB.toFixed(0)} MB, last third ${r.lastFloorMB.toFixed(0)} MB (asserted growth < ${MAX_FLOOR_GROWTH_MB} MB)\n` +
-          `  floor [s, MB]: ${JSON.stringify(r.floor.map(([t, mb]) => [t, Math.round(mb)]))}`,
+          `floor middle third ${r.middleFloorMB.toFixed(0)} MB, last third ${r.lastFloorMB.toFixed(0)} MB; max ${maxRss.toFixed(0)} MB (asserted < ${MAX_RSS_MB})\n` +
+          `  floor [s, MB]: ${JSON.stringify(r.floor.map(([t, mb]) => [t, Math.round(mb)]))}\n` +
+          `  retained after GC [s, MB]: ${JSON.stringify(r.retained.map(([t, mb]) => [Math.round(t), +mb.toFixed(2)]))}, ` +
+          `slope ${r.retainedSlopeMBPerMin.toFixed(2)} MB/min (asserted < ${MAX_RETAINED_SLOPE_MB_PER_MIN})`,
       );
 
       expect(motor!.exited(), motor!.output().slice(-4000)).toBeNull();
@@ -88,8 +94,9 @@ describeWithService(down, `soak: ${RATE} webhooks/s for ${SECONDS} s (PostgreSQL
 
       // No growth trend.
       expect(r.floor.length).toBeGreaterThanOrEqual(4); // RSS was really sampled
-      expect(r.lastFloorMB - r.middleFloorMB).toBeLessThan(MAX_FLOOR_GROWTH_MB);
-      expect(r.floorSlopeMBPerMin).toBeLessThan(MAX_FLOOR_SLOPE_MB_PER_MIN);
+      expect(r.retained.length).toBeGreaterThanOrEqual(4); // …and the retained heap
+      expect(r.retainedSlopeMBPerMin).toBeLessThan(MAX_RETAINED_SLOPE_MB_PER_MIN);
+      expect(maxRss).toBeLessThan(MAX_RSS_MB);
     },
     (SECONDS + 240) * 1000,
   );

@@ -1,4 +1,5 @@
 import { LoadClient, linearSlope, runFixedRate, type RunStats } from './load.js';
+import type { RetainedMemory } from './motor-inspector.js';
 import type { MotorProcess } from './motor-process.js';
 import { messageTraffic, type TrafficTarget } from './webhook-factory.js';
 
@@ -32,6 +33,13 @@ export interface SoakResult {
   lastFloorMB: number;
   /** The floor series after the warm-up, `[seconds, MB]`, for the report. */
   floor: [number, number][];
+  /**
+   * Heap + external memory left after two full GCs, `[seconds, MB]`, every `retainedEverySeconds`
+   * (only when the Motor was started with `inspect: true`): what a leak really grows.
+   */
+  retained: [number, number][];
+  /** Theil–Sen trend of `retained` after the warm-up, MB per minute (NaN without samples). */
+  retainedSlopeMBPerMin: number;
 }
 
 const median = (xs: number[]) => {
@@ -67,6 +75,8 @@ export async function runSoak(o: {
   rate: number;
   seconds: number;
   conversationsPerTarget?: number;
+  /** Also measure retained memory (needs a Motor started with `inspect: true`) this often. */
+  retainedEverySeconds?: number;
 }): Promise<SoakResult> {
   const client = new LoadClient(o.motor.url, { maxSockets: 128 });
   const next = messageTraffic({ targets: o.targets, conversationsPerTarget: o.conversationsPerTarget ?? 10 });
@@ -77,6 +87,18 @@ export async function runSoak(o: {
   const sample = () => samples.push({ t: (performance.now() - t0) / 1000, rssBytes: o.motor.rss() });
   sample();
   const timer = setInterval(sample, 1000);
+  const retained: [number, number][] = [];
+  const measureRetained = async () => {
+    const t = (performance.now() - t0) / 1000;
+    const m: RetainedMemory = await o.motor.retainedMemory();
+    retained.push([t, (m.heapUsed + m.external) / 2 ** 20]);
+  };
+  let retainedRun: Promise<void> = Promise.resolve();
+  const retainedTimer = o.retainedEverySeconds
+    ? setInterval(() => {
+        retainedRun = retainedRun.then(measureRetained);
+      }, o.retainedEverySeconds * 1000)
+    : undefined;
   let run: RunStats;
   try {
     run = await runFixedRate({
@@ -98,8 +120,11 @@ export async function runSoak(o: {
     });
   } finally {
     clearInterval(timer);
+    clearInterval(retainedTimer);
     client.close();
   }
+  await retainedRun;
+  if (o.retainedEverySeconds) await measureRetained();
   sample();
   const steady = samples.filter((s) => s.t >= o.seconds * 0.2);
   const fit = linearSlope(
@@ -133,5 +158,15 @@ export async function runSoak(o: {
     middleFloorMB: minOf(samples.filter((s) => s.t >= third && s.t < 2 * third).map((s) => MB(s.rssBytes))),
     lastFloorMB: minOf(samples.filter((s) => s.t >= 2 * third).map((s) => MB(s.rssBytes))),
     floor,
+    retained,
+    retainedSlopeMBPerMin: (() => {
+      const steadyRetained = retained.filter(([t]) => t >= o.seconds * 0.2);
+      return steadyRetained.length < 2
+        ? NaN
+        : theilSenSlope(
+            steadyRetained.map(([t]) => t / 60),
+            steadyRetained.map(([, mb]) => mb),
+          );
+    })(),
   };
 }

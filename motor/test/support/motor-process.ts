@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { inspectorUrl, retainedMemory, type RetainedMemory } from './motor-inspector.js';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -69,6 +70,8 @@ export interface MotorProcessOptions {
   startTimeoutMs?: number;
   /** Also wait for /readyz (the database answers) before resolving. Default true. */
   waitReady?: boolean;
+  /** Start with `--expose-gc --inspect` on a free port, so `retainedMemory()` can measure the heap. */
+  inspect?: boolean;
 }
 
 export interface MotorProcess {
@@ -80,6 +83,8 @@ export interface MotorProcess {
   output(): string;
   /** Resident set size of the process in bytes (Linux /proc), or NaN when unknown. */
   rss(): number;
+  /** Memory left after two full GCs; needs `inspect: true`. */
+  retainedMemory(): Promise<RetainedMemory>;
   /** Whether the current incarnation has exited, and how. */
   exited(): { code: number | null; signal: NodeJS.Signals | null } | null;
   /** SIGKILL, no shutdown hooks: what a crash or an OOM kill does. Resolves once it is gone. */
@@ -123,7 +128,8 @@ export async function startMotor(opts: MotorProcessOptions = {}): Promise<MotorP
 
   const spawnOne = async () => {
     exit = null;
-    child = spawn(process.execPath, [MOTOR_ENTRY], { cwd: repoDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const nodeArgs = opts.inspect ? ['--expose-gc', '--inspect=127.0.0.1:0'] : [];
+    child = spawn(process.execPath, [...nodeArgs, MOTOR_ENTRY], { cwd: repoDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     trackChild(child);
     const append = (b: Buffer) => {
       out += b.toString('utf8');
@@ -206,6 +212,11 @@ export async function startMotor(opts: MotorProcessOptions = {}): Promise<MotorP
       } catch {
         return NaN;
       }
+    },
+    async retainedMemory() {
+      const url = inspectorUrl(out.slice(out.lastIndexOf('Debugger listening on')));
+      if (!opts.inspect || !url) throw new Error('retainedMemory() needs a Motor started with inspect: true');
+      return retainedMemory(url);
     },
     exited: () => exit,
     async kill9() {
