@@ -21,6 +21,7 @@ import { sandboxRoutes } from './http/routes/sandbox.routes.js';
 import { usersRoutes } from './http/routes/users.routes.js';
 import { webhookRoutes } from './http/routes/webhook.routes.js';
 import { aiRoutes } from './http/routes/ai.routes.js';
+import { teamRoutes } from './http/routes/team.routes.js';
 import { staticDashboard } from './http/static-dashboard.js';
 
 /** What the HTTP app needs: the services built once by the composition root (createMotor). */
@@ -68,6 +69,12 @@ export function createApp(deps: AppDeps): Koa {
     campaignsRoutes({ auth, campaigns: s.campaigns }),
     contactsRoutes({ auth, contacts: s.contacts }),
     mediaRoutes({ auth, media: s.media }),
+    teamRoutes({
+      auth,
+      threadTools: s.threadTools,
+      quickReplies: s.quickReplies,
+      accountSettings: s.accountSettings,
+    }),
     metricsRoutes({ metrics: s.metricsScrape }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());

@@ -54,6 +54,10 @@ import type { StoragePort } from './ports/storage.port.js';
 import type { Llm } from './ports/llm.port.js';
 import { AiSettingsService } from './services/ai-settings.service.js';
 import { AiResponder, type AiResponderOptions } from './services/ai-responder.service.js';
+import { AccountSettingsService } from './services/account-settings.service.js';
+import { AvatarsService, type AvatarOptions } from './services/avatars.service.js';
+import { QuickRepliesService } from './services/quick-replies.service.js';
+import { ThreadToolsService } from './services/thread-tools.service.js';
 
 /** The outside systems, each behind its port, as the services receive them. */
 export interface MotorPorts {
@@ -104,6 +108,14 @@ export interface MotorServices {
   media: MediaService;
   /** The GET /metrics scrape behind METRICS_TOKEN. */
   metricsScrape: MetricsService;
+  /** Private notes and the business's reactions (docs/team-tools.md). */
+  threadTools: ThreadToolsService;
+  /** `/atalho` texts of the account. */
+  quickReplies: QuickRepliesService;
+  /** The account's inbox settings; read receipts to the customer. */
+  accountSettings: AccountSettingsService;
+  /** Contacts' WhatsApp pictures, fetched in the background. */
+  avatars: AvatarsService;
 }
 
 /** Something that runs in the background while the Motor is up (a loop, a timer). */
@@ -151,6 +163,8 @@ export interface MotorOverrides {
   storage?: StoragePort;
   /** Media fetch retries (short in tests). */
   media?: Partial<MediaOptions>;
+  /** Contact picture fetch knobs. */
+  avatars?: AvatarOptions;
 }
 
 export interface Motor {
@@ -386,6 +400,9 @@ function buildServices(deps: {
     deps.overrides?.media,
   );
   webhookIntake.onIngested(({ who, events }) => media.afterIngest(who.accountId, events));
+  const avatars = new AvatarsService({ db, whatsapp, realtime, logger }, deps.overrides?.avatars);
+  webhookIntake.onIngested(({ who, events }) => avatars.afterIngest(who.accountId, events));
+  const accountSettings = new AccountSettingsService({ db, whatsapp, logger });
   const ai = new AiSettingsService({ db, llm, defaultModel: config.aiModel });
   const responder = llm
     ? new AiResponder({ db, llm, realtime, outbox, logger, defaultModel: config.aiModel }, deps.ai)
@@ -399,7 +416,13 @@ function buildServices(deps: {
     auth: new AuthService({ db, identity, sockets, signupRateLimit: config.signupRateLimit }),
     users: new UsersService({ db, logger, publicUrl: config.publicUrl, identity, sockets }),
     events: new EventsService({ db }),
-    conversations: new ConversationsService({ db, realtime, ai, evolutionHealth }),
+    conversations: new ConversationsService({
+      db,
+      realtime,
+      ai,
+      evolutionHealth,
+      afterRead: (accountId, conversationId) => accountSettings.afterRead(accountId, conversationId),
+    }),
     sender: new SendMessageService({ db, realtime, outbox }),
     outbox,
     instances,
@@ -418,6 +441,10 @@ function buildServices(deps: {
     reconcile,
     media,
     metricsScrape: new MetricsService({ metrics: deps.ports.metrics, token: config.metricsToken }),
+    threadTools: new ThreadToolsService({ db, realtime, outbox }),
+    quickReplies: new QuickRepliesService({ db }),
+    accountSettings,
+    avatars,
   };
 }
 
@@ -439,5 +466,6 @@ function startBackgroundJobs(deps: {
     services.campaignRunner,
     services.outbox,
     services.media,
+    services.avatars,
   ];
 }

@@ -153,31 +153,8 @@ language sql stable as $$
   where c.id = p_id
 $$;
 
--- Message as the contract's `Message`.
-create or replace function app.message_json(m public.messages) returns jsonb
-language sql stable as $$
-  select jsonb_build_object(
-    'id', m.id,
-    'conversationId', m.conversation_id,
-    'waMessageId', m.wa_message_id,
-    'clientId', m.client_id,
-    'direction', m.direction,
-    'sender', m.sender,
-    'authorId', m.author_id,
-    'authorName', m.author_name,
-    'participant', m.participant,
-    'type', m.type,
-    'text', m.text,
-    'media', m.media,
-    'quotedWaMessageId', m.quoted_wa_message_id,
-    'reactions', m.reactions,
-    'status', m.status,
-    'error', m.error,
-    'sentAt', app.iso(m.sent_at),
-    'createdAt', app.iso(m.created_at),
-    'editedAt', app.iso(m.edited_at),
-    'deletedAt', app.iso(m.deleted_at))
-$$;
+-- Message as the contract's `Message`: app.message_json, in 47_team_thread.sql (it reads the
+-- columns that file adds).
 
 -- The inbox: conversation list/get/patch/read, a thread's messages, agent replies, the overview.
 -- Every function takes the caller's account id from the session; another account's ids → AT404.

@@ -8,7 +8,20 @@ import type { SentMessage, SentRecord, WhatsAppGateway } from '../ports/whatsapp
 
 /** What an outbox row sends (`payload` column). `number`: digits or a JID. */
 export type OutboxPayload =
-  | { type: 'text'; number: string | null; text: string; quotedWaMessageId?: string }
+  | {
+      type: 'text';
+      number: string | null;
+      text: string;
+      quoted?: { waMessageId: string; fromMe: boolean; participant: string | null; text: string };
+    }
+  | {
+      type: 'reaction';
+      number: string | null;
+      waMessageId: string;
+      fromMe: boolean;
+      participant: string | null;
+      emoji: string;
+    }
   | {
       type: 'media';
       number: string | null;
@@ -171,6 +184,14 @@ export class OutboxService {
           }),
     });
     this.deps.realtime.publish(done.events);
+    if (c.payload.type === 'reaction' && !('waMessageId' in outcome) && !outcome.retryAt) {
+      // The reaction will not reach WhatsApp: its target shows the counts without it.
+      const settled = await this.deps.db.call<{ events: AccountEvent[] }>('reaction_settle', {
+        accountId: c.accountId,
+        reactionId: c.messageId,
+      });
+      this.deps.realtime.publish(settled.events);
+    }
   }
 
   private async attempt(c: OutboxClaim): Promise<Outcome> {
@@ -193,10 +214,17 @@ export class OutboxService {
       const { type: _t, number: _n, ...media } = p;
       return this.deps.whatsapp.sendMedia(instanceName, { ...media, number });
     }
+    if (p.type === 'reaction') {
+      return this.deps.whatsapp.sendReaction(instanceName, {
+        number,
+        target: { waMessageId: p.waMessageId, fromMe: p.fromMe, participant: p.participant },
+        emoji: p.emoji,
+      });
+    }
     return this.deps.whatsapp.sendText(instanceName, {
       number,
       text: p.text,
-      ...(p.quotedWaMessageId ? { quotedWaMessageId: p.quotedWaMessageId } : {}),
+      ...(p.quoted ? { quoted: p.quoted } : {}),
     });
   }
 
@@ -239,6 +267,8 @@ export class OutboxService {
 
 function matches(p: OutboxPayload, r: SentRecord): boolean {
   if (p.type === 'text') return r.text === p.text;
+  // Sending a reaction again only replaces it with itself.
+  if (p.type === 'reaction') return false;
   const kind = `${p.mediatype === 'audio' ? 'audio' : p.mediatype}Message`;
   return r.messageType === kind && (r.text ?? '') === (p.caption ?? '');
 }
