@@ -20,14 +20,19 @@ interface Caller {
 export class AccountSettingsService {
   private readonly running = new Set<Promise<void>>();
 
-  constructor(private readonly deps: { db: Db; whatsapp: Pick<WhatsAppGateway, 'markMessagesRead'>; logger: Logger }) {}
+  constructor(
+    private readonly deps: { db: Db; whatsapp: Pick<WhatsAppGateway, 'markMessagesRead'>; logger: Logger },
+  ) {}
 
   get(caller: Caller): Promise<AccountSettings> {
     return this.deps.db.call<AccountSettings>('account_settings_get', { accountId: caller.accountId });
   }
 
   patch(caller: Caller, patch: PatchAccountSettingsBody): Promise<AccountSettings> {
-    return this.deps.db.call<AccountSettings>('account_settings_patch', { accountId: caller.accountId, patch });
+    return this.deps.db.call<AccountSettings>('account_settings_patch', {
+      accountId: caller.accountId,
+      patch,
+    });
   }
 
   /**

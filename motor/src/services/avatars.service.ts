@@ -83,10 +83,13 @@ export class AvatarsService {
   }
 
   private async fetch(accountId: string, contactId: string): Promise<void> {
-    const due = await this.deps.db.call<{ instanceName: string; number: string } | null>('contact_avatar_due', {
-      accountId,
-      contactId,
-    });
+    const due = await this.deps.db.call<{ instanceName: string; number: string } | null>(
+      'contact_avatar_due',
+      {
+        accountId,
+        contactId,
+      },
+    );
     if (!due) return;
     const url = await this.deps.whatsapp.fetchProfilePictureUrl(due.instanceName, due.number);
     const r = await this.deps.db.call<{ events: AccountEvent[] }>('contact_avatar_set', {

@@ -66,10 +66,16 @@ export function teamRoutes(deps: {
     ctx.body = await quickReplies.list(authOf(ctx));
   });
 
-  router.post('/api/quick-replies', authed, writer, validate({ body: createQuickReplyBodySchema }), async (ctx) => {
-    ctx.status = 201;
-    ctx.body = await quickReplies.create(authOf(ctx), input(ctx, 'body', createQuickReplyBodySchema));
-  });
+  router.post(
+    '/api/quick-replies',
+    authed,
+    writer,
+    validate({ body: createQuickReplyBodySchema }),
+    async (ctx) => {
+      ctx.status = 201;
+      ctx.body = await quickReplies.create(authOf(ctx), input(ctx, 'body', createQuickReplyBodySchema));
+    },
+  );
 
   router.patch(
     '/api/quick-replies/:id',
@@ -85,10 +91,16 @@ export function teamRoutes(deps: {
     },
   );
 
-  router.delete('/api/quick-replies/:id', authed, writer, validate({ params: idParamSchema }), async (ctx) => {
-    await quickReplies.remove(authOf(ctx), input(ctx, 'params', idParamSchema).id);
-    ctx.status = 204;
-  });
+  router.delete(
+    '/api/quick-replies/:id',
+    authed,
+    writer,
+    validate({ params: idParamSchema }),
+    async (ctx) => {
+      await quickReplies.remove(authOf(ctx), input(ctx, 'params', idParamSchema).id);
+      ctx.status = 204;
+    },
+  );
 
   router.get('/api/account/settings', authed, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
