@@ -54,12 +54,13 @@ export function createApp(deps: AppDeps): Koa {
   app.use(jsonBody({ raw: [PRODUCTS_IMPORT_BODY] }));
 
   const { auth } = s;
+  // The webhook first: it is most of the traffic, and each router before it costs a path match.
   const routers = [
+    webhookRoutes({ intake: s.webhookIntake }),
     healthRoutes({ health: s.health }),
     authRoutes({ auth, config }),
     usersRoutes({ auth, users: s.users }),
     eventsRoutes({ auth, events: s.events }),
-    webhookRoutes({ intake: s.webhookIntake }),
     conversationsRoutes({ auth, conversations: s.conversations, sender: s.sender }),
     instancesRoutes({ auth, instances: s.instances }),
     sandboxRoutes({ auth, sandbox: s.sandboxPanel }),
