@@ -193,6 +193,11 @@ export interface WhatsAppSandbox {
     instanceName: string,
     input: { phone: string; name: string; text: string },
   ): Promise<{ waMessageId: string }>;
+  /** A member (`phone`) writes `text` in the group called `subject` (made, with the number in it, when new). */
+  groupMessage(
+    instanceName: string,
+    input: { subject: string; phone: string; name: string; text: string },
+  ): Promise<{ waMessageId: string; groupJid: string }>;
   /** A customer sends a sample file of `kind` (a PNG, a WAV, a voice note, a PDF). */
   customerMedia(
     instanceName: string,

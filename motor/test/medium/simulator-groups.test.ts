@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvolutionClient } from '../../src/adapters/evolution/evolution.client.js';
+import { SimulatorSandboxClient } from '../../src/adapters/evolution/simulator-sandbox.client.js';
 import { EvolutionInbound } from '../../src/adapters/evolution/webhook/evolution.inbound.js';
 import { SUBSCRIBED_EVENTS } from '../../src/adapters/evolution/webhook/webhook.events.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/simulator.server.js';
@@ -99,5 +100,15 @@ describe('Evolution simulator: numbers and groups', () => {
     // Agents answer in the group: sendText to the group JID.
     const sent = await client.sendText('g-1', { number: g.body.jid, text: 'Bom dia, Carlos!' });
     expect(sent.remoteJid).toBe(g.body.jid);
+  });
+
+  it('the sandbox writes in a group by subject, making it the first time', async () => {
+    const sandbox = new SimulatorSandboxClient({ baseUrl: sim.url, apiKey: KEY, timeoutMs: 5_000 });
+    const first = await sandbox.groupMessage('g-1', { subject: 'Equipe de vendas', phone: '5511999990006', name: 'Duda', text: 'Oi grupo' });
+    const again = await sandbox.groupMessage('g-1', { subject: 'equipe de vendas ', phone: '5511999990007', name: 'Edu', text: 'Oi!' });
+    expect(again.groupJid).toBe(first.groupJid);
+    const groups = await client.fetchAllGroups('g-1');
+    expect(groups.find((g) => g.jid === first.groupJid)).toMatchObject({ subject: 'Equipe de vendas', size: 3 });
+    await expect(sandbox.groupMessage('nope', { subject: 'x', phone: '5511999990006', name: 'D', text: 'x' })).rejects.toMatchObject({ code: 'not_found' });
   });
 });

@@ -87,6 +87,7 @@ const MATRIX: Row[] = [
   { method: 'POST', route: '/api/settings/ai/test', path: () => '/api/settings/ai/test', body: () => ({ text: 'secreto' }), expect: 'own' },
   { method: 'POST', route: '/api/sandbox/messages', path: () => '/api/sandbox/messages', body: ({ a }) => ({ instanceName: a.instanceName, phone: '5511988887777', name: 'B', text: 'hi' }), expect: 404 },
   { method: 'POST', route: '/api/sandbox/media', path: () => '/api/sandbox/media', body: ({ a }) => ({ instanceName: a.instanceName, phone: '5511988887777', name: 'B', kind: 'image' }), expect: 404 },
+  { method: 'POST', route: '/api/sandbox/group-messages', path: () => '/api/sandbox/group-messages', body: ({ a }) => ({ instanceName: a.instanceName, subject: 'G', phone: '5511988887777', name: 'B', text: 'hi' }), expect: 404 },
   { method: 'GET', route: '/api/messages/:id/media', path: ({ a }) => `/api/messages/${a.messageId}/media`, expect: 404 },
   { method: 'GET', route: '/api/campaigns', path: () => '/api/campaigns', expect: 'own' },
   { method: 'POST', route: '/api/campaigns', path: () => '/api/campaigns', body: ({ a }) => ({ name: 'x', instanceId: a.instanceId, text: 'hi', audience: { type: 'all' } }), expect: 404 },
@@ -141,6 +142,10 @@ describe('tenancy matrix', () => {
       async customerMedia(name) {
         sandboxCalls.push(name);
         return { waMessageId: uniqueMessageId() };
+      },
+      async groupMessage(name) {
+        sandboxCalls.push(name);
+        return { waMessageId: uniqueMessageId(), groupJid: '120363000000000001@g.us' };
       },
     };
     app = await startTestApp({ deps: { sandbox } });
