@@ -55,6 +55,27 @@ export interface QuotedKey {
   participant?: string | null;
 }
 
+/** A group as the gateway describes it (participants only when asked for). */
+export interface GroupInfo {
+  /** `…@g.us` */
+  jid: string;
+  subject: string | null;
+  description: string | null;
+  size: number | null;
+  participants: Array<{ id: string; phoneNumber: string | null; lid: string | null; admin: string | null }>;
+}
+
+/** One answer of a number lookup. */
+export interface WhatsAppNumber {
+  /** The number as asked. */
+  number: string;
+  exists: boolean;
+  /** `…@s.whatsapp.net` (or `…@lid`) as WhatsApp knows the account. */
+  jid: string;
+  /** The name Evolution has for the contact, if any. */
+  name: string | null;
+}
+
 /** A media message's file as Evolution hands it over. */
 export interface MediaFile {
   bytes: Buffer;
@@ -116,10 +137,13 @@ export interface WhatsAppGateway {
   /** Idempotent: an instance Evolution does not know resolves. */
   deleteInstance(instanceName: string): Promise<void>;
   setWebhook(instanceName: string, webhook: WebhookSettings): Promise<void>;
-  /** `number`: digits, or a …@s.whatsapp.net / …@g.us / …@lid JID; `quoted`: reply to that message. */
+  /**
+   * `number`: digits, or a …@s.whatsapp.net / …@g.us / …@lid JID; `quoted`: reply to that
+   * message; `subscribePresence`: afterwards WhatsApp reports the chat's typing (presence.update).
+   */
   sendText(
     instanceName: string,
-    input: { number: string; text: string; quoted?: QuotedKey & { text: string } },
+    input: { number: string; text: string; quoted?: QuotedKey & { text: string }; subscribePresence?: boolean },
   ): Promise<SentMessage>;
   /** `POST /message/sendReaction`: the business reacts to a message (`emoji` "" removes it). */
   sendReaction(instanceName: string, input: { number: string; target: QuotedKey; emoji: string }): Promise<SentMessage>;
@@ -160,8 +184,17 @@ export interface WhatsAppGateway {
    * (Evolution downloads it from WhatsApp). `upstream_failed` when it cannot.
    */
   getMediaFile(instanceName: string, waMessageId: string): Promise<MediaFile>;
-  /** `GET /group/fetchAllGroups?getParticipants=…`: raw group metadata. */
-  fetchAllGroups(instanceName: string, opts?: { getParticipants?: boolean }): Promise<unknown[]>;
+  /**
+   * `GET /group/fetchAllGroups?getParticipants=…`: the number's groups (entries that are not
+   * groups are dropped). `upstream_failed` when the number is not connected.
+   */
+  fetchAllGroups(instanceName: string, opts?: { getParticipants?: boolean }): Promise<GroupInfo[]>;
+  /**
+   * `POST /chat/whatsappNumbers`: whether each number has a WhatsApp account, and the JID WhatsApp
+   * knows it by (a Brazilian mobile may be registered with or without its 9th digit). In the
+   * order given; `upstream_failed` when the number is not connected.
+   */
+  whatsappNumbers(instanceName: string, numbers: string[]): Promise<WhatsAppNumber[]>;
 }
 
 /**
@@ -191,6 +224,11 @@ export interface WhatsAppSandbox {
     instanceName: string,
     input: { phone: string; presence: 'composing' | 'recording' | 'paused' },
   ): Promise<void>;
+  /** A member (`phone`) writes `text` in the group called `subject` (made, with the number in it, when new). */
+  groupMessage(
+    instanceName: string,
+    input: { subject: string; phone: string; name: string; text: string },
+  ): Promise<{ waMessageId: string; groupJid: string }>;
   /** A customer sends a sample file of `kind` (a PNG, a WAV, a voice note, a PDF). */
   customerMedia(
     instanceName: string,

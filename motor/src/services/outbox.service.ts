@@ -205,11 +205,12 @@ export class OutboxService {
     if (c.attempts > this.o.maxAttempts) {
       return { reasonCode: 'evolution_unreachable', error: `no answer after ${c.attempts - 1} attempts` };
     }
-    const sent = await this.send(c.instanceName, c.payload, number);
+    const sent = await this.send(c.instanceName, c.payload, number, c.kind === 'reply');
     return { waMessageId: sent.waMessageId };
   }
 
-  private send(instanceName: string, p: OutboxPayload, number: string): Promise<SentMessage> {
+  /** `reply`: an agent's answer, after which the customer's typing is worth knowing. */
+  private send(instanceName: string, p: OutboxPayload, number: string, reply = false): Promise<SentMessage> {
     if (p.type === 'media') {
       const { type: _t, number: _n, ...media } = p;
       return this.deps.whatsapp.sendMedia(instanceName, { ...media, number });
@@ -225,6 +226,7 @@ export class OutboxService {
       number,
       text: p.text,
       ...(p.quoted ? { quoted: p.quoted } : {}),
+      ...(reply ? { subscribePresence: true } : {}),
     });
   }
 

@@ -253,6 +253,8 @@ describe('thread tools (HTTP + webhooks)', () => {
       };
       expect(r.body.message).toMatchObject({ quotedWaMessageId: waMessageId, quoted });
       await expect.poll(() => wa.sent.find((s) => s.text === 'Temos sim!'), { timeout: 5000 }).toBeTruthy();
+      // An agent's reply also asks WhatsApp to report the customer's typing in that chat.
+      expect(wa.presenceSubscriptions).toContain('5511911110010@s.whatsapp.net');
       expect(wa.sent.find((s) => s.text === 'Temos sim!')).toMatchObject({
         number: '5511911110010@s.whatsapp.net',
         quoted: { waMessageId, fromMe: false, participant: null, text: 'Vocês têm bolo de cenoura?' },

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import {
+  sandboxGroupMessageBodySchema,
   sandboxMediaBodySchema,
   sandboxMessageBodySchema,
   sandboxPresenceBodySchema,
@@ -56,6 +57,11 @@ export function sandboxRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; s
   router.post('/api/sandbox/presence', validate({ body: sandboxPresenceBodySchema }), async (ctx) => {
     await sandbox.customerPresence(authOf(ctx), input(ctx, 'body', sandboxPresenceBodySchema));
     ctx.body = { success: true, simulated: true };
+  });
+
+  router.post('/api/sandbox/group-messages', validate({ body: sandboxGroupMessageBodySchema }), async (ctx) => {
+    const r = await sandbox.groupMessage(authOf(ctx), input(ctx, 'body', sandboxGroupMessageBodySchema));
+    ctx.body = { success: true, simulated: true, waMessageId: r.waMessageId, groupJid: r.groupJid };
   });
 
   return router;
