@@ -168,11 +168,16 @@ export default async function teamThread(t) {
       return target?.ownReaction === '❤️' && row?.status === 'sent';
     });
     // Everything arrived while the agent was looking: nothing is unread, here or on the server.
+    let seen = '';
     await waitFor(a, 'no unread count', async () => {
       const server = (await apiCall(a, 'GET', '/api/conversations/unread')).json;
       const badge = await a.getByTestId('nav-unread').count();
-      return server.total === 0 && badge === 0 && (await a.title()) === 'Atende';
-    }, 5000);
+      const title = await a.title();
+      seen = `server ${JSON.stringify(server)}, badge ${badge}, title ${title}`;
+      return server.total === 0 && badge === 0 && title === 'Atende';
+    }, 5000).catch((e) => {
+      throw new Error(`${e.message}: ${seen}`);
+    });
     // The screenshot: quotes both ways, reactions both ways, the bubble menu open.
     const last = bubble(a, 'Pode ser assim, combinado!');
     await last.hover();

@@ -366,7 +366,18 @@ export class InboxStore {
     if (c) this.#putConversation({ ...c, unreadCount: 0 }, 'rest');
     else this.#scheduleUnread();
     this.unreadIds.delete(id);
-    this.#deps.api.conversations.read(id).catch((e) => this.#deps.onError?.(e));
+    this.#read(id);
+  }
+
+  /**
+   * Tells the server; once it answered, the counts are read again: a count read while the read
+   * was on its way would still hold this conversation, and nothing else would correct it.
+   */
+  #read(id: string): void {
+    this.#deps.api.conversations
+      .read(id)
+      .then(() => this.#scheduleUnread())
+      .catch((e) => this.#deps.onError?.(e));
   }
 
   /** Drops everything (logout, or a `reset` before reloading). */
@@ -494,7 +505,7 @@ export class InboxStore {
     if (this.#readTimer) clearTimeout(this.#readTimer);
     this.#readTimer = setTimeout(() => {
       this.#readTimer = null;
-      this.#deps.api.conversations.read(id).catch((e) => this.#deps.onError?.(e));
+      this.#read(id);
     }, 400);
   }
 

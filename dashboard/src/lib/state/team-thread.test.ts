@@ -71,6 +71,38 @@ describe('thread tools (dashboard logic)', () => {
     expect(sut.typing[c.id]).toBeUndefined();
   });
 
+  it('a count read while a read was on its way is corrected once the read answered', async () => {
+    vi.useFakeTimers();
+    try {
+      const c = conv({ unreadCount: 0 });
+      let server = { total: 1, open: 1, pending: 0, resolved: 0 }; // the customer's message, not read yet
+      const api = {
+        conversations: {
+          list: vi.fn(async () => [c]),
+          messages: vi.fn(async () => []),
+          read: vi.fn(async () => {
+            server = { total: 0, open: 0, pending: 0, resolved: 0 };
+          }),
+          unread: vi.fn(async () => server),
+        },
+        messages: {},
+      };
+      const sut = new InboxStore({ api: api as never, me: () => me, isViewing: () => true });
+      await sut.loadList();
+      await sut.open(c.id);
+      // A message arrives in the open thread: shown read at once, the server is told shortly.
+      sut.apply({ seq: 1, type: 'message.created', at: '', data: { message: msg({ conversationId: c.id }), conversation: { ...c, unreadCount: 1 } } });
+      await sut.loadUnread(); // read before the server was told
+      expect(sut.unreadCount).toBe(1);
+      await vi.advanceTimersByTimeAsync(500); // the read goes out
+      expect(api.conversations.read).toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(2000); // and the counts are read again
+      expect(sut.unreadCount).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('an optimistic reply carries its quote', () => {
     const original = msg({ conversationId: uuid(), waMessageId: '3AQ', text: 'Tem de chocolate?', authorName: 'Rita' });
     const reply = optimisticMessage({ conversationId: original.conversationId, clientId: uuid(), text: 'Tem!', author: me, quoted: original });
