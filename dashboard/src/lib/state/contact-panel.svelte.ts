@@ -18,7 +18,7 @@ function read(): boolean {
   try {
     const saved = globalThis.localStorage?.getItem(KEY);
     if (saved !== null && saved !== undefined) return saved === '1';
-    return (globalThis.innerWidth ?? 0) > 1100;
+    return (globalThis.innerWidth ?? 0) > 1200;
   } catch {
     return false;
   }
