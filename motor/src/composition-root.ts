@@ -11,7 +11,7 @@ import { createDb } from './adapters/db/create-db.js';
 import { createWhatsApp } from './adapters/evolution/create-whatsapp.js';
 import { EvolutionInbound } from './adapters/evolution/webhook/evolution.inbound.js';
 import { createApp } from './app.js';
-import { countingPublisher, timedGateway } from './adapters/metrics/instrumented.js';
+import { countingPublisher, timedGateway, timedLlm } from './adapters/metrics/instrumented.js';
 import { PromMetrics } from './adapters/metrics/prom-metrics.adapter.js';
 import type { MetricsPort } from './ports/metrics.port.js';
 import { MetricsService } from './services/metrics.service.js';
@@ -226,12 +226,14 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     inbound: new EvolutionInbound(),
     identity: await createIdentity({ config, logger, db, overrides: o }),
     sandbox,
-    llm:
+    llm: withLlmTimed(
       o.llm !== undefined
         ? o.llm
         : config.groq
           ? new GroqLlm({ apiKey: config.groq.apiKey, baseUrl: config.groq.baseUrl })
           : null,
+      metrics,
+    ),
     storage: o.storage ?? new LocalDiskStorage(path.join(config.dataDir, 'media')),
     metrics,
   };
@@ -245,6 +247,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     campaignRunner: o.campaignRunner,
     overrides: o,
   });
+  metrics.gauge('outbox_depth', () => services.outbox.depth());
 
   const app = createApp({ config, logger, services });
   const server = http.createServer(app.callback());
@@ -292,6 +295,8 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     },
   };
 }
+
+const withLlmTimed = (llm: Llm | null, metrics: MetricsPort) => (llm ? timedLlm(llm, metrics) : null);
 
 /** Thrown by `start()` when Evolution is misconfigured; main.ts exits with EX_CONFIG (78). */
 export class EvolutionConfigError extends Error {
@@ -389,7 +394,7 @@ function buildServices(deps: {
   });
   // Claims by this process and every other; a lease outlasts one Evolution call.
   const outbox = new OutboxService(
-    { db, whatsapp, realtime, logger },
+    { db, whatsapp, realtime, logger, metrics: deps.ports.metrics },
     { leaseMs: config.evolution.timeoutMs + 15_000, ...deps.outbox },
   );
   const media = new MediaService(
@@ -425,7 +430,7 @@ function buildServices(deps: {
     campaigns: new CampaignsService({ db, realtime, pacing: config.campaigns }),
     contacts: new ContactsService({ db, realtime }),
     campaignRunner: new CampaignRunner(
-      { db, realtime, logger, outbox },
+      { db, realtime, logger, outbox, metrics: deps.ports.metrics },
       { ...config.campaigns, ...deps.campaignRunner },
     ),
     evolutionHealth,
