@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -169,7 +168,11 @@ export interface Motor {
   services: MotorServices;
   /** Seeds the demo, starts background jobs, listens (on config.port/host unless given). */
   start(opts?: { port?: number; host?: string }): Promise<{ url: string; port: number }>;
-  /** Stops background jobs, closes sockets, the HTTP server, Redis, the simulator and the database it opened. */
+  /**
+   * Graceful shutdown: readiness 503, no new connections, sockets told to reconnect elsewhere,
+   * requests in flight and outbox sends finished (SHUTDOWN_GRACE_MS at most for the requests),
+   * then Redis, the simulator and the database it opened are closed. Calling it again returns the same promise.
+   */
   stop(): Promise<void>;
 }
 
@@ -266,6 +269,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
   });
 
   const jobs: BackgroundJob[] = [];
+  let stopping: Promise<void> | undefined;
   return {
     config,
     logger,
@@ -286,12 +290,27 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
       const { port } = server.address() as AddressInfo;
       return { url: `http://127.0.0.1:${port}`, port };
     },
-    async stop() {
-      for (const job of jobs.splice(0)) await job.stop();
-      const closed = server.listening ? once(server, 'close') : Promise.resolve();
-      await io.close(); // disconnects the sockets and closes the HTTP server
-      await closed;
-      for (const close of closers.reverse()) await close();
+    stop() {
+      stopping ??= (async () => {
+        // Graceful shutdown (docs/operations.md): readiness turns 503 and every response closes its
+        // connection, so the load balancer and Evolution go elsewhere.
+        services.health.beginDrain();
+        // Requests in flight finish (a webhook answers only after its commit); past the grace
+        // period their connections are cut, unanswered, and their senders retry.
+        const cut = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+        await Promise.all([
+          // Stops accepting connections (idle keep-alive ones close now, busy ones after their
+          // response) and closes every socket's transport: clients see "transport close",
+          // reconnect (through the load balancer, to another process) and catch up from the
+          // event log. Resolves once the last HTTP connection is gone.
+          io.close(),
+          // Meanwhile the loops stop claiming work and wait for the sends in flight to be recorded.
+          ...jobs.splice(0).map((job) => job.stop()),
+        ]);
+        clearTimeout(cut);
+        for (const close of closers.reverse()) await close();
+      })();
+      return stopping;
     },
   };
 }
