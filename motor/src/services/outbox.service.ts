@@ -4,6 +4,7 @@ import { isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
 import type { AccountEvent, RealtimePublisher } from '../ports/realtime.port.js';
+import { NO_METRICS, type MetricsPort } from '../ports/metrics.port.js';
 import type { SentMessage, SentRecord, WhatsAppGateway } from '../ports/whatsapp.port.js';
 
 /** What an outbox row sends (`payload` column). `number`: digits or a JID. */
@@ -84,7 +85,14 @@ export class OutboxService {
   private readonly running = new Set<Promise<unknown>>();
 
   constructor(
-    private readonly deps: { db: Db; whatsapp: WhatsAppGateway; realtime: RealtimePublisher; logger: Logger },
+    private readonly deps: {
+      db: Db;
+      whatsapp: WhatsAppGateway;
+      realtime: RealtimePublisher;
+      logger: Logger;
+      /** Each attempt's outcome by row kind (default: none recorded). */
+      metrics?: MetricsPort;
+    },
     opts: OutboxOptions = {},
   ) {
     this.owner = opts.owner ?? `motor-${randomUUID()}`;
@@ -117,6 +125,11 @@ export class OutboxService {
   /** A row was just enqueued in this process: claim now rather than at the next poll. */
   wake(): void {
     if (!this.stopped) setImmediate(() => this.kick());
+  }
+
+  /** Rows not yet sent or failed, by status (GET /metrics reads it at each scrape). */
+  depth(): Promise<Record<'pending' | 'sending', number>> {
+    return this.deps.db.call('outbox_depth');
   }
 
   /** Claims one batch and sends it; resolves with the number of rows claimed. */
@@ -171,6 +184,10 @@ export class OutboxService {
           }),
     });
     this.deps.realtime.publish(done.events);
+    (this.deps.metrics ?? NO_METRICS).outboxSend(
+      c.kind,
+      'waMessageId' in outcome ? 'sent' : outcome.retryAt ? 'retry' : outcome.reasonCode,
+    );
   }
 
   private async attempt(c: OutboxClaim): Promise<Outcome> {
