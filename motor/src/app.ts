@@ -10,7 +10,7 @@ import { requestContext } from './http/middleware/request-context.middleware.js'
 import { authRoutes } from './http/routes/auth.routes.js';
 import { campaignsRoutes } from './http/routes/campaigns.routes.js';
 import { contactsRoutes } from './http/routes/contacts.routes.js';
-import { conversationsRoutes } from './http/routes/conversations.routes.js';
+import { conversationsRoutes, isMediaUpload } from './http/routes/conversations.routes.js';
 import { eventsRoutes } from './http/routes/events.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
 import { instancesRoutes } from './http/routes/instances.routes.js';
@@ -51,7 +51,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(dashboardCors(config.dashboardOrigins));
   app.use(originGuard({ publicUrl: config.publicUrl, dashboardOrigins: config.dashboardOrigins }));
   app.use(shedLoad({ match: isWebhookPath, max: config.webhookMaxInflight, logger }));
-  app.use(jsonBody({ raw: [PRODUCTS_IMPORT_BODY] }));
+  app.use(jsonBody({ raw: [PRODUCTS_IMPORT_BODY], streamed: isMediaUpload }));
 
   const { auth } = s;
   const routers = [

@@ -378,7 +378,7 @@ function buildServices(deps: {
   });
   // Claims by this process and every other; a lease outlasts one Evolution call.
   const outbox = new OutboxService(
-    { db, whatsapp, realtime, logger },
+    { db, whatsapp, realtime, logger, storage: deps.ports.storage },
     { leaseMs: config.evolution.timeoutMs + 15_000, ...deps.outbox },
   );
   const media = new MediaService(
@@ -400,7 +400,7 @@ function buildServices(deps: {
     users: new UsersService({ db, logger, publicUrl: config.publicUrl, identity, sockets }),
     events: new EventsService({ db }),
     conversations: new ConversationsService({ db, realtime, ai, evolutionHealth }),
-    sender: new SendMessageService({ db, realtime, outbox }),
+    sender: new SendMessageService({ db, realtime, outbox, storage: deps.ports.storage }),
     outbox,
     instances,
     sandboxPanel: new SandboxService({ instances, sandbox: deps.ports.sandbox }),

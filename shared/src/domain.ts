@@ -117,6 +117,8 @@ export const messageSchema = z.object({
       height: z.number().nullable().optional(),
     })
     .nullable(),
+  /** A voice note's text (speech-to-text), null until transcribed or when it is not a voice note. */
+  transcript: z.string().nullable().optional(),
   quotedWaMessageId: z.string().nullable(),
   /** Reactions to this message: emoji → count (set by reaction messages). */
   reactions: z.record(z.string(), z.number()).nullable().optional(),

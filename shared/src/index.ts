@@ -11,3 +11,4 @@ export * from './ai.js';
 export * from './inbox.js';
 export * from './contacts.js';
 export * from './timestamps.js';
+export * from './media.js';

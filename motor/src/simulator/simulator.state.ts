@@ -95,6 +95,8 @@ export interface SimInstance {
   /** Known contacts: phone JID → LID. */
   contacts: Map<string, string>;
   messages: SimMessageRecord[];
+  /** Bytes of the last files sent through sendMedia / sendWhatsAppAudio, by WhatsApp id (not persisted). */
+  files?: Map<string, { bytes: Buffer; mimetype: string; fileName?: string }>;
   disconnection: { code: number; at: string } | null;
   createdAt: string;
   updatedAt: string;
