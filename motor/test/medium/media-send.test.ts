@@ -114,7 +114,7 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
   ) {
     const form = new FormData();
     for (const [k, v] of Object.entries(fields)) form.set(k, v);
-    if (file) form.set('file', new Blob([file], { type: opts.type ?? 'application/octet-stream' }), opts.name ?? 'file.bin');
+    if (file) form.set('file', new Blob([new Uint8Array(file)], { type: opts.type ?? 'application/octet-stream' }), opts.name ?? 'file.bin');
     const who = opts.cookie === undefined ? cookie : opts.cookie;
     return fetch(`${app.baseUrl}/api/conversations/${opts.conversation ?? conversationId}/messages`, {
       method: 'POST',
