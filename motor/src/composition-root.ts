@@ -52,6 +52,7 @@ import { InstanceAuthCache } from './services/webhook-auth.service.js';
 import { WebhookIntakeService } from './services/webhook-intake.service.js';
 import { GroqLlm } from './adapters/groq/groq.llm.js';
 import { LocalDiskStorage } from './adapters/storage/local-disk.storage.js';
+import { SupabaseStorage } from './adapters/storage/supabase.storage.js';
 import type { StoragePort } from './ports/storage.port.js';
 import type { Llm } from './ports/llm.port.js';
 import { AiSettingsService } from './services/ai-settings.service.js';
@@ -70,7 +71,7 @@ export interface MotorPorts {
   sandbox: WhatsAppSandbox | null;
   /** The language model (Groq) when GROQ_API_KEY is set; null = AI not available. */
   llm: Llm | null;
-  /** Media files of messages (DATA_DIR/media on the local disk). */
+  /** Media files of messages: a private Supabase Storage bucket with Supabase, else DATA_DIR/media. */
   storage: StoragePort;
   /** Prometheus counters and histograms (GET /metrics, docs/operations.md). */
   metrics: MetricsPort;
@@ -153,7 +154,7 @@ export interface MotorOverrides {
   reconcile?: Partial<ReconcileLimits>;
   /** Run the Evolution start-up check in `start()` (default true). */
   evolutionCheck?: boolean;
-  /** Default: the local disk under DATA_DIR/media. */
+  /** Default: Supabase Storage when SUPABASE_URL is set, else the local disk under DATA_DIR/media. */
   storage?: StoragePort;
   /** Media fetch retries (short in tests). */
   media?: Partial<MediaOptions>;
@@ -232,7 +233,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
         : config.groq
           ? new GroqLlm({ apiKey: config.groq.apiKey, baseUrl: config.groq.baseUrl })
           : null,
-    storage: o.storage ?? new LocalDiskStorage(path.join(config.dataDir, 'media')),
+    storage: o.storage ?? createStorage(config),
     metrics,
   };
   const services = buildServices({
@@ -273,6 +274,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     services,
     async start(opts = {}) {
       if (o.evolutionCheck !== false) await checkEvolution(services.evolutionHealth, logger);
+      if (ports.storage instanceof SupabaseStorage) await ensureBucket(ports.storage, logger);
       if (o.demo !== false) await seedDemo({ db, identity: ports.identity, env: config.env, print });
       await new Promise<void>((resolve) =>
         server.listen(opts.port ?? config.port, opts.host ?? config.host, resolve),
@@ -291,6 +293,27 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
       for (const close of closers.reverse()) await close();
     },
   };
+}
+
+/** A private Supabase Storage bucket when Supabase is configured, the local disk otherwise. */
+function createStorage(config: Config): StoragePort {
+  if (config.supabase)
+    return new SupabaseStorage({
+      url: config.supabase.url,
+      serviceRoleKey: config.supabase.serviceRoleKey,
+      bucket: config.supabase.storageBucket ?? 'atende-media',
+    });
+  return new LocalDiskStorage(path.join(config.dataDir, 'media'));
+}
+
+/** The bucket is made (private) at start; Storage being down only warns: uploads fail until it is back. */
+async function ensureBucket(storage: SupabaseStorage, logger: Logger) {
+  try {
+    await storage.ensureBucket();
+  } catch (err) {
+    if (err instanceof Error && /is public/.test(err.message)) throw err;
+    logger.warn({ err }, 'Supabase Storage bucket not checked; media uploads fail until it answers');
+  }
 }
 
 /** Thrown by `start()` when Evolution is misconfigured; main.ts exits with EX_CONFIG (78). */
