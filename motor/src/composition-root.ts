@@ -44,6 +44,7 @@ import { InstancesService } from './services/instances.service.js';
 import { OutboxService, type OutboxOptions } from './services/outbox.service.js';
 import { ProductsService } from './services/products.service.js';
 import { MediaService, type MediaOptions } from './services/media.service.js';
+import { TranscriptionService, type TranscriptionOptions } from './services/transcription.service.js';
 import { SandboxService } from './services/sandbox.service.js';
 import { SendMessageService } from './services/send-message.service.js';
 import { UsersService } from './services/users.service.js';
@@ -109,6 +110,8 @@ export interface MotorServices {
   reconcile: ReconcileService;
   /** Media files: background fetch from Evolution, storage, serving (docs/media.md). */
   media: MediaService;
+  /** Voice notes to text; null without an llm. */
+  transcriber: TranscriptionService | null;
   /** The GET /metrics scrape behind METRICS_TOKEN. */
   metricsScrape: MetricsService;
 }
@@ -158,6 +161,8 @@ export interface MotorOverrides {
   storage?: StoragePort;
   /** Media fetch retries (short in tests). */
   media?: Partial<MediaOptions>;
+  /** Transcription retries (short in tests). */
+  transcription?: Partial<TranscriptionOptions>;
 }
 
 export interface Motor {
@@ -420,7 +425,18 @@ function buildServices(deps: {
     deps.overrides?.media,
   );
   webhookIntake.onIngested(({ who, events }) => media.afterIngest(who.accountId, events));
-  const sender = new SendMessageService({ db, realtime, outbox, storage: deps.ports.storage });
+  // Voice notes to text with Groq's Whisper (docs/media.md), when there is an LLM.
+  const transcriber = llm
+    ? new TranscriptionService({ db, llm, media, realtime, logger }, deps.overrides?.transcription)
+    : null;
+  webhookIntake.onIngested(({ who, events }) => transcriber?.afterIngest(who.accountId, events));
+  const sender = new SendMessageService({
+    db,
+    realtime,
+    outbox,
+    storage: deps.ports.storage,
+    afterMedia: (accountId, m) => transcriber?.schedule(accountId, m.id),
+  });
   const ai = new AiSettingsService({ db, llm, defaultModel: config.aiModel });
   const responder = llm
     ? new AiResponder({ db, llm, realtime, outbox, logger, defaultModel: config.aiModel }, deps.ai)
@@ -454,6 +470,7 @@ function buildServices(deps: {
     evolutionHealth,
     reconcile,
     media,
+    transcriber,
     metricsScrape: new MetricsService({ metrics: deps.ports.metrics, token: config.metricsToken }),
   };
 }
@@ -476,5 +493,6 @@ function startBackgroundJobs(deps: {
     services.campaignRunner,
     services.outbox,
     services.media,
+    ...(services.transcriber ? [services.transcriber] : []),
   ];
 }

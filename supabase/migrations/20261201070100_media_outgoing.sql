@@ -67,7 +67,8 @@ language sql stable as $$
     'type', 'media',
     'mediatype', case when p_msg.type in ('image', 'video', 'audio') then p_msg.type else 'document' end,
     'mimetype', p_msg.media->>'mimetype',
-    'caption', nullif(p_msg.text, ''),
+    -- A voice note has no caption (its text is the transcript, once there is one).
+    'caption', case when not coalesce((p_msg.media->>'voiceNote')::boolean, false) then nullif(p_msg.text, '') end,
     'fileName', p_msg.media->>'fileName',
     'voiceNote', case when coalesce((p_msg.media->>'voiceNote')::boolean, false) then true end,
     'stored', true))

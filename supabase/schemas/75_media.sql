@@ -35,7 +35,8 @@ language sql stable as $$
     'type', 'media',
     'mediatype', case when p_msg.type in ('image', 'video', 'audio') then p_msg.type else 'document' end,
     'mimetype', p_msg.media->>'mimetype',
-    'caption', nullif(p_msg.text, ''),
+    -- A voice note has no caption (its text is the transcript, once there is one).
+    'caption', case when not coalesce((p_msg.media->>'voiceNote')::boolean, false) then nullif(p_msg.text, '') end,
     'fileName', p_msg.media->>'fileName',
     'voiceNote', case when coalesce((p_msg.media->>'voiceNote')::boolean, false) then true end,
     'stored', true))
@@ -105,4 +106,50 @@ begin
       jsonb_build_object('conversation', app.conversation_json(v_conv.id)));
   end if;
   return jsonb_build_object('message', app.message_json(v_msg), 'queued', true, 'events', v_events);
+end $$;
+
+-- A voice note the Motor should transcribe: an audio flagged as voice note, not deleted, without a
+-- transcript yet, of an account that did not turn transcription off. False otherwise (AT404 for
+-- another account's message).
+create or replace function app.message_transcribable(p_account_id uuid, p_message_id uuid) returns boolean
+language plpgsql stable as $$
+declare
+  v public.messages;
+begin
+  select * into v from public.messages where id = p_message_id and account_id = p_account_id;
+  if v.id is null then
+    raise exception 'message not found' using errcode = 'AT404';
+  end if;
+  return v.type = 'audio' and coalesce((v.media->>'voiceNote')::boolean, false) and v.transcript is null
+    and v.deleted_at is null
+    and coalesce((select s.transcribe_voice_notes from public.ai_settings s where s.account_id = p_account_id), true);
+end $$;
+
+-- Stores a voice note's transcript (once: a second transcript is ignored) as `transcript` and as
+-- its text (a voice note has no caption), so the inbox search and the AI read it like typed words,
+-- and appends message.updated; an incoming one is then offered to the AI (app.ai_schedule).
+-- Returns {message, events}.
+create or replace function app.message_transcript_set(p_account_id uuid, p_message_id uuid, p_transcript text)
+returns jsonb
+language plpgsql as $$
+declare
+  v public.messages;
+begin
+  perform 1 from public.accounts where id = p_account_id for update;
+  update public.messages set transcript = left(nullif(trim(p_transcript), ''), 8000),
+    text = coalesce(nullif(text, ''), left(nullif(trim(p_transcript), ''), 8000)), updated_at = now()
+    where id = p_message_id and account_id = p_account_id and transcript is null and type = 'audio'
+    returning * into v;
+  if v.id is null then
+    select * into v from public.messages where id = p_message_id and account_id = p_account_id;
+    if v.id is null then
+      raise exception 'message not found' using errcode = 'AT404';
+    end if;
+    return jsonb_build_object('message', app.message_json(v), 'events', '[]'::jsonb);
+  end if;
+  if v.direction = 'in' and v.transcript is not null then
+    perform app.ai_schedule(v.id);
+  end if;
+  return jsonb_build_object('message', app.message_json(v), 'events', jsonb_build_array(
+    app.append_event(p_account_id, 'message.updated', jsonb_build_object('message', app.message_json(v)))));
 end $$;

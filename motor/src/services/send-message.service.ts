@@ -54,6 +54,8 @@ export class SendMessageService {
       realtime: RealtimePublisher;
       outbox?: OutboxWaker | null;
       storage?: StoragePort;
+      /** Told of each file message that was queued (e.g. to transcribe a voice note). */
+      afterMedia?: (accountId: string, message: Message) => void;
     },
   ) {}
 
@@ -107,7 +109,9 @@ export class SendMessageService {
     }
     // The same clientId came back: that message keeps its own file.
     if (begun.message.id !== staged.messageId) await this.discard(staged);
-    return this.began(begun);
+    const message = this.began(begun);
+    if (begun.message.id === staged.messageId) this.deps.afterMedia?.(caller.accountId, message);
+    return message;
   }
 
   /** Drops a staged upload that will not be sent (refused, or a duplicate). */
