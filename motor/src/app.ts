@@ -2,6 +2,7 @@ import Koa from 'koa';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { MotorServices } from './composition-root.js';
+import { closeWhenDraining } from './http/middleware/drain.middleware.js';
 import { errorHandler } from './http/middleware/error.middleware.js';
 import { jsonBody } from './http/middleware/json-body.middleware.js';
 import { isWebhookPath, originGuard } from './http/middleware/origin.middleware.js';
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: config.trustProxy !== false });
   app.silent = true; // errors are logged by errorHandler, once
   app.use(clientIp(config.trustProxy));
+  app.use(closeWhenDraining(() => s.health.draining));
   app.use(errorHandler(logger));
   app.use(securityHeaders({ crossOrigin: config.dashboardOrigins.length > 0 }));
   app.use(requestContext(logger));
@@ -55,12 +57,13 @@ export function createApp(deps: AppDeps): Koa {
   app.use(jsonBody({ raw: [PRODUCTS_IMPORT_BODY], streamed: isMediaUpload }));
 
   const { auth } = s;
+  // The webhook first: it is most of the traffic, and each router before it costs a path match.
   const routers = [
+    webhookRoutes({ intake: s.webhookIntake }),
     healthRoutes({ health: s.health }),
     authRoutes({ auth, config }),
     usersRoutes({ auth, users: s.users }),
     eventsRoutes({ auth, events: s.events }),
-    webhookRoutes({ intake: s.webhookIntake }),
     conversationsRoutes({ auth, conversations: s.conversations, sender: s.sender, starter: s.conversationStart }),
     instancesRoutes({ auth, instances: s.instances }),
     sandboxRoutes({ auth, sandbox: s.sandboxPanel }),

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +10,7 @@ import { createDb } from './adapters/db/create-db.js';
 import { createWhatsApp } from './adapters/evolution/create-whatsapp.js';
 import { EvolutionInbound } from './adapters/evolution/webhook/evolution.inbound.js';
 import { createApp } from './app.js';
-import { countingPublisher, timedGateway } from './adapters/metrics/instrumented.js';
+import { countingPublisher, timedGateway, timedLlm } from './adapters/metrics/instrumented.js';
 import { PromMetrics } from './adapters/metrics/prom-metrics.adapter.js';
 import type { MetricsPort } from './ports/metrics.port.js';
 import { MetricsService } from './services/metrics.service.js';
@@ -175,7 +174,11 @@ export interface Motor {
   services: MotorServices;
   /** Seeds the demo, starts background jobs, listens (on config.port/host unless given). */
   start(opts?: { port?: number; host?: string }): Promise<{ url: string; port: number }>;
-  /** Stops background jobs, closes sockets, the HTTP server, Redis, the simulator and the database it opened. */
+  /**
+   * Graceful shutdown: readiness 503, no new connections, sockets told to reconnect elsewhere,
+   * requests in flight and outbox sends finished (SHUTDOWN_GRACE_MS at most for the requests),
+   * then Redis, the simulator and the database it opened are closed. Calling it again returns the same promise.
+   */
   stop(): Promise<void>;
 }
 
@@ -232,12 +235,14 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     inbound: new EvolutionInbound(),
     identity: await createIdentity({ config, logger, db, overrides: o }),
     sandbox,
-    llm:
+    llm: withLlmTimed(
       o.llm !== undefined
         ? o.llm
         : config.groq
           ? new GroqLlm({ apiKey: config.groq.apiKey, baseUrl: config.groq.baseUrl })
           : null,
+      metrics,
+    ),
     storage: o.storage ?? createStorage(config),
     metrics,
   };
@@ -251,6 +256,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     campaignRunner: o.campaignRunner,
     overrides: o,
   });
+  metrics.gauge('outbox_depth', () => services.outbox.depth());
 
   const app = createApp({ config, logger, services });
   const server = http.createServer(app.callback());
@@ -269,6 +275,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
   });
 
   const jobs: BackgroundJob[] = [];
+  let stopping: Promise<void> | undefined;
   return {
     config,
     logger,
@@ -290,12 +297,27 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
       const { port } = server.address() as AddressInfo;
       return { url: `http://127.0.0.1:${port}`, port };
     },
-    async stop() {
-      for (const job of jobs.splice(0)) await job.stop();
-      const closed = server.listening ? once(server, 'close') : Promise.resolve();
-      await io.close(); // disconnects the sockets and closes the HTTP server
-      await closed;
-      for (const close of closers.reverse()) await close();
+    stop() {
+      stopping ??= (async () => {
+        // Graceful shutdown (docs/operations.md): readiness turns 503 and every response closes its
+        // connection, so the load balancer and Evolution go elsewhere.
+        services.health.beginDrain();
+        // Requests in flight finish (a webhook answers only after its commit); past the grace
+        // period their connections are cut, unanswered, and their senders retry.
+        const cut = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+        await Promise.all([
+          // Stops accepting connections (idle keep-alive ones close now, busy ones after their
+          // response) and closes every socket's transport: clients see "transport close",
+          // reconnect (through the load balancer, to another process) and catch up from the
+          // event log. Resolves once the last HTTP connection is gone.
+          io.close(),
+          // Meanwhile the loops stop claiming work and wait for the sends in flight to be recorded.
+          ...jobs.splice(0).map((job) => job.stop()),
+        ]);
+        clearTimeout(cut);
+        for (const close of closers.reverse()) await close();
+      })();
+      return stopping;
     },
   };
 }
@@ -320,6 +342,7 @@ async function ensureBucket(storage: SupabaseStorage, logger: Logger) {
     logger.warn({ err }, 'Supabase Storage bucket not checked; media uploads fail until it answers');
   }
 }
+const withLlmTimed = (llm: Llm | null, metrics: MetricsPort) => (llm ? timedLlm(llm, metrics) : null);
 
 /** Thrown by `start()` when Evolution is misconfigured; main.ts exits with EX_CONFIG (78). */
 export class EvolutionConfigError extends Error {
@@ -417,7 +440,7 @@ function buildServices(deps: {
   });
   // Claims by this process and every other; a lease outlasts one Evolution call.
   const outbox = new OutboxService(
-    { db, whatsapp, realtime, logger, storage: deps.ports.storage },
+    { db, whatsapp, realtime, logger, metrics: deps.ports.metrics, storage: deps.ports.storage },
     { leaseMs: config.evolution.timeoutMs + 15_000, ...deps.outbox },
   );
   const media = new MediaService(
@@ -464,7 +487,7 @@ function buildServices(deps: {
     campaigns: new CampaignsService({ db, realtime, pacing: config.campaigns }),
     contacts: new ContactsService({ db, realtime }),
     campaignRunner: new CampaignRunner(
-      { db, realtime, logger, outbox },
+      { db, realtime, logger, outbox, metrics: deps.ports.metrics },
       { ...config.campaigns, ...deps.campaignRunner },
     ),
     evolutionHealth,

@@ -70,6 +70,7 @@ const envSchema = z.object({
   DASHBOARD_ORIGINS: optionalString,
   MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   WEBHOOK_MAX_INFLIGHT: z.coerce.number().int().min(1).max(100_000).default(512),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   SIGNUP_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
   // Campaign pacing (docs/campaigns.md): ban protection on top of each campaign's rate.
   CAMPAIGN_DAILY_CAP: z.coerce.number().int().min(1).default(1000),
@@ -127,6 +128,8 @@ export interface Config {
   maxConnections: number;
   /** Webhooks being processed at once past which new ones get 503 + Retry-After. */
   webhookMaxInflight: number;
+  /** On SIGTERM, how long requests in flight may take before their connections are cut. */
+  shutdownGraceMs: number;
   /** Signups per client IP per hour. */
   signupRateLimit: number;
   /** CAMPAIGN_*: per-number daily cap, a break of `breakMs` every `breakEvery` sends, ±jitter of the gap. */
@@ -222,6 +225,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dashboardOrigins: parseOrigins(e.DASHBOARD_ORIGINS),
     maxConnections: e.MAX_CONNECTIONS,
     webhookMaxInflight: e.WEBHOOK_MAX_INFLIGHT,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     signupRateLimit: e.SIGNUP_RATE_LIMIT,
     campaigns: {
       dailyCap: e.CAMPAIGN_DAILY_CAP,

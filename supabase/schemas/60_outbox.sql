@@ -201,6 +201,15 @@ begin
   return app.send_message_result(v_row.account_id, v_row.message_id, null, coalesce(p_reason_code, 'unknown'));
 end $$;
 
+-- The outbox depth for GET /metrics: rows waiting for their time (pending) or being sent (sending).
+create or replace function app.outbox_depth() returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'pending', count(*) filter (where status = 'pending'),
+    'sending', count(*) filter (where status = 'sending'))
+  from public.outbox where status in ('pending', 'sending')
+$$;
+
 -- WhatsApp ids of `p_wa_ids` (a jsonb array of strings) that no other stored message of the
 -- instance uses: a lookup must not adopt a message the Motor already knows as another one. Order kept.
 create or replace function app.outbox_unused_wa_ids(p_outbox_id uuid, p_wa_ids jsonb) returns jsonb

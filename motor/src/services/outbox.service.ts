@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
 import type { AccountEvent, RealtimePublisher } from '../ports/realtime.port.js';
 import type { StoragePort } from '../ports/storage.port.js';
+import { NO_METRICS, type MetricsPort } from '../ports/metrics.port.js';
 import type { SentMessage, SentRecord, WhatsAppGateway } from '../ports/whatsapp.port.js';
 
 /** What an outbox row sends (`payload` column). `number`: digits or a JID. */
@@ -97,6 +98,8 @@ export class OutboxService {
       logger: Logger;
       /** Where `stored` media payloads keep their bytes. */
       storage?: StoragePort;
+      /** Each attempt's outcome by row kind (default: none recorded). */
+      metrics?: MetricsPort;
     },
     opts: OutboxOptions = {},
   ) {
@@ -130,6 +133,11 @@ export class OutboxService {
   /** A row was just enqueued in this process: claim now rather than at the next poll. */
   wake(): void {
     if (!this.stopped) setImmediate(() => this.kick());
+  }
+
+  /** Rows not yet sent or failed, by status (GET /metrics reads it at each scrape). */
+  depth(): Promise<Record<'pending' | 'sending', number>> {
+    return this.deps.db.call('outbox_depth');
   }
 
   /** Claims one batch and sends it; resolves with the number of rows claimed. */
@@ -184,6 +192,10 @@ export class OutboxService {
           }),
     });
     this.deps.realtime.publish(done.events);
+    (this.deps.metrics ?? NO_METRICS).outboxSend(
+      c.kind,
+      'waMessageId' in outcome ? 'sent' : outcome.retryAt ? 'retry' : outcome.reasonCode,
+    );
   }
 
   private async attempt(c: OutboxClaim): Promise<Outcome> {
