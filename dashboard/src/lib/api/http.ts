@@ -84,8 +84,8 @@ type Query = Record<string, string | number | boolean | null | undefined>;
 export interface RequestOptions {
   query?: Query;
   body?: unknown;
-  /** A body sent as is (a file), with its Content-Type, instead of JSON. */
-  raw?: { body: Blob | string; type: string };
+  /** A body sent as is (a file), with its Content-Type, instead of JSON; a form sets its own. */
+  raw?: { body: Blob | string; type: string } | { body: FormData };
   signal?: AbortSignal;
   /** Reads the response headers of a successful answer. */
   onHeaders?: (headers: Headers) => void;
@@ -153,7 +153,7 @@ export class HttpClient {
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    if (opts.raw) headers['content-type'] = opts.raw.type;
+    if (opts.raw && 'type' in opts.raw) headers['content-type'] = opts.raw.type;
     let res: Response;
     try {
       res = await this.#fetch(this.#baseUrl + withQuery(path, opts.query), {

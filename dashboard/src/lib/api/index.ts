@@ -66,6 +66,16 @@ export interface StartConversationInput {
  * const api = createApi();
  * const page = await api.conversations.list({ status: 'open', limit: 50 });
  */
+/** A file an agent sends: a picked, dropped or pasted file, or a voice recording. */
+export interface OutgoingFile {
+  blob: Blob;
+  fileName: string;
+  clientId: string;
+  caption?: string;
+  voiceNote?: boolean;
+  seconds?: number | null;
+}
+
 export function createApi(http = new HttpClient()) {
   return {
     http,
@@ -103,6 +113,18 @@ export function createApi(http = new HttpClient()) {
       unread: () => http.get<UnreadCounts>('/api/conversations/unread'),
       send: (id: string, body: { text: string; clientId: string }) =>
         http.post<{ success: true; message: Message }>(`/api/conversations/${enc(id)}/messages`, body),
+      /** A file (multipart): the fields go before the file so the Motor reads them first. */
+      sendFile: (id: string, file: OutgoingFile) => {
+        const form = new FormData();
+        form.set('clientId', file.clientId);
+        if (file.caption) form.set('caption', file.caption);
+        if (file.voiceNote) form.set('voiceNote', 'true');
+        if (file.seconds != null) form.set('seconds', String(Math.round(file.seconds)));
+        form.set('file', file.blob, file.fileName);
+        return http.request<{ success: true; message: Message }>('POST', `/api/conversations/${enc(id)}/messages`, {
+          raw: { body: form },
+        });
+      },
       read: (id: string) => http.post<void>(`/api/conversations/${enc(id)}/read`),
       patch: (id: string, body: PatchConversationBody) =>
         http.patch<Conversation>(`/api/conversations/${enc(id)}`, body),
