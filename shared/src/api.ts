@@ -202,7 +202,8 @@ export const sandboxPresenceBodySchema = sandboxMessageBodySchema.pick({ instanc
 export type SandboxPresenceBody = z.infer<typeof sandboxPresenceBodySchema>;
 
 /** POST /api/sandbox/media (simulator mode only): a simulated customer sends a sample file. */
-export const SANDBOX_MEDIA_KINDS = ['image', 'audio', 'voice', 'document'] as const;
+export const SANDBOX_MEDIA_KINDS = ['image', 'audio', 'voice', 'video', 'document', 'contact'] as const;
+export type SandboxMediaKind = (typeof SANDBOX_MEDIA_KINDS)[number];
 export const sandboxMediaBodySchema = sandboxMessageBodySchema.omit({ text: true, quotedWaMessageId: true }).extend({
   kind: z.enum(SANDBOX_MEDIA_KINDS),
   caption: z.string().trim().min(1).max(1024).optional(),

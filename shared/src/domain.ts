@@ -129,8 +129,15 @@ export const messageSchema = z.object({
       voiceNote: z.boolean().nullable().optional(),
       width: z.number().nullable().optional(),
       height: z.number().nullable().optional(),
+      /** Shared contact cards: each person's name and numbers (from the vCard). */
+      contacts: z
+        .array(z.object({ name: z.string().nullable(), phones: z.array(z.string()) }))
+        .nullable()
+        .optional(),
     })
     .nullable(),
+  /** A voice note's text (speech-to-text), null until transcribed or when it is not a voice note. */
+  transcript: z.string().nullable().optional(),
   quotedWaMessageId: z.string().nullable(),
   /**
    * The message this one replies to, as it was when the reply was stored (so a quote renders even

@@ -13,3 +13,4 @@ export * from './contacts.js';
 export * from './groups.js';
 export * from './timestamps.js';
 export * from './team.js';
+export * from './media.js';

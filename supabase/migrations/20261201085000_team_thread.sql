@@ -44,7 +44,8 @@ language sql stable as $$
   order by r.sent_at desc nulls last, r.created_at desc limit 1
 $$;
 
--- Message as the contract's `Message`.
+-- Message as the contract's `Message`. A message with a file carries `media.url`, where the Motor
+-- serves it (GET /api/messages/:id/media), filled here once for every reader.
 create or replace function app.message_json(m public.messages) returns jsonb
 language sql stable as $$
   select jsonb_build_object(
@@ -59,7 +60,10 @@ language sql stable as $$
     'participant', m.participant,
     'type', m.type,
     'text', m.text,
-    'media', m.media,
+    'media', case when m.media is not null and m.type in ('image', 'audio', 'video', 'document', 'sticker')
+                  then m.media || jsonb_build_object('url', '/api/messages/' || m.id || '/media')
+                  else m.media end,
+    'transcript', m.transcript,
     'quotedWaMessageId', m.quoted_wa_message_id,
     'quoted', m.quoted,
     'reactions', m.reactions,

@@ -106,7 +106,9 @@ create table public.messages (
   edited_at timestamptz,
   deleted_at timestamptz,
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- A voice note's text (speech-to-text, docs/media.md).
+  transcript text
 );
 -- Dedupe of Evolution's redeliveries.
 create unique index messages_instance_wa_key on public.messages (instance_id, wa_message_id);
