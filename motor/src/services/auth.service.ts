@@ -24,6 +24,13 @@ export interface AuthServiceDeps {
   signupRateLimit?: number;
 }
 
+/** An invite for an address that has a login in another account (docs/security.md "Invites"). */
+export const emailHasLogin = () =>
+  new AppError(
+    'conflict',
+    'this email already has an Atende login; sign in with it, or ask for an invite to another email',
+  );
+
 const rateLimited = (message: string, retryAfterSeconds: number) =>
   new AppError('rate_limited', message, undefined, { retryAfterSeconds });
 
@@ -54,7 +61,8 @@ export class AuthService {
       ip: meta.ip ?? '',
       limit: this.deps.signupRateLimit ?? 10,
     });
-    if (pre.retryAfter) throw rateLimited('too many signups from this network; try again later', pre.retryAfter);
+    if (pre.retryAfter)
+      throw rateLimited('too many signups from this network; try again later', pre.retryAfter);
     if (pre.taken) throw new AppError('conflict', 'email already registered');
     assertPasswordAllowed(body.password, 'body.password');
     return this.deps.identity.signup(body);
@@ -131,8 +139,12 @@ export class AuthService {
   /** Accepts a one-time invite link: sets the password and logs in. A bogus token costs no hash. */
   async acceptInvite(body: { token: string; password: string }): Promise<AuthResult> {
     const inviteTokenHash = hashInviteToken(body.token);
-    const invite = await this.deps.db.call<{ email: string } | null>('invite_lookup', { inviteTokenHash });
+    const invite = await this.deps.db.call<{ email: string; taken?: boolean } | null>('invite_lookup', {
+      inviteTokenHash,
+    });
     if (!invite) throw new AppError('not_found', 'this invite link is invalid or has expired');
+    // Told to the link's holder only: the inviter's answer was the same as for a fresh address.
+    if (invite.taken) throw emailHasLogin();
     assertPasswordAllowed(body.password, 'body.password');
     return this.deps.identity.acceptInvite({ inviteTokenHash, password: body.password });
   }

@@ -79,10 +79,17 @@ export class SupabaseIdentity implements IdentityPort {
     return this.result(r, await this.deps.supabase.signIn(login));
   }
 
-  addMember(member: MemberInput, password: string): Promise<TeamMember> {
-    return this.withNewUser({ ...member, password }, (authUserId) =>
-      this.deps.db.call<TeamMember>('user_invite', { ...member, authUserId }),
-    );
+  async addMember(member: MemberInput, password: string): Promise<TeamMember> {
+    try {
+      return await this.withNewUser({ ...member, password }, (authUserId) =>
+        this.deps.db.call<TeamMember>('user_invite', { ...member, authUserId }),
+      );
+    } catch (err) {
+      // The address has a Supabase login already (another account's, or another app's): the
+      // member is added without one, exactly as the inviter would see a fresh address added.
+      if (!(err instanceof AppError && err.code === 'conflict')) throw err;
+      return this.deps.db.call<TeamMember>('user_invite', { ...member });
+    }
   }
 
   /** Supabase Auth's own recovery email (resetPasswordForEmail). */
