@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableTimestampSchema } from './timestamps.js';
 
 /** Contacts (docs/campaigns.md "Opt-out"): search, the opt-out flag, labels. */
 
@@ -20,7 +21,7 @@ export const listContactsQuerySchema = z.object({
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
-  before: z.iso.datetime({ offset: true }).optional(),
+  before: storableTimestampSchema.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 export type ListContactsQuery = z.infer<typeof listContactsQuerySchema>;

@@ -30,7 +30,9 @@ export function campaignsRoutes(deps: {
   const { campaigns } = deps;
   const router = new Router({ prefix: '/api/campaigns' });
   const manager = requireRole('owner', 'admin');
-  router.use(requireAuth(deps.auth));
+  // '' (not no path): a path-less use() under a prefix matches case-sensitively while routes do
+  // not, so /API/PRODUCTS would reach the handler without the session check.
+  router.use('', requireAuth(deps.auth));
 
   router.get('/', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');

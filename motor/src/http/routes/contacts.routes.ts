@@ -13,7 +13,9 @@ import { input, validate } from '../middleware/validate.middleware.js';
  */
 export function contactsRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; contacts: ContactsService }) {
   const router = new Router({ prefix: '/api/contacts' });
-  router.use(requireAuth(deps.auth));
+  // '' (not no path): a path-less use() under a prefix matches case-sensitively while routes do
+  // not, so /API/PRODUCTS would reach the handler without the session check.
+  router.use('', requireAuth(deps.auth));
 
   router.get('/', validate({ query: listContactsQuerySchema }), async (ctx) => {
     ctx.set('Cache-Control', 'no-store');

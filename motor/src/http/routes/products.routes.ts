@@ -30,7 +30,9 @@ export const PRODUCTS_IMPORT_BODY: RawBodyRoute = {
 export function productsRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; products: ProductsService }) {
   const { products } = deps;
   const router = new Router({ prefix: '/api/products' });
-  router.use(requireAuth(deps.auth));
+  // '' (not no path): a path-less use() under a prefix matches case-sensitively while routes do
+  // not, so /API/PRODUCTS would reach the handler without the session check.
+  router.use('', requireAuth(deps.auth));
   const writer = requireRole('owner', 'admin');
 
   router.get('/', validate({ query: listProductsQuerySchema }), async (ctx) => {
