@@ -12,6 +12,7 @@ import { campaignsRoutes } from './http/routes/campaigns.routes.js';
 import { contactsRoutes } from './http/routes/contacts.routes.js';
 import { conversationsRoutes } from './http/routes/conversations.routes.js';
 import { eventsRoutes } from './http/routes/events.routes.js';
+import { groupsRoutes } from './http/routes/groups.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
 import { instancesRoutes } from './http/routes/instances.routes.js';
 import { metricsRoutes } from './http/routes/metrics.routes.js';
@@ -60,13 +61,14 @@ export function createApp(deps: AppDeps): Koa {
     usersRoutes({ auth, users: s.users }),
     eventsRoutes({ auth, events: s.events }),
     webhookRoutes({ intake: s.webhookIntake }),
-    conversationsRoutes({ auth, conversations: s.conversations, sender: s.sender }),
+    conversationsRoutes({ auth, conversations: s.conversations, sender: s.sender, starter: s.conversationStart }),
     instancesRoutes({ auth, instances: s.instances }),
     sandboxRoutes({ auth, sandbox: s.sandboxPanel }),
     productsRoutes({ auth, products: s.products }),
     aiRoutes({ auth, ai: s.ai }),
     campaignsRoutes({ auth, campaigns: s.campaigns }),
     contactsRoutes({ auth, contacts: s.contacts }),
+    groupsRoutes({ auth, groups: s.groups }),
     mediaRoutes({ auth, media: s.media }),
     metricsRoutes({ metrics: s.metricsScrape }),
   ];

@@ -33,6 +33,8 @@ import { AuthService, SESSION_TTL_SECONDS } from './services/auth.service.js';
 import { CampaignRunner, type CampaignRunnerOptions } from './services/campaign-runner.service.js';
 import { CampaignsService } from './services/campaigns.service.js';
 import { ContactsService } from './services/contacts.service.js';
+import { ConversationStartService } from './services/conversation-start.service.js';
+import { GroupsService } from './services/groups.service.js';
 import { ConversationsService } from './services/conversations.service.js';
 import { startEventRetention } from './services/events-retention.service.js';
 import { EventsService } from './services/events.service.js';
@@ -94,6 +96,10 @@ export interface MotorServices {
   responder: AiResponder | null;
   campaigns: CampaignsService;
   contacts: ContactsService;
+  /** New conversations with any number (checked at WhatsApp first). */
+  conversationStart: ConversationStartService;
+  /** WhatsApp groups: list, sync from the gateway when a number connects. */
+  groups: GroupsService;
   /** The campaign feeder and clock (docs/campaigns.md); started by `start()`. */
   campaignRunner: CampaignRunner;
   /** Evolution reachable, key accepted, 2.3.x: start-up, /readyz, the overview (docs/evolution.md). */
@@ -355,6 +361,7 @@ function buildServices(deps: {
     logger,
     limits: deps.overrides?.reconcile,
   });
+  const groups = new GroupsService({ db, realtime, whatsapp, logger });
   webhookIntake.onIngested(({ who, events }) => {
     if (
       events.some(
@@ -364,6 +371,7 @@ function buildServices(deps: {
       )
     ) {
       reconcile.trigger({ why: 'reconnect', instanceId: who.instanceId });
+      void groups.sync(who);
     }
   });
   const instances = new InstancesService({
@@ -374,7 +382,10 @@ function buildServices(deps: {
     config,
     orphanCheck: deps.overrides?.orphanCheck,
     onCredentialsChanged: (name) => authCache.forget(name),
-    onConnected: (i) => reconcile.trigger({ why: 'reconnect', instanceId: i.instanceId }),
+    onConnected: (i) => {
+      reconcile.trigger({ why: 'reconnect', instanceId: i.instanceId });
+      void groups.sync(i);
+    },
   });
   // Claims by this process and every other; a lease outlasts one Evolution call.
   const outbox = new OutboxService(
@@ -386,6 +397,7 @@ function buildServices(deps: {
     deps.overrides?.media,
   );
   webhookIntake.onIngested(({ who, events }) => media.afterIngest(who.accountId, events));
+  const sender = new SendMessageService({ db, realtime, outbox });
   const ai = new AiSettingsService({ db, llm, defaultModel: config.aiModel });
   const responder = llm
     ? new AiResponder({ db, llm, realtime, outbox, logger, defaultModel: config.aiModel }, deps.ai)
@@ -400,7 +412,9 @@ function buildServices(deps: {
     users: new UsersService({ db, logger, publicUrl: config.publicUrl, identity, sockets }),
     events: new EventsService({ db }),
     conversations: new ConversationsService({ db, realtime, ai, evolutionHealth }),
-    sender: new SendMessageService({ db, realtime, outbox }),
+    sender,
+    conversationStart: new ConversationStartService({ db, realtime, whatsapp, sender }),
+    groups,
     outbox,
     instances,
     sandboxPanel: new SandboxService({ instances, sandbox: deps.ports.sandbox }),

@@ -3,6 +3,7 @@ import { CONVERSATION_STATUSES, ROLES, conversationSchema, messageSchema } from 
 import { newPasswordSchema } from './password.js';
 import { storableTimestampSchema } from './timestamps.js';
 import { aiHealthSchema } from './ai.js';
+import { inboxFiltersSchema, labelListSchema } from './inbox.js';
 import { evolutionHealthSchema } from './reasons.js';
 
 const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
@@ -67,8 +68,8 @@ export const instanceStatusResultSchema = z.object({
   phoneNumber: z.string().nullable(),
 });
 
-/** GET /api/conversations */
-export const listConversationsQuerySchema = z.object({
+/** GET /api/conversations (the inbox filters: see inboxFiltersSchema) */
+export const listConversationsQuerySchema = inboxFiltersSchema.extend({
   status: z.enum(CONVERSATION_STATUSES).optional(),
   q: z.string().trim().max(200).optional(),
   before: storableTimestampSchema.optional(),
@@ -101,6 +102,7 @@ export const patchConversationBodySchema = z
     status: z.enum(CONVERSATION_STATUSES).optional(),
     assigneeId: z.uuid().nullable().optional(),
     aiEnabled: z.boolean().optional(),
+    labels: labelListSchema.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
 export type PatchConversationBody = z.infer<typeof patchConversationBodySchema>;

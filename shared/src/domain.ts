@@ -76,6 +76,8 @@ export const conversationSchema = z.object({
   lastMessagePreview: z.string().nullable(),
   /** The last message's type, for the inbox line ("📷 Photo" when there is no text); null before any. */
   lastMessageType: messageTypeSchema.nullable(),
+  /** The conversation's labels (sorted; independent of the contact's labels). */
+  labels: z.array(z.string()),
 });
 export type Conversation = z.infer<typeof conversationSchema>;
 

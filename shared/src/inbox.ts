@@ -1,5 +1,20 @@
 import { z } from 'zod';
 
+/** A list of labels as people type them: trimmed, 1–50 characters each, at most 20. */
+export const labelListSchema = z.array(z.string().trim().min(1).max(50)).max(20);
+
+/**
+ * The inbox filters of GET /api/conversations, in every status tab (kept in the dashboard's URL):
+ * `assignee` = `me` (Minhas), `none` (Sem responsável) or a user id; absent = Todas. `label` = one
+ * conversation label; `instanceId` = one number.
+ */
+export const inboxFiltersSchema = z.object({
+  assignee: z.union([z.enum(['me', 'none']), z.uuid()]).optional(),
+  label: z.string().trim().min(1).max(50).optional(),
+  instanceId: z.uuid().optional(),
+});
+export type InboxFilters = z.infer<typeof inboxFiltersSchema>;
+
 /**
  * GET /api/conversations/unread and `overview.unread`: how many conversations have unread
  * messages, in all and per status tab (the nav badge and the `(N)` of the tab title).

@@ -10,4 +10,5 @@ export * from './products.js';
 export * from './ai.js';
 export * from './inbox.js';
 export * from './contacts.js';
+export * from './groups.js';
 export * from './timestamps.js';

@@ -129,29 +129,9 @@ create index messages_text_fold_idx
 alter table public.messages enable row level security;
 
 -- Core functions shared by every use case: JSON shapes of the contract, the event log, health.
+-- app.conversation_json, app.conversations_list/page and app.conversation_patch (labels, inbox
+-- filters) are in 45_team_contacts.sql.
 -- All functions return jsonb in the contract's camelCase shapes, so the Motor passes them on as-is.
-
--- Conversation as the contract's `Conversation`.
-create or replace function app.conversation_json(p_id uuid) returns jsonb
-language sql stable as $$
-  select jsonb_build_object(
-    'id', c.id,
-    'instanceId', c.instance_id,
-    'contact', case when ct.id is null then null else jsonb_build_object(
-      'id', ct.id, 'name', coalesce(ct.name, ct.push_name), 'phone', ct.phone, 'avatarUrl', ct.avatar_url) end,
-    'group', case when g.id is null then null else jsonb_build_object('id', g.id, 'subject', g.subject) end,
-    'status', c.status,
-    'assigneeId', c.assignee_id,
-    'aiEnabled', c.ai_enabled,
-    'unreadCount', c.unread_count,
-    'lastMessageAt', to_char(c.last_message_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'lastMessagePreview', c.last_message_preview,
-    'lastMessageType', c.last_message_type)
-  from public.conversations c
-  left join public.contacts ct on ct.id = c.contact_id
-  left join public.groups g on g.id = c.group_id
-  where c.id = p_id
-$$;
 
 -- Message as the contract's `Message`.
 create or replace function app.message_json(m public.messages) returns jsonb
@@ -222,91 +202,6 @@ begin
                  and to_tsvector('simple', app.unaccent_lower(coalesce(ct.name, '') || ' ' || coalesce(ct.push_name, ''))) @@ p_q);
 end $$;
 
--- Newest activity first, keyset-paginated on (last_message_at, id): `p_before` alone pages by time,
--- with `p_before_id` it is an exact cursor (ties included). `p_q` searches the contact's name and
--- phone, the group's subject and the messages' text. Built as dynamic SQL so each call gets a plan
--- for the filters it actually has (conversations_inbox_idx / conversations_inbox_status_idx).
-create or replace function app.conversations_list(
-  p_account_id uuid, p_status text default null, p_q text default null,
-  p_before timestamptz default null, p_before_id uuid default null, p_limit integer default 50
-) returns jsonb
-language plpgsql stable as $$
-declare
-  v_sql text;
-  v_tsq tsquery;
-  v_pattern text;
-  v_digits text;
-  v_search boolean := nullif(trim(p_q), '') is not null;
-  v_common_contacts boolean := false;
-  v_common_messages boolean := false;
-  v_result jsonb;
-begin
-  if p_status is not null and p_status not in ('open', 'pending', 'resolved') then
-    raise exception 'unknown status' using errcode = 'AT400';
-  end if;
-  if v_search then
-    v_tsq := app.search_query(p_q);
-    v_pattern := '%' || regexp_replace(app.unaccent_lower(trim(p_q)), '([\\%_])', '\\\1', 'g') || '%';
-    v_digits := nullif(regexp_replace(p_q, '\D', '', 'g'), '');
-    if length(v_digits) < 4 then
-      v_digits := null;
-    end if;
-    if v_tsq is not null then
-      execute 'select count(*) >= 500 from (select 1 from public.contacts ct where ct.account_id = $1
-        and to_tsvector(''simple'', app.unaccent_lower(coalesce(ct.name, '''') || '' '' || coalesce(ct.push_name, ''''))) @@ $2 limit 500) x'
-        into v_common_contacts using p_account_id, v_tsq;
-      execute 'select count(*) >= 500 from (select 1 from public.messages m where m.account_id = $1
-        and to_tsvector(''simple'', app.unaccent_lower(m.text)) @@ $2 limit 500) x'
-        into v_common_messages using p_account_id, v_tsq;
-    end if;
-  end if;
-  v_sql := 'select coalesce(jsonb_agg(app.conversation_json(x.id) order by x.last_message_at desc nulls last, x.id desc), ''[]''::jsonb)
-    from (select c.id, c.last_message_at from public.conversations c
-    where c.account_id = $1'
-    || case when p_status is not null then ' and c.status = $2' else '' end
-    || case when p_before is not null and p_before_id is not null then ' and (c.last_message_at, c.id) < ($4, $5)'
-            when p_before is not null then ' and c.last_message_at < $4' else '' end
-    || case when v_search then '
-      and (c.group_id in (select g.id from public.groups g where g.account_id = $1 and app.unaccent_lower(g.subject) like $3)'
-      || case when v_tsq is null then ''
-              when v_common_contacts then '
-        or app.search_contact_matches(c.contact_id, $8)'
-              else '
-        or c.contact_id in (select ct.id from public.contacts ct where ct.account_id = $1
-             and to_tsvector(''simple'', app.unaccent_lower(coalesce(ct.name, '''') || '' '' || coalesce(ct.push_name, ''''))) @@ $8)' end
-      || case when v_tsq is null then ''
-              when v_common_messages then '
-        or app.search_messages_match(c.id, $8)'
-              else '
-        or c.id in (select m.conversation_id from public.messages m where m.account_id = $1
-             and to_tsvector(''simple'', app.unaccent_lower(m.text)) @@ $8)' end
-      || case when v_digits is not null then '
-        or c.contact_id in (select ct.id from public.contacts ct where ct.account_id = $1 and strpos(ct.phone, $7) > 0)' else '' end
-      || ')' else '' end || '
-    order by c.last_message_at desc nulls last, c.id desc
-    limit $6) x';
-  execute v_sql into v_result
-    using p_account_id, p_status, v_pattern, p_before, p_before_id, least(greatest(coalesce(p_limit, 50), 1), 200), v_digits, v_tsq;
-  return v_result;
-end $$;
-
--- A list page with its cursor (the last item's (last_message_at, id) at full precision).
-create or replace function app.conversations_page(
-  p_account_id uuid, p_status text default null, p_q text default null,
-  p_before timestamptz default null, p_before_id uuid default null, p_limit integer default 50
-) returns jsonb
-language plpgsql stable as $$
-declare
-  v_items jsonb := app.conversations_list(p_account_id, p_status, p_q, p_before, p_before_id, p_limit);
-  v_cursor jsonb;
-begin
-  if jsonb_array_length(v_items) = least(greatest(coalesce(p_limit, 50), 1), 200) then
-    select jsonb_build_object('at', app.iso_us(c.last_message_at), 'id', c.id)
-      into v_cursor from public.conversations c where c.id = (v_items->-1->>'id')::uuid and c.last_message_at is not null;
-  end if;
-  return jsonb_build_object('items', v_items, 'nextCursor', v_cursor);
-end $$;
-
 create or replace function app.conversation_get(p_account_id uuid, p_conversation_id uuid) returns jsonb
 language plpgsql stable as $$
 begin
@@ -375,42 +270,6 @@ begin
   update public.conversations set unread_count = 0, agent_read_at = clock_timestamp(), updated_at = now() where id = v.id;
   return jsonb_build_object('events', jsonb_build_array(app.append_event(p_account_id, 'conversation.updated',
     jsonb_build_object('conversation', app.conversation_json(v.id)))));
-end $$;
-
--- PATCH: `p_patch` = {status?, assigneeId? (null unassigns; a user of this account, else AT404),
--- aiEnabled?}. Returns {conversation, events}.
-create or replace function app.conversation_patch(p_account_id uuid, p_conversation_id uuid, p_patch jsonb)
-returns jsonb
-language plpgsql as $$
-declare
-  v_old public.conversations;
-  v_new public.conversations;
-  v_events jsonb := '[]'::jsonb;
-begin
-  perform 1 from public.accounts where id = p_account_id for update;
-  v_old := app.conversation_of(p_account_id, p_conversation_id);
-  if p_patch ? 'status' and coalesce(p_patch->>'status', '') not in ('open', 'pending', 'resolved') then
-    raise exception 'unknown status' using errcode = 'AT400';
-  end if;
-  if p_patch ? 'aiEnabled' and jsonb_typeof(p_patch->'aiEnabled') <> 'boolean' then
-    raise exception 'aiEnabled must be a boolean' using errcode = 'AT400';
-  end if;
-  if p_patch->>'assigneeId' is not null and not exists (
-    select 1 from public.users where id = (p_patch->>'assigneeId')::uuid and account_id = p_account_id) then
-    raise exception 'assignee not found' using errcode = 'AT404';
-  end if;
-  update public.conversations set
-    status = case when p_patch ? 'status' then p_patch->>'status' else status end,
-    assignee_id = case when p_patch ? 'assigneeId' then (p_patch->>'assigneeId')::uuid else assignee_id end,
-    ai_enabled = case when p_patch ? 'aiEnabled' then (p_patch->>'aiEnabled')::boolean else ai_enabled end,
-    updated_at = now()
-  where id = v_old.id
-  returning * into v_new;
-  if (v_new.status, v_new.assignee_id, v_new.ai_enabled) is distinct from (v_old.status, v_old.assignee_id, v_old.ai_enabled) then
-    v_events := jsonb_build_array(app.append_event(p_account_id, 'conversation.updated',
-      jsonb_build_object('conversation', app.conversation_json(v_new.id))));
-  end if;
-  return jsonb_build_object('conversation', app.conversation_json(v_new.id), 'events', v_events);
 end $$;
 
 -- An agent reply, step 2: Evolution's answer. With `p_wa_message_id` the message is sent (if the

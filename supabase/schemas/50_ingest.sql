@@ -757,41 +757,7 @@ begin
   return jsonb_build_object('events', v_events);
 end $$;
 
--- group-participants.update: `p_participants` = [{id, phoneNumber, lid, admin}], `p_action` one of
--- add/remove/promote/demote/modify. A participant is matched by any of its identities.
-create or replace function app.ingest_group_participants(
-  p_account_id uuid, p_instance_id uuid, p_group_jid text, p_action text, p_participants jsonb
-) returns jsonb
-language plpgsql as $$
-declare
-  v_inst public.instances := app.ingest_instance(p_account_id, p_instance_id);
-  v_group uuid := app.resolve_group(p_account_id, p_instance_id, p_group_jid);
-  v_list jsonb;
-  p jsonb;
-  v_ids text[];
-  v_out jsonb;
-begin
-  select participants into v_list from public.groups where id = v_group for update;
-  for p in select * from jsonb_array_elements(coalesce(p_participants, '[]'::jsonb)) loop
-    v_ids := array_remove(array[p->>'id', p->>'phoneNumber', p->>'lid'], null);
-    -- Everyone but this participant…
-    select coalesce(jsonb_agg(e), '[]'::jsonb) into v_out from jsonb_array_elements(v_list) e
-      where not (array_remove(array[e->>'id', e->>'phoneNumber', e->>'lid'], null) && v_ids);
-    -- …plus this participant, unless removed.
-    if p_action in ('add', 'modify') then
-      v_out := v_out || jsonb_build_array(p);
-    elsif p_action in ('promote', 'demote') then
-      v_out := v_out || jsonb_build_array(coalesce(
-        (select e from jsonb_array_elements(v_list) e
-          where array_remove(array[e->>'id', e->>'phoneNumber', e->>'lid'], null) && v_ids limit 1), p)
-        || jsonb_build_object('admin', case when p_action = 'promote' then 'admin' end));
-    end if;
-    v_list := v_out;
-  end loop;
-  update public.groups set participants = v_list, updated_at = now()
-    where id = v_group;
-  return jsonb_build_object('events', '[]'::jsonb);
-end $$;
+-- group-participants.update (app.ingest_group_participants) is in 45_team_contacts.sql.
 
 -- Reads of what intake stored, for /api/groups, /api/contacts and the instance's latest state.
 

@@ -559,8 +559,9 @@ $$;
 -- The feeder, run by every Motor process: for ONE instance whose next send is due (its pacing row
 -- locked FOR UPDATE SKIP LOCKED, so one process decides per instance), the next pending recipient
 -- (phone order, FOR UPDATE SKIP LOCKED) of its oldest running campaign becomes a campaign message
--- in the contact's conversation plus its outbox row. Nothing is fed while the instance's previous
--- campaign message is still unanswered (one in flight per instance), while `ratePerMinute` sends
+-- in the contact's conversation plus its outbox row. Nothing is fed while three of the instance's
+-- campaign messages are still unanswered (a send's round trip to WhatsApp can exceed 600/min's
+-- 100 ms slot; three in flight keep that pace, and a disconnect strands at most three), while `ratePerMinute` sends
 -- already started in the last 60 s, or past the daily cap (the campaign pauses with
 -- pausedReason daily_cap until the next day). The next slot is 60000/rate ms later, ±`p_jitter`,
 -- plus a break of `p_break_ms` every `p_break_every` sends. Opted-out contacts are skipped.
@@ -595,8 +596,8 @@ begin
     where p.next_at <= clock_timestamp()
       and exists (select 1 from public.campaigns c join public.instances i on i.id = c.instance_id
                   where c.instance_id = p.instance_id and c.status = 'running' and i.status = 'connected')
-      and not exists (select 1 from public.campaign_recipients r
-                      where r.instance_id = p.instance_id and r.status = 'sending')
+      and (select count(*) from public.campaign_recipients r
+           where r.instance_id = p.instance_id and r.status = 'sending') < 3
     order by p.next_at
     limit 1
     for update of p skip locked;

@@ -46,6 +46,27 @@ export interface SentMessage {
   messageTimestamp: number | null;
 }
 
+/** A group as the gateway describes it (participants only when asked for). */
+export interface GroupInfo {
+  /** `…@g.us` */
+  jid: string;
+  subject: string | null;
+  description: string | null;
+  size: number | null;
+  participants: Array<{ id: string; phoneNumber: string | null; lid: string | null; admin: string | null }>;
+}
+
+/** One answer of a number lookup. */
+export interface WhatsAppNumber {
+  /** The number as asked. */
+  number: string;
+  exists: boolean;
+  /** `…@s.whatsapp.net` (or `…@lid`) as WhatsApp knows the account. */
+  jid: string;
+  /** The name Evolution has for the contact, if any. */
+  name: string | null;
+}
+
 /** A media message's file as Evolution hands it over. */
 export interface MediaFile {
   bytes: Buffer;
@@ -142,8 +163,17 @@ export interface WhatsAppGateway {
    * (Evolution downloads it from WhatsApp). `upstream_failed` when it cannot.
    */
   getMediaFile(instanceName: string, waMessageId: string): Promise<MediaFile>;
-  /** `GET /group/fetchAllGroups?getParticipants=…`: raw group metadata. */
-  fetchAllGroups(instanceName: string, opts?: { getParticipants?: boolean }): Promise<unknown[]>;
+  /**
+   * `GET /group/fetchAllGroups?getParticipants=…`: the number's groups (entries that are not
+   * groups are dropped). `upstream_failed` when the number is not connected.
+   */
+  fetchAllGroups(instanceName: string, opts?: { getParticipants?: boolean }): Promise<GroupInfo[]>;
+  /**
+   * `POST /chat/whatsappNumbers`: whether each number has a WhatsApp account, and the JID WhatsApp
+   * knows it by (a Brazilian mobile may be registered with or without its 9th digit). In the
+   * order given; `upstream_failed` when the number is not connected.
+   */
+  whatsappNumbers(instanceName: string, numbers: string[]): Promise<WhatsAppNumber[]>;
 }
 
 /**
@@ -163,6 +193,11 @@ export interface WhatsAppSandbox {
     instanceName: string,
     input: { phone: string; name: string; text: string },
   ): Promise<{ waMessageId: string }>;
+  /** A member (`phone`) writes `text` in the group called `subject` (made, with the number in it, when new). */
+  groupMessage(
+    instanceName: string,
+    input: { subject: string; phone: string; name: string; text: string },
+  ): Promise<{ waMessageId: string; groupJid: string }>;
   /** A customer sends a sample file of `kind` (a PNG, a WAV, a voice note, a PDF). */
   customerMedia(
     instanceName: string,

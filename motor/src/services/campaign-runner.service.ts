@@ -26,7 +26,7 @@ interface Fed {
  * The campaign runner, on every Motor process (docs/campaigns.md). Two loops, both one SQL call
  * per turn, so several processes cooperate through the database alone:
  * - the feeder (`app.campaign_feed`): when an instance's next slot is due, the next recipient
- *   becomes a message + outbox row (paced per instance, one in flight, daily cap), then the
+ *   becomes a message + outbox row (paced per instance, at most three in flight, daily cap), then the
  *   outbox is woken so this process sends it at once (the outbox's own claim re-checks the
  *   rate, and owns exactly-once: lease, findMessages before any resend);
  * - the clock (`app.campaigns_tick`): schedules, pauses when a number disconnects and resumes
@@ -82,7 +82,7 @@ export class CampaignRunner {
     }
     const idle = this.o.idleMs ?? 250;
     if (!r.nextAt) return idle;
-    // A slot just passed but nothing was fed: the previous send is still in flight; look again soon.
+    // A slot just passed but nothing was fed: three sends are still in flight; look again soon.
     return Math.min(idle, Math.max(10, Date.parse(r.nextAt) - Date.now()));
   }
 

@@ -1,10 +1,10 @@
-import type { Contact, ListContactsQuery, PatchContactBody } from '@atende/shared';
+import type { Contact, ContactDetail, ListContactsQuery, PatchContactBody } from '@atende/shared';
 import type { Db } from '../ports/db.port.js';
 import type { AccountEvent, RealtimePublisher } from '../ports/realtime.port.js';
 import type { Caller } from './conversations.service.js';
 
 /**
- * Contacts: the searchable list and the few fields a person edits (name, opt-out, labels). One
+ * Contacts: the searchable list, one contact with its conversations, and the few fields a person edits (name, opt-out, labels). One
  * SQL function per call, scoped to the caller's account; a change re-pushes the contact's
  * conversations (`conversation.updated`).
  *
@@ -23,6 +23,11 @@ export class ContactsService {
       before: q.before ?? null,
       limit: q.limit,
     });
+  }
+
+  /** One contact with its conversations (the thread's contact panel); 404 for another account's. */
+  get(caller: Caller, id: string): Promise<ContactDetail> {
+    return this.deps.db.call<ContactDetail>('contact_get', { accountId: caller.accountId, id });
   }
 
   async patch(caller: Caller, id: string, patch: PatchContactBody): Promise<Contact> {

@@ -59,7 +59,10 @@ export class ConversationsService {
     },
   ) {}
 
-  /** Newest activity first; `nextCursor` continues after the last item (null at the end). */
+  /**
+   * Newest activity first; `nextCursor` continues after the last item (null at the end). Filters:
+   * `assignee` (`me`, `none` or a user id), `label`, `instanceId`, combinable with status and search.
+   */
   async list(
     caller: Caller,
     q: ListConversationsQuery & { cursor?: string },
@@ -75,6 +78,10 @@ export class ConversationsService {
       before: cursor?.[0] ?? q.before ?? null,
       beforeId: cursor?.[1] ?? null,
       limit: q.limit,
+      assignee: q.assignee === 'me' ? caller.userId : q.assignee === 'none' ? null : (q.assignee ?? null),
+      unassigned: q.assignee === 'none',
+      label: q.label ?? null,
+      instanceId: q.instanceId ?? null,
     });
     const next = page.nextCursor;
     return { items: page.items, nextCursor: next ? encodeCursor(next.at, next.id) : null };
@@ -132,7 +139,7 @@ export class ConversationsService {
     this.deps.realtime.publish(r.events);
   }
 
-  /** Status / assignee (a user of the same account, else 404) / AI toggle. */
+  /** Status / assignee (a user of the same account, else 404) / AI toggle / labels. */
   async patch(caller: Caller, conversationId: string, patch: PatchConversationBody): Promise<Conversation> {
     const r = await this.deps.db.call<{ conversation: Conversation; events: AccountEvent[] }>(
       'conversation_patch',

@@ -1,4 +1,4 @@
-import type { SandboxMediaBody } from '@atende/shared';
+import type { SandboxGroupMessageBody, SandboxMediaBody } from '@atende/shared';
 import { AppError } from '../errors.js';
 import type { WhatsAppSandbox } from '../ports/whatsapp.port.js';
 import type { InstancesService } from './instances.service.js';
@@ -9,7 +9,7 @@ interface Caller {
 
 /**
  * The dashboard's sandbox panel: the "phone side" of the simulated WhatsApp (scan the QR, write
- * as a customer), for the caller's own instances only. Enabled only when the Motor runs the
+ * as a customer or a group member), for the caller's own instances only. Enabled only when the Motor runs the
  * built-in Evolution simulator; otherwise every action is `not_found`.
  *
  * @example
@@ -38,6 +38,13 @@ export class SandboxService {
     const sandbox = this.sandbox();
     const instance = await this.deps.instances.get(caller, input.instanceName);
     return sandbox.customerMessage(instance.name, { phone: input.phone, name: input.name, text: input.text });
+  }
+
+  async groupMessage(caller: Caller, input: SandboxGroupMessageBody) {
+    const sandbox = this.sandbox();
+    const instance = await this.deps.instances.get(caller, input.instanceName);
+    const { instanceName: _, ...message } = input;
+    return sandbox.groupMessage(instance.name, message);
   }
 
   async customerMedia(caller: Caller, input: SandboxMediaBody) {

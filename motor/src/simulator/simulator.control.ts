@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import * as life from './simulator.lifecycle.js';
+import * as groups from './simulator.groups.js';
 import * as msg from './simulator.messaging.js';
 import type { SimRoute } from './simulator.router.js';
 import { SAMPLE_KINDS } from './sample-media.js';
@@ -21,6 +22,16 @@ export const simMediaBodySchema = z.object({
   kind: z.enum(SAMPLE_KINDS),
   caption: z.string().trim().min(1).max(1024).optional(),
   lid: z.string().regex(/^[0-9]+@lid$/).optional(),
+});
+export const simGroupBodySchema = z.object({
+  subject: z.string().trim().min(1).max(100),
+  participants: z.array(z.object({ phone: digits, name: z.string().trim().min(1).max(100).optional() })).min(1).max(50),
+});
+export const simGroupMessageBodySchema = z.object({
+  groupJid: z.string().regex(/^[0-9-]+@g\.us$/),
+  from: digits,
+  name: z.string().trim().min(1).max(100),
+  text: z.string().trim().min(1).max(4096),
 });
 export const simDisconnectBodySchema = z.object({ reason: z.enum(['logged_out', 'closed']).default('logged_out') });
 
@@ -52,6 +63,18 @@ export const controlRoutes: SimRoute[] = [
     path: '/_sim/instances/:name/media',
     auth: 'global',
     handler: ({ ctx, params, body }) => ({ status: 201, body: msg.customerMedia(ctx, life.getInstance(ctx, params.name!), parse(simMediaBodySchema, body)) }),
+  },
+  {
+    method: 'POST',
+    path: '/_sim/instances/:name/groups',
+    auth: 'global',
+    handler: ({ ctx, params, body }) => ({ status: 201, body: groups.createGroup(ctx, life.getInstance(ctx, params.name!), parse(simGroupBodySchema, body)) }),
+  },
+  {
+    method: 'POST',
+    path: '/_sim/instances/:name/group-messages',
+    auth: 'global',
+    handler: ({ ctx, params, body }) => ({ status: 201, body: groups.groupMessage(ctx, life.getInstance(ctx, params.name!), parse(simGroupMessageBodySchema, body), msg.store) }),
   },
   {
     method: 'POST',
@@ -94,6 +117,7 @@ export const controlRoutes: SimRoute[] = [
           webhook: inst.webhook ? { url: inst.webhook.url, enabled: inst.webhook.enabled, events: inst.webhook.events } : null,
           webhooks: { sent: inst.webhooks.sent, failed: inst.webhooks.failed, log: inst.webhooks.log },
           messages: inst.messages.length,
+          groups: [...inst.groups.values()].map((g) => ({ jid: g.id, subject: g.subject, size: g.participants.length })),
         },
       };
     },

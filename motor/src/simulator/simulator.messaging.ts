@@ -30,7 +30,7 @@ function requireOpen(inst: SimInstance) {
   if (inst.state !== 'open') throw new SimHttpError(500, 'Connection Closed');
 }
 
-function store(inst: SimInstance, data: { key: SimMessageRecord['key']; status: string }): SimMessageRecord {
+export function store(inst: SimInstance, data: { key: SimMessageRecord['key']; status: string }): SimMessageRecord {
   const { status, ...rest } = data;
   const record = {
     id: cuid(),
@@ -199,14 +199,6 @@ export function findMessages(inst: SimInstance, body: Record<string, unknown>) {
       records: rows.slice((page - 1) * size, page * size),
     },
   };
-}
-
-/** `GET /group/fetchAllGroups/{name}?getParticipants=` (the simulated number is in no group). */
-export function fetchAllGroups(inst: SimInstance, getParticipants: string | null) {
-  if (getParticipants !== 'true' && getParticipants !== 'false')
-    throw new SimHttpError(400, [['getParticipants is required: true or false']]);
-  if (inst.state !== 'open') throw new SimHttpError(500, 'Cannot convert undefined or null to object');
-  return [];
 }
 
 /** What each stored media message type gives back (the simulator keeps no sent bytes). */

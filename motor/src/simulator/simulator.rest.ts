@@ -1,4 +1,5 @@
 import * as life from './simulator.lifecycle.js';
+import * as groups from './simulator.groups.js';
 import * as msg from './simulator.messaging.js';
 import type { SimRoute } from './simulator.router.js';
 import { SimHttpError } from './simulator.state.js';
@@ -119,10 +120,16 @@ export const evolutionRoutes: SimRoute[] = [
       ok(msg.getBase64FromMediaMessage(life.getInstance(ctx, params.name!), body), 201),
   },
   {
+    method: 'POST',
+    path: '/chat/whatsappNumbers/:name',
+    auth: 'instance',
+    handler: ({ ctx, params, body }) => ok(groups.whatsappNumbers(life.getInstance(ctx, params.name!), body)),
+  },
+  {
     method: 'GET',
     path: '/group/fetchAllGroups/:name',
     auth: 'instance',
     handler: ({ ctx, params, query }) =>
-      ok(msg.fetchAllGroups(life.getInstance(ctx, params.name!), query.get('getParticipants'))),
+      ok(groups.fetchAllGroups(life.getInstance(ctx, params.name!), query.get('getParticipants'))),
   },
 ];

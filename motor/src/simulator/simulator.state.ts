@@ -78,6 +78,16 @@ export interface WebhookLogEntry {
 }
 
 /** One simulated Evolution instance, held in memory only (like Evolution losing its container). */
+/** A simulated WhatsApp group (Baileys GroupMetadata, the fields Evolution passes on). */
+export interface SimGroup {
+  id: string;
+  subject: string;
+  creation: number;
+  owner: string | null;
+  desc: string | null;
+  participants: Array<{ id: string; phoneNumber: string; admin: 'admin' | 'superadmin' | null }>;
+}
+
 export interface SimInstance {
   id: string;
   name: string;
@@ -94,6 +104,8 @@ export interface SimInstance {
   timers: Set<NodeJS.Timeout>;
   /** Known contacts: phone JID → LID. */
   contacts: Map<string, string>;
+  /** Groups the number belongs to, by group JID (simulator.groups.ts). */
+  groups: Map<string, SimGroup>;
   messages: SimMessageRecord[];
   disconnection: { code: number; at: string } | null;
   createdAt: string;
@@ -119,6 +131,7 @@ export function newInstance(p: {
     qrTimer: null,
     timers: new Set(),
     contacts: new Map(),
+    groups: new Map(),
     messages: [],
     disconnection: null,
     createdAt: now,

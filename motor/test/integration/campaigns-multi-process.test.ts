@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../src/adapters/auth/session-cookie.js';
@@ -12,8 +13,9 @@ import { TEST_REDIS_URL, redisUnavailable } from '../support/socket-redis.js';
 
 // Campaigns across two real Motor processes (the compiled product) sharing one PostgreSQL, one
 // Redis and one Evolution (the simulator, standing in for the real API at EVOLUTION_API_URL).
-// Both run the campaign runner and the outbox sender. Kill one with SIGKILL mid-campaign: every
-// recipient still gets the message exactly once. The pace holds across both processes; an opt-out
+// Both run the campaign runner and the outbox sender. Kill one with SIGKILL mid-campaign, at the
+// worst moment (its sendText reached Evolution, which sent the message, but the answer never came
+// back): every recipient still gets the message exactly once. The pace holds across both processes; an opt-out
 // mid-campaign is honoured; a disconnect pauses and a reconnect resumes.
 
 const down = (await postgresUnavailable()) ?? (await redisUnavailable());
@@ -28,6 +30,11 @@ describeWithService(down, 'campaigns on two Motor processes', () => {
   let m2: MotorProcess;
   let cookie: string;
   let instanceId: string;
+  // m1 reaches Evolution through this pass-through proxy, so the test can kill m1 while one of its
+  // sends is in flight: `trap` forwards the next sendText, waits for Evolution's answer, then kills.
+  let proxy: Server;
+  let trap: ((body: string) => Promise<void>) | null = null;
+  let trapped: string | null = null;
 
   const on = (m: MotorProcess) => ({
     call: async (method: string, path: string, body?: unknown) => {
@@ -68,6 +75,37 @@ describeWithService(down, 'campaigns on two Motor processes', () => {
     const pg = await createEmptyPostgresDatabase();
     drop = pg.drop;
     sql = postgres(pg.url, { max: 2, onnotice: () => {} });
+    proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const body = Buffer.concat(chunks);
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)),
+        ) as Record<string, string>;
+        try {
+          const r = await fetch(sim.url + req.url, {
+            method: req.method,
+            headers,
+            body: body.length ? body : undefined,
+          });
+          const answer = Buffer.from(await r.arrayBuffer());
+          const sprung = trap && req.url?.startsWith('/message/sendText/') ? trap : null;
+          if (sprung) {
+            trap = null;
+            await sprung(body.toString('utf8'));
+            res.destroy(); // the answer never reaches the (dead) sender
+            return;
+          }
+          res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+          res.end(answer);
+        } catch {
+          res.destroy();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
     const env = {
       DATABASE_URL: pg.url,
       REDIS_URL: TEST_REDIS_URL,
@@ -80,7 +118,10 @@ describeWithService(down, 'campaigns on two Motor processes', () => {
       CAMPAIGN_BREAK_EVERY: '0',
       LOG_LEVEL: 'warn',
     };
-    [m1, m2] = await Promise.all([startMotor({ env }), startMotor({ env })]);
+    [m1, m2] = await Promise.all([
+      startMotor({ env: { ...env, EVOLUTION_API_URL: proxyUrl } }),
+      startMotor({ env }),
+    ]);
     const res = await fetch(`${m2.url}/api/auth/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -110,6 +151,7 @@ describeWithService(down, 'campaigns on two Motor processes', () => {
     await Promise.allSettled([m1?.stop(), m2?.stop()]);
     await sql?.end({ timeout: 1 });
     await sim?.close();
+    await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
     await drop?.();
   }, 60_000);
 
@@ -127,8 +169,17 @@ describeWithService(down, 'campaigns on two Motor processes', () => {
     ).body;
     expect((await on(m1).call('POST', `/api/campaigns/${c.id}/start`)).body.status).toBe('running');
     await waitUntil(() => sentBy(text).length >= 15, { timeoutMs: 30_000, what: '15 sent' });
-    await m1.kill9();
+    // Kill m1 on its next send: Evolution has sent that message, m1 never learns it did.
+    const killed = new Promise<void>((resolve) => {
+      trap = async (body) => {
+        trapped = (JSON.parse(body) as { number: string }).number;
+        await m1.kill9();
+        resolve();
+      };
+    });
+    await killed;
     const sentAtKill = sentBy(text).length;
+    expect(trapped, 'm1 was killed with a send in flight').toMatch(/^55/);
     expect(sentAtKill).toBeLessThan(60); // killed mid-campaign
 
     const done = await waitUntil(
@@ -143,6 +194,12 @@ describeWithService(down, 'campaigns on two Motor processes', () => {
     for (const m of sentBy(text)) perJid.set(m.key.remoteJid, (perJid.get(m.key.remoteJid) ?? 0) + 1);
     expect(perJid.size).toBe(60);
     expect([...perJid.values()].every((n) => n === 1)).toBe(true);
+    // The recipient whose send was cut off was looked up, not sent again.
+    const digits = (v: string) => v.replace(/\D/g, '');
+    const cutOff = [...perJid].filter(([jid]) => digits(jid.split('@')[0]!) === digits(trapped!));
+    expect(cutOff, `${trapped} among ${[...perJid.keys()].slice(0, 3).join(', ')}…`).toEqual([
+      [expect.any(String), 1],
+    ]);
 
     // Restarted, the killed process sends nothing again.
     await m1.restart();

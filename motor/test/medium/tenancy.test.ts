@@ -90,6 +90,7 @@ const MATRIX: Row[] = [
   { method: 'POST', route: '/api/settings/ai/test', path: () => '/api/settings/ai/test', body: () => ({ text: 'secreto' }), expect: 'own' },
   { method: 'POST', route: '/api/sandbox/messages', path: () => '/api/sandbox/messages', body: ({ a }) => ({ instanceName: a.instanceName, phone: '5511988887777', name: 'B', text: 'hi' }), expect: 404 },
   { method: 'POST', route: '/api/sandbox/media', path: () => '/api/sandbox/media', body: ({ a }) => ({ instanceName: a.instanceName, phone: '5511988887777', name: 'B', kind: 'image' }), expect: 404 },
+  { method: 'POST', route: '/api/sandbox/group-messages', path: () => '/api/sandbox/group-messages', body: ({ a }) => ({ instanceName: a.instanceName, subject: 'G', phone: '5511988887777', name: 'B', text: 'hi' }), expect: 404 },
   { method: 'GET', route: '/api/messages/:id/media', path: ({ a }) => `/api/messages/${a.messageId}/media`, expect: 404 },
   { method: 'GET', route: '/api/campaigns', path: () => '/api/campaigns', expect: 'own' },
   { method: 'POST', route: '/api/campaigns', path: () => '/api/campaigns', body: ({ a }) => ({ name: 'x', instanceId: a.instanceId, text: 'hi', audience: { type: 'all' } }), expect: 404 },
@@ -100,6 +101,13 @@ const MATRIX: Row[] = [
   { method: 'POST', route: '/api/campaigns/:id/:action', path: ({ a }) => `/api/campaigns/${a.campaignId}/cancel`, expect: 404 },
   { method: 'GET', route: '/api/campaigns/:id/recipients', path: ({ a }) => `/api/campaigns/${a.campaignId}/recipients`, expect: 404 },
   { method: 'GET', route: '/api/contacts', path: () => '/api/contacts', expect: 'own' },
+  { method: 'GET', route: '/api/contacts/:id', path: ({ a }) => `/api/contacts/${a.contactId}`, expect: 404 },
+  { method: 'POST', route: '/api/conversations', path: () => '/api/conversations', body: ({ a }) => ({ instanceId: a.instanceId, phone: a.phone }), expect: 404 },
+  { method: 'GET', route: '/api/conversations', path: ({ a }) => `/api/conversations?instanceId=${a.instanceId}`, expect: 'own' },
+  { method: 'GET', route: '/api/conversations', path: ({ a }) => `/api/conversations?assignee=${a.agentId}&label=vip`, expect: 'own' },
+  { method: 'PATCH', route: '/api/conversations/:id', path: ({ a }) => `/api/conversations/${a.conversationId}`, body: () => ({ labels: ['from B'] }), expect: 404 },
+  { method: 'GET', route: '/api/groups', path: () => '/api/groups', expect: 'own' },
+  { method: 'GET', route: '/api/groups', path: ({ a }) => `/api/groups?instanceId=${a.instanceId}`, expect: 'own' },
   { method: 'PATCH', route: '/api/contacts/:id', path: ({ a }) => `/api/contacts/${a.contactId}`, body: () => ({ optedOut: true }), expect: 404 },
   { method: 'GET', route: '/api/campaigns/:id/recipients.csv', path: ({ a }) => `/api/campaigns/${a.campaignId}/recipients.csv`, expect: 404 },
 ];
@@ -137,6 +145,10 @@ describe('tenancy matrix', () => {
       async customerMedia(name) {
         sandboxCalls.push(name);
         return { waMessageId: uniqueMessageId() };
+      },
+      async groupMessage(name) {
+        sandboxCalls.push(name);
+        return { waMessageId: uniqueMessageId(), groupJid: '120363000000000001@g.us' };
       },
     };
     app = await startTestApp({ deps: { sandbox } });

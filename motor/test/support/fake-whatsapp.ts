@@ -1,6 +1,6 @@
 import { upstreamFailed } from '../../src/errors.js';
 import { classifyEvolutionFailure } from '../../src/adapters/evolution/evolution.reasons.js';
-import type { SentMessage, SentRecord, WhatsAppGateway } from '../../src/ports/whatsapp.port.js';
+import type { GroupInfo, SentMessage, SentRecord, WhatsAppGateway } from '../../src/ports/whatsapp.port.js';
 
 /**
  * A WhatsApp gateway for unit tests (the port is the only edge faked). `sendText` answers from a
@@ -25,6 +25,13 @@ export function fakeWhatsApp() {
   }> = [];
   const delivered: Array<SentRecord & { instanceName: string; remoteJid: string }> = [];
   const lookups: Array<{ instanceName: string; remoteJid: string; since: number; until: number }> = [];
+  // whatsappNumbers: numbers without an account, and JIDs WhatsApp knows a number by (else digits@s.whatsapp.net).
+  const notOnWhatsApp = new Set<string>();
+  const registeredAs = new Map<string, string>();
+  const numberLookups: string[][] = [];
+  // fetchAllGroups answers these, per instance name.
+  const groups = new Map<string, GroupInfo[]>();
+  const groupFetches: string[] = [];
   let n = 0;
   const run = Math.random().toString(36).slice(2, 8).toUpperCase(); // ids unique across fakes sharing a db
   const unexpected = (name: string) => () =>
@@ -54,7 +61,19 @@ export function fakeWhatsApp() {
         .filter((d) => d.timestamp !== null && d.timestamp >= input.since && d.timestamp <= input.until)
         .reverse();
     },
-    fetchAllGroups: unexpected('fetchAllGroups'),
+    async fetchAllGroups(instanceName) {
+      groupFetches.push(instanceName);
+      return groups.get(instanceName) ?? [];
+    },
+    async whatsappNumbers(_instanceName, numbers) {
+      numberLookups.push(numbers);
+      return numbers.map((number) => ({
+        number,
+        exists: !notOnWhatsApp.has(number),
+        jid: registeredAs.get(number) ?? `${number}@s.whatsapp.net`,
+        name: null,
+      }));
+    },
     async sendText(instanceName, input): Promise<SentMessage> {
       sent.push({ instanceName, number: input.number, text: input.text });
       const step = next.shift() ?? {};
@@ -86,7 +105,7 @@ export function fakeWhatsApp() {
       return { waMessageId, remoteJid: input.number, status: 'PENDING', messageTimestamp: timestamp };
     },
   };
-  return Object.assign(gateway, { sent, next, delivered, lookups });
+  return Object.assign(gateway, { sent, next, delivered, lookups, notOnWhatsApp, registeredAs, numberLookups, groups, groupFetches });
 }
 
 /** Evolution's `response.message` may be JSON (e.g. `[{"exists":false,…}]`); a script gives it as text. */

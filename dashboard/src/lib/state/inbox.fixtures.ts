@@ -17,6 +17,7 @@ export function conv(p: Partial<Conversation> = {}): Conversation {
     lastMessageAt: '2026-01-01T10:00:00.000Z',
     lastMessagePreview: 'oi',
     lastMessageType: 'text',
+    labels: [],
     ...p,
   };
 }

@@ -5,6 +5,7 @@ import type {
   CreatedInstance,
   EvolutionInstanceInfo,
   EvolutionState,
+  GroupInfo,
   LogoutOutcome,
   MediaFile,
   QrCode,
@@ -12,11 +13,14 @@ import type {
   SentRecord,
   WebhookSettings,
   WhatsAppGateway,
+  WhatsAppNumber,
 } from '../../ports/whatsapp.port.js';
 import { EvolutionHttp, type EvolutionFailure, type EvolutionHttpOptions } from './evolution.http.js';
 import { checkEvolutionHealth } from './evolution.health.js';
 import * as s from './evolution.schemas.js';
 import { SUBSCRIBED_EVENTS } from './webhook/webhook.events.js';
+import { normalizeGroups } from './webhook/webhook.normalizer.js';
+import { groupsDataSchema } from './webhook/webhook.schemas.js';
 
 const enc = encodeURIComponent;
 
@@ -286,13 +290,28 @@ export class EvolutionClient implements WhatsAppGateway {
     });
   }
 
-  async fetchAllGroups(instanceName: string, opts: { getParticipants?: boolean } = {}): Promise<unknown[]> {
-    return this.http.request({
+  async fetchAllGroups(instanceName: string, opts: { getParticipants?: boolean } = {}): Promise<GroupInfo[]> {
+    const raw = await this.http.request({
       method: 'GET',
       path: `/group/fetchAllGroups/${enc(instanceName)}`,
       query: { getParticipants: String(opts.getParticipants ?? false) },
       schema: s.groupsSchema,
     });
+    // One odd entry must not hide the others.
+    return raw.flatMap((g) => {
+      const parsed = groupsDataSchema.safeParse(g);
+      return parsed.success ? normalizeGroups(parsed.data) : [];
+    });
+  }
+
+  async whatsappNumbers(instanceName: string, numbers: string[]): Promise<WhatsAppNumber[]> {
+    const r = await this.http.request({
+      method: 'POST',
+      path: `/chat/whatsappNumbers/${enc(instanceName)}`,
+      body: { numbers },
+      schema: s.whatsappNumbersSchema,
+    });
+    return r.map((n) => ({ number: n.number, exists: n.exists, jid: n.jid, name: n.name ?? null }));
   }
 }
 

@@ -81,5 +81,10 @@ export const sentRecordSchema = z.looseObject({
 
 export const groupsSchema = z.array(z.unknown());
 
+/** `chat/whatsappNumbers`: `[{jid, exists, number, name?, lid?}]`. */
+export const whatsappNumbersSchema = z.array(
+  z.looseObject({ jid: z.string(), exists: z.boolean(), number: z.string(), name: z.string().nullish() }),
+);
+
 /** `POST /chat/getBase64FromMediaMessage` (the file as base64). */
 export const mediaBase64Schema = z.looseObject({ base64: z.string().min(1), mimetype: str, fileName: str });

@@ -6,6 +6,10 @@ import { EvolutionHttp, type EvolutionFailure, type EvolutionHttpOptions } from 
 const enc = encodeURIComponent;
 const scanSchema = z.looseObject({ state: z.string(), wuid: z.string().nullish() });
 const messageSchema = z.looseObject({ key: z.looseObject({ id: z.string() }) });
+const simInstanceSchema = z.looseObject({
+  groups: z.array(z.looseObject({ jid: z.string(), subject: z.string() })).default([]),
+});
+const groupSchema = z.looseObject({ jid: z.string() });
 
 /**
  * Talks to the simulator's `/_sim` control API (same envelope as Evolution's REST API). The
@@ -44,6 +48,34 @@ export class SimulatorSandboxClient implements WhatsAppSandbox {
       }),
     );
     return { waMessageId: r.key.id };
+  }
+
+  async groupMessage(instanceName: string, input: { subject: string; phone: string; name: string; text: string }) {
+    const state = await mapped(() =>
+      this.http.request({ method: 'GET', path: `/_sim/instances/${enc(instanceName)}`, schema: simInstanceSchema }),
+    );
+    const fold = (s: string) => s.trim().toLowerCase();
+    let groupJid = state.groups.find((g) => fold(g.subject) === fold(input.subject))?.jid;
+    if (!groupJid) {
+      const made = await mapped(() =>
+        this.http.request({
+          method: 'POST',
+          path: `/_sim/instances/${enc(instanceName)}/groups`,
+          body: { subject: input.subject, participants: [{ phone: input.phone, name: input.name }] },
+          schema: groupSchema,
+        }),
+      );
+      groupJid = made.jid;
+    }
+    const r = await mapped(() =>
+      this.http.request({
+        method: 'POST',
+        path: `/_sim/instances/${enc(instanceName)}/group-messages`,
+        body: { groupJid, from: input.phone, name: input.name, text: input.text },
+        schema: messageSchema,
+      }),
+    );
+    return { waMessageId: r.key.id, groupJid };
   }
 
   async customerMedia(

@@ -69,5 +69,7 @@ function issueDetail(target: string, i: z.core.$ZodIssue): Record<string, unknow
   if (i.code === 'too_small') d.minimum = Number(i.minimum);
   if (i.code === 'too_big') d.maximum = Number(i.maximum);
   if (i.code === 'invalid_format') d.format = i.format;
+  // A custom rule's stable reason (e.g. a phone number's `area_code`), for the client's wording.
+  if (i.code === 'custom' && typeof i.params?.reason === 'string') d.reason = i.params.reason;
   return d;
 }

@@ -6,7 +6,8 @@ import { authOf, requireAuth } from '../middleware/auth.middleware.js';
 import { input, validate } from '../middleware/validate.middleware.js';
 
 /**
- * `GET /api/contacts?q=&optedOut=&limit=&before=` and `PATCH /api/contacts/:id`, for every role.
+ * `GET /api/contacts?q=&optedOut=&limit=&before=`, `GET /api/contacts/:id` (with its
+ * conversations) and `PATCH /api/contacts/:id`, for every role.
  *
  * @example
  *   const router = contactsRoutes({ auth, contacts });
@@ -20,6 +21,11 @@ export function contactsRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; 
   router.get('/', validate({ query: listContactsQuerySchema }), async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = await deps.contacts.list(authOf(ctx), input(ctx, 'query', listContactsQuerySchema));
+  });
+
+  router.get('/:id', validate({ params: idParamSchema }), async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await deps.contacts.get(authOf(ctx), input(ctx, 'params', idParamSchema).id);
   });
 
   router.patch('/:id', validate({ params: idParamSchema, body: patchContactBodySchema }), async (ctx) => {

@@ -5,8 +5,10 @@ import {
   listMessagesQuerySchema,
   patchConversationBodySchema,
   sendMessageBodySchema,
+  startConversationBodySchema,
 } from '@atende/shared';
 import type { AuthService } from '../../services/auth.service.js';
+import type { ConversationStartService } from '../../services/conversation-start.service.js';
 import type { ConversationsService } from '../../services/conversations.service.js';
 import type { SendMessageService } from '../../services/send-message.service.js';
 import { authOf, requireAuth } from '../middleware/auth.middleware.js';
@@ -17,14 +19,15 @@ import { input, validate } from '../middleware/validate.middleware.js';
  * page cursor is in the `x-next-cursor` header (pass it back as `?cursor=`).
  *
  * @example
- *   const router = conversationsRoutes({ auth, conversations, sender });
+ *   const router = conversationsRoutes({ auth, conversations, sender, starter });
  */
 export function conversationsRoutes(deps: {
   auth: Pick<AuthService, 'authenticate'>;
   conversations: ConversationsService;
   sender: SendMessageService;
+  starter: ConversationStartService;
 }) {
-  const { conversations, sender } = deps;
+  const { conversations, sender, starter } = deps;
   const router = new Router();
   router.use(['/api/conversations', '/api/overview'], requireAuth(deps.auth));
 
@@ -33,6 +36,13 @@ export function conversationsRoutes(deps: {
     if (page.nextCursor) ctx.set('x-next-cursor', page.nextCursor);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = page.items;
+  });
+
+  // A new conversation with any number: 201 when created, 200 with the one that already exists.
+  router.post('/api/conversations', validate({ body: startConversationBodySchema }), async (ctx) => {
+    const r = await starter.start(authOf(ctx), input(ctx, 'body', startConversationBodySchema));
+    ctx.status = r.created ? 201 : 200;
+    ctx.body = r.conversation;
   });
 
   router.get('/api/conversations/unread', async (ctx) => {

@@ -1,5 +1,10 @@
 import Router from '@koa/router';
-import { sandboxMediaBodySchema, sandboxMessageBodySchema, sandboxScanBodySchema } from '@atende/shared';
+import {
+  sandboxGroupMessageBodySchema,
+  sandboxMediaBodySchema,
+  sandboxMessageBodySchema,
+  sandboxScanBodySchema,
+} from '@atende/shared';
 import type { AuthService } from '../../services/auth.service.js';
 import type { SandboxService } from '../../services/sandbox.service.js';
 import { authOf, requireAuth, requireRole } from '../middleware/auth.middleware.js';
@@ -40,6 +45,11 @@ export function sandboxRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; s
   router.post('/api/sandbox/media', validate({ body: sandboxMediaBodySchema }), async (ctx) => {
     const r = await sandbox.customerMedia(authOf(ctx), input(ctx, 'body', sandboxMediaBodySchema));
     ctx.body = { success: true, simulated: true, waMessageId: r.waMessageId };
+  });
+
+  router.post('/api/sandbox/group-messages', validate({ body: sandboxGroupMessageBodySchema }), async (ctx) => {
+    const r = await sandbox.groupMessage(authOf(ctx), input(ctx, 'body', sandboxGroupMessageBodySchema));
+    ctx.body = { success: true, simulated: true, waMessageId: r.waMessageId, groupJid: r.groupJid };
   });
 
   return router;

@@ -15,6 +15,7 @@ const conv = (p: Partial<Conversation>): Conversation => ({
   lastMessageAt: null,
   lastMessagePreview: null,
   lastMessageType: null,
+  labels: [],
   ...p,
 });
 

@@ -66,6 +66,12 @@ const READERS: Record<string, Reader> = {
     kind: 'groups.changed',
     groups: normalizeGroups(parse('groups.upsert', groupsDataSchema, d)),
   }),
+  // Evolution 2.3 never delivers it by webhook (its subscription name is misspelt there), but a
+  // fixed or newer server, or the global webhook, may: the same partial metadata as groups.upsert.
+  'groups.update': (d) => ({
+    kind: 'groups.changed',
+    groups: normalizeGroups(parse('groups.update', groupsDataSchema, d)),
+  }),
   'group-participants.update': (d) => ({
     kind: 'group.participants.changed',
     ...normalizeGroupParticipants(parse('group-participants.update', groupParticipantsDataSchema, d)),
