@@ -10,7 +10,7 @@ import {
 import { z } from 'zod';
 import type { AuthService } from '../../services/auth.service.js';
 import type { CampaignsService } from '../../services/campaigns.service.js';
-import { authOf, requireAuth, requireRole } from '../middleware/auth.middleware.js';
+import { authOf, requireAuthOnAll, requireRole } from '../middleware/auth.middleware.js';
 import { input, validate } from '../middleware/validate.middleware.js';
 
 const actionParamSchema = z.object({ id: z.uuid(), action: z.enum(CAMPAIGN_ACTIONS) });
@@ -30,9 +30,7 @@ export function campaignsRoutes(deps: {
   const { campaigns } = deps;
   const router = new Router({ prefix: '/api/campaigns' });
   const manager = requireRole('owner', 'admin');
-  // '' (not no path): a path-less use() under a prefix matches case-sensitively while routes do
-  // not, so /API/PRODUCTS would reach the handler without the session check.
-  router.use('', requireAuth(deps.auth));
+  requireAuthOnAll(router, deps.auth);
 
   router.get('/', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
