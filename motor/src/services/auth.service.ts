@@ -5,6 +5,7 @@ import { AppError, unauthenticated } from '../errors.js';
 import type { Db } from '../ports/db.port.js';
 import { assertPasswordAllowed } from './password-policy.js';
 import type {
+  AccessToken,
   AuthContext,
   AuthResult,
   AuthUserJson,
@@ -106,6 +107,11 @@ export class AuthService {
     const token = input.bearerToken?.trim() || readCookie(input.cookieHeader, SESSION_COOKIE);
     if (!token || token.length > 8192) throw unauthenticated();
     return this.deps.identity.authenticate(token);
+  }
+
+  /** A fresh bearer token of the caller's session (`presented`: the bearer token it came with). */
+  renewAccessToken(auth: AuthContext, presented?: string): Promise<AccessToken> {
+    return this.deps.identity.renewAccessToken(auth, presented);
   }
 
   /** `GET /api/me`, read fresh (a role change shows at once). */

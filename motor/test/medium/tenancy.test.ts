@@ -121,6 +121,7 @@ const NOT_ACCOUNT_SCOPED: Record<string, string> = {
   'POST /api/auth/login': 'credentials, no ids',
   'POST /api/auth/logout': "revokes the caller's own session only",
   'POST /api/auth/password': "the caller's own password only",
+  'POST /api/auth/token': "a new bearer token of the caller's own session",
   'POST /api/auth/invite/accept': 'a secret token, no account input',
   'POST /api/auth/recover': 'an email only; the same answer whether or not it is known',
   'POST /api/webhook': 'Evolution: authenticated per instance secret (webhook tests)',
