@@ -10,10 +10,12 @@ import { accountRoom } from '../src/realtime/socket.types.js';
 import type { BenchInstance } from '../test/support/load-fixture.js';
 
 /**
- * The reference the ingest figures are compared with (issue 17): the webhook flow written the
- * obvious way. A Koa route reads the JSON body, finds the instance by name in a map, makes ONE
- * `app.ingest_message` call on the database in the main thread (PGlite: no worker) and emits each
- * event to the account's room. No auth, no auth cache, no batching, no load shedding.
+ * The reference the ingest figures are compared with: the webhook flow written the obvious way.
+ * A Koa route reads the JSON body, finds the instance by name in a map, makes ONE
+ * `app.ingest_message` call on the database it is given (PGlite: opened in this thread by
+ * lib/main-thread-db.ts, no worker, no batching) and emits each event to the account's room. No
+ * auth, no auth cache, no load shedding. Agents join their account's room with
+ * `auth: { accountId }` at the handshake and are told `ready`, as the Motor's are.
  *
  * @example
  *   const naive = await startNaiveServer({ db, instances });
@@ -52,6 +54,12 @@ export async function startNaiveServer(o: { db: Db; instances: readonly BenchIns
   });
   const server = http.createServer(app.callback());
   const io = new Server(server);
+  io.on('connection', (socket) => {
+    const accountId = (socket.handshake.auth as { accountId?: string }).accountId;
+    if (!accountId) return socket.disconnect(true);
+    void socket.join(accountRoom(accountId));
+    socket.emit('ready', { accountId });
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {

@@ -2,6 +2,7 @@ import Koa from 'koa';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { MotorServices } from './composition-root.js';
+import { closeWhenDraining } from './http/middleware/drain.middleware.js';
 import { errorHandler } from './http/middleware/error.middleware.js';
 import { jsonBody } from './http/middleware/json-body.middleware.js';
 import { isWebhookPath, originGuard } from './http/middleware/origin.middleware.js';
@@ -10,7 +11,7 @@ import { requestContext } from './http/middleware/request-context.middleware.js'
 import { authRoutes } from './http/routes/auth.routes.js';
 import { campaignsRoutes } from './http/routes/campaigns.routes.js';
 import { contactsRoutes } from './http/routes/contacts.routes.js';
-import { conversationsRoutes } from './http/routes/conversations.routes.js';
+import { conversationsRoutes, isMediaUpload } from './http/routes/conversations.routes.js';
 import { eventsRoutes } from './http/routes/events.routes.js';
 import { groupsRoutes } from './http/routes/groups.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
@@ -46,21 +47,23 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: config.trustProxy !== false });
   app.silent = true; // errors are logged by errorHandler, once
   app.use(clientIp(config.trustProxy));
+  app.use(closeWhenDraining(() => s.health.draining));
   app.use(errorHandler(logger));
   app.use(securityHeaders({ crossOrigin: config.dashboardOrigins.length > 0 }));
   app.use(requestContext(logger));
   app.use(dashboardCors(config.dashboardOrigins));
   app.use(originGuard({ publicUrl: config.publicUrl, dashboardOrigins: config.dashboardOrigins }));
   app.use(shedLoad({ match: isWebhookPath, max: config.webhookMaxInflight, logger }));
-  app.use(jsonBody({ raw: [PRODUCTS_IMPORT_BODY] }));
+  app.use(jsonBody({ raw: [PRODUCTS_IMPORT_BODY], streamed: isMediaUpload }));
 
   const { auth } = s;
+  // The webhook first: it is most of the traffic, and each router before it costs a path match.
   const routers = [
+    webhookRoutes({ intake: s.webhookIntake }),
     healthRoutes({ health: s.health }),
     authRoutes({ auth, config }),
     usersRoutes({ auth, users: s.users }),
     eventsRoutes({ auth, events: s.events }),
-    webhookRoutes({ intake: s.webhookIntake }),
     conversationsRoutes({ auth, conversations: s.conversations, sender: s.sender, starter: s.conversationStart }),
     instancesRoutes({ auth, instances: s.instances }),
     sandboxRoutes({ auth, sandbox: s.sandboxPanel }),

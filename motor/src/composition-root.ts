@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +10,7 @@ import { createDb } from './adapters/db/create-db.js';
 import { createWhatsApp } from './adapters/evolution/create-whatsapp.js';
 import { EvolutionInbound } from './adapters/evolution/webhook/evolution.inbound.js';
 import { createApp } from './app.js';
-import { countingPublisher, timedGateway } from './adapters/metrics/instrumented.js';
+import { countingPublisher, timedGateway, timedLlm } from './adapters/metrics/instrumented.js';
 import { PromMetrics } from './adapters/metrics/prom-metrics.adapter.js';
 import type { MetricsPort } from './ports/metrics.port.js';
 import { MetricsService } from './services/metrics.service.js';
@@ -44,6 +43,7 @@ import { InstancesService } from './services/instances.service.js';
 import { OutboxService, type OutboxOptions } from './services/outbox.service.js';
 import { ProductsService } from './services/products.service.js';
 import { MediaService, type MediaOptions } from './services/media.service.js';
+import { TranscriptionService, type TranscriptionOptions } from './services/transcription.service.js';
 import { SandboxService } from './services/sandbox.service.js';
 import { SendMessageService } from './services/send-message.service.js';
 import { UsersService } from './services/users.service.js';
@@ -52,6 +52,7 @@ import { InstanceAuthCache } from './services/webhook-auth.service.js';
 import { WebhookIntakeService } from './services/webhook-intake.service.js';
 import { GroqLlm } from './adapters/groq/groq.llm.js';
 import { LocalDiskStorage } from './adapters/storage/local-disk.storage.js';
+import { SupabaseStorage } from './adapters/storage/supabase.storage.js';
 import type { StoragePort } from './ports/storage.port.js';
 import type { Llm } from './ports/llm.port.js';
 import { AiSettingsService } from './services/ai-settings.service.js';
@@ -70,7 +71,7 @@ export interface MotorPorts {
   sandbox: WhatsAppSandbox | null;
   /** The language model (Groq) when GROQ_API_KEY is set; null = AI not available. */
   llm: Llm | null;
-  /** Media files of messages (DATA_DIR/media on the local disk). */
+  /** Media files of messages: a private Supabase Storage bucket with Supabase, else DATA_DIR/media. */
   storage: StoragePort;
   /** Prometheus counters and histograms (GET /metrics, docs/operations.md). */
   metrics: MetricsPort;
@@ -108,6 +109,8 @@ export interface MotorServices {
   reconcile: ReconcileService;
   /** Media files: background fetch from Evolution, storage, serving (docs/media.md). */
   media: MediaService;
+  /** Voice notes to text; null without an llm. */
+  transcriber: TranscriptionService | null;
   /** The GET /metrics scrape behind METRICS_TOKEN. */
   metricsScrape: MetricsService;
 }
@@ -153,10 +156,12 @@ export interface MotorOverrides {
   reconcile?: Partial<ReconcileLimits>;
   /** Run the Evolution start-up check in `start()` (default true). */
   evolutionCheck?: boolean;
-  /** Default: the local disk under DATA_DIR/media. */
+  /** Default: Supabase Storage when SUPABASE_URL is set, else the local disk under DATA_DIR/media. */
   storage?: StoragePort;
   /** Media fetch retries (short in tests). */
   media?: Partial<MediaOptions>;
+  /** Transcription retries (short in tests). */
+  transcription?: Partial<TranscriptionOptions>;
 }
 
 export interface Motor {
@@ -169,7 +174,11 @@ export interface Motor {
   services: MotorServices;
   /** Seeds the demo, starts background jobs, listens (on config.port/host unless given). */
   start(opts?: { port?: number; host?: string }): Promise<{ url: string; port: number }>;
-  /** Stops background jobs, closes sockets, the HTTP server, Redis, the simulator and the database it opened. */
+  /**
+   * Graceful shutdown: readiness 503, no new connections, sockets told to reconnect elsewhere,
+   * requests in flight and outbox sends finished (SHUTDOWN_GRACE_MS at most for the requests),
+   * then Redis, the simulator and the database it opened are closed. Calling it again returns the same promise.
+   */
   stop(): Promise<void>;
 }
 
@@ -226,13 +235,15 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     inbound: new EvolutionInbound(),
     identity: await createIdentity({ config, logger, db, overrides: o }),
     sandbox,
-    llm:
+    llm: withLlmTimed(
       o.llm !== undefined
         ? o.llm
         : config.groq
           ? new GroqLlm({ apiKey: config.groq.apiKey, baseUrl: config.groq.baseUrl })
           : null,
-    storage: o.storage ?? new LocalDiskStorage(path.join(config.dataDir, 'media')),
+      metrics,
+    ),
+    storage: o.storage ?? createStorage(config),
     metrics,
   };
   const services = buildServices({
@@ -245,6 +256,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     campaignRunner: o.campaignRunner,
     overrides: o,
   });
+  metrics.gauge('outbox_depth', () => services.outbox.depth());
 
   const app = createApp({ config, logger, services });
   const server = http.createServer(app.callback());
@@ -263,6 +275,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
   });
 
   const jobs: BackgroundJob[] = [];
+  let stopping: Promise<void> | undefined;
   return {
     config,
     logger,
@@ -273,6 +286,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     services,
     async start(opts = {}) {
       if (o.evolutionCheck !== false) await checkEvolution(services.evolutionHealth, logger);
+      if (ports.storage instanceof SupabaseStorage) await ensureBucket(ports.storage, logger);
       if (o.demo !== false) await seedDemo({ db, identity: ports.identity, env: config.env, print });
       await new Promise<void>((resolve) =>
         server.listen(opts.port ?? config.port, opts.host ?? config.host, resolve),
@@ -283,15 +297,52 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
       const { port } = server.address() as AddressInfo;
       return { url: `http://127.0.0.1:${port}`, port };
     },
-    async stop() {
-      for (const job of jobs.splice(0)) await job.stop();
-      const closed = server.listening ? once(server, 'close') : Promise.resolve();
-      await io.close(); // disconnects the sockets and closes the HTTP server
-      await closed;
-      for (const close of closers.reverse()) await close();
+    stop() {
+      stopping ??= (async () => {
+        // Graceful shutdown (docs/operations.md): readiness turns 503 and every response closes its
+        // connection, so the load balancer and Evolution go elsewhere.
+        services.health.beginDrain();
+        // Requests in flight finish (a webhook answers only after its commit); past the grace
+        // period their connections are cut, unanswered, and their senders retry.
+        const cut = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+        await Promise.all([
+          // Stops accepting connections (idle keep-alive ones close now, busy ones after their
+          // response) and closes every socket's transport: clients see "transport close",
+          // reconnect (through the load balancer, to another process) and catch up from the
+          // event log. Resolves once the last HTTP connection is gone.
+          io.close(),
+          // Meanwhile the loops stop claiming work and wait for the sends in flight to be recorded.
+          ...jobs.splice(0).map((job) => job.stop()),
+        ]);
+        clearTimeout(cut);
+        for (const close of closers.reverse()) await close();
+      })();
+      return stopping;
     },
   };
 }
+
+/** A private Supabase Storage bucket when Supabase is configured, the local disk otherwise. */
+function createStorage(config: Config): StoragePort {
+  if (config.supabase)
+    return new SupabaseStorage({
+      url: config.supabase.url,
+      serviceRoleKey: config.supabase.serviceRoleKey,
+      bucket: config.supabase.storageBucket ?? 'atende-media',
+    });
+  return new LocalDiskStorage(path.join(config.dataDir, 'media'));
+}
+
+/** The bucket is made (private) at start; Storage being down only warns: uploads fail until it is back. */
+async function ensureBucket(storage: SupabaseStorage, logger: Logger) {
+  try {
+    await storage.ensureBucket();
+  } catch (err) {
+    if (err instanceof Error && /is public/.test(err.message)) throw err;
+    logger.warn({ err }, 'Supabase Storage bucket not checked; media uploads fail until it answers');
+  }
+}
+const withLlmTimed = (llm: Llm | null, metrics: MetricsPort) => (llm ? timedLlm(llm, metrics) : null);
 
 /** Thrown by `start()` when Evolution is misconfigured; main.ts exits with EX_CONFIG (78). */
 export class EvolutionConfigError extends Error {
@@ -389,7 +440,7 @@ function buildServices(deps: {
   });
   // Claims by this process and every other; a lease outlasts one Evolution call.
   const outbox = new OutboxService(
-    { db, whatsapp, realtime, logger },
+    { db, whatsapp, realtime, logger, metrics: deps.ports.metrics, storage: deps.ports.storage },
     { leaseMs: config.evolution.timeoutMs + 15_000, ...deps.outbox },
   );
   const media = new MediaService(
@@ -397,7 +448,18 @@ function buildServices(deps: {
     deps.overrides?.media,
   );
   webhookIntake.onIngested(({ who, events }) => media.afterIngest(who.accountId, events));
-  const sender = new SendMessageService({ db, realtime, outbox });
+  // Voice notes to text with Groq's Whisper (docs/media.md), when there is an LLM.
+  const transcriber = llm
+    ? new TranscriptionService({ db, llm, media, realtime, logger }, deps.overrides?.transcription)
+    : null;
+  webhookIntake.onIngested(({ who, events }) => transcriber?.afterIngest(who.accountId, events));
+  const sender = new SendMessageService({
+    db,
+    realtime,
+    outbox,
+    storage: deps.ports.storage,
+    afterMedia: (accountId, m) => transcriber?.schedule(accountId, m.id),
+  });
   const ai = new AiSettingsService({ db, llm, defaultModel: config.aiModel });
   const responder = llm
     ? new AiResponder({ db, llm, realtime, outbox, logger, defaultModel: config.aiModel }, deps.ai)
@@ -425,12 +487,13 @@ function buildServices(deps: {
     campaigns: new CampaignsService({ db, realtime, pacing: config.campaigns }),
     contacts: new ContactsService({ db, realtime }),
     campaignRunner: new CampaignRunner(
-      { db, realtime, logger, outbox },
+      { db, realtime, logger, outbox, metrics: deps.ports.metrics },
       { ...config.campaigns, ...deps.campaignRunner },
     ),
     evolutionHealth,
     reconcile,
     media,
+    transcriber,
     metricsScrape: new MetricsService({ metrics: deps.ports.metrics, token: config.metricsToken }),
   };
 }
@@ -453,5 +516,6 @@ function startBackgroundJobs(deps: {
     services.campaignRunner,
     services.outbox,
     services.media,
+    ...(services.transcriber ? [services.transcriber] : []),
   ];
 }

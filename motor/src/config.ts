@@ -41,6 +41,11 @@ const envSchema = z.object({
   SUPABASE_SERVICE_ROLE_KEY: optionalString,
   SUPABASE_ANON_KEY: optionalString,
   SUPABASE_JWT_SECRET: optionalString,
+  // The private bucket media files go to when Supabase is configured (made at start when missing).
+  SUPABASE_STORAGE_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'lowercase letters, digits, dots, dashes, underscores')
+    .default('atende-media'),
   REDIS_URL: url(['redis:', 'rediss:']),
   EVOLUTION_API_URL: url(['http:', 'https:']),
   EVOLUTION_API_KEY: optionalString,
@@ -65,6 +70,7 @@ const envSchema = z.object({
   DASHBOARD_ORIGINS: optionalString,
   MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   WEBHOOK_MAX_INFLIGHT: z.coerce.number().int().min(1).max(100_000).default(512),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   SIGNUP_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
   // Campaign pacing (docs/campaigns.md): ban protection on top of each campaign's rate.
   CAMPAIGN_DAILY_CAP: z.coerce.number().int().min(1).default(1000),
@@ -87,7 +93,14 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   database: DatabaseConfig;
-  supabase: { url: string; serviceRoleKey: string; anonKey?: string; jwtSecret?: string } | null;
+  supabase: {
+    url: string;
+    serviceRoleKey: string;
+    anonKey?: string;
+    jwtSecret?: string;
+    /** Media files' private bucket (SUPABASE_STORAGE_BUCKET). */
+    storageBucket?: string;
+  } | null;
   redisUrl?: string;
   /** `timeoutMs`: per Evolution REST call (EVOLUTION_TIMEOUT_MS). */
   evolution: (
@@ -115,6 +128,8 @@ export interface Config {
   maxConnections: number;
   /** Webhooks being processed at once past which new ones get 503 + Retry-After. */
   webhookMaxInflight: number;
+  /** On SIGTERM, how long requests in flight may take before their connections are cut. */
+  shutdownGraceMs: number;
   /** Signups per client IP per hour. */
   signupRateLimit: number;
   /** CAMPAIGN_*: per-number daily cap, a break of `breakMs` every `breakEvery` sends, ±jitter of the gap. */
@@ -146,6 +161,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY!,
       anonKey: e.SUPABASE_ANON_KEY,
       jwtSecret: e.SUPABASE_JWT_SECRET,
+      storageBucket: e.SUPABASE_STORAGE_BUCKET,
     };
   }
   // DATABASE_URL wins for data when both are set (a direct connection is faster than PostgREST);
@@ -209,6 +225,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dashboardOrigins: parseOrigins(e.DASHBOARD_ORIGINS),
     maxConnections: e.MAX_CONNECTIONS,
     webhookMaxInflight: e.WEBHOOK_MAX_INFLIGHT,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     signupRateLimit: e.SIGNUP_RATE_LIMIT,
     campaigns: {
       dailyCap: e.CAMPAIGN_DAILY_CAP,

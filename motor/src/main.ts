@@ -26,9 +26,21 @@ async function main() {
   }
   motor.logger.info(`Atende is running at http://localhost:${config.port}`);
 
+  let signalled = false;
   const shutdown = async (signal: string) => {
-    motor.logger.info({ signal }, 'shutting down');
+    if (signalled) {
+      motor.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    signalled = true;
+    motor.logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: draining');
+    // Whatever hangs past the grace period and a margin for the loops must not keep the process up.
+    setTimeout(() => {
+      motor.logger.error('shutdown did not finish in time: exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 15_000).unref();
     await motor.stop();
+    motor.logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

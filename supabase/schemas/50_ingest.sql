@@ -325,8 +325,9 @@ begin
     null);
 end $$;
 
--- send.message of the Motor's own reply whose sendText answer is not recorded yet (same text,
--- still pending, no id): the row adopts the id and moves to sent. Null when there is none.
+-- send.message of the Motor's own reply whose send answer is not recorded yet (same kind and
+-- text or caption, still pending, no id): the row adopts the id and moves to sent. Null when
+-- there is none.
 create or replace function app.ingest_adopt_pending_reply(p_account_id uuid, p_conversation_id uuid, p_message jsonb)
 returns jsonb
 language plpgsql as $$
@@ -339,6 +340,7 @@ begin
   select * into v_msg from public.messages
     where conversation_id = p_conversation_id and wa_message_id is null and direction = 'out'
       and status = 'pending' and text is not distinct from p_message->>'text'
+      and type = coalesce(p_message->>'type', 'text')
     order by created_at limit 1 for update skip locked;
   if v_msg.id is null then
     return null;
@@ -392,7 +394,7 @@ end $$;
 
 -- What happened to a message before it was stored: an early receipt moves an outgoing message's
 -- status forward, an early edit or deletion applies, reactions already received are counted.
--- Written back to the row; returns the row as it now is.
+-- Written back to the row only when one of them changed it; returns the row as it now is.
 create or replace function app.ingest_apply_early_changes(p_msg public.messages, p_receipt text)
 returns public.messages
 language plpgsql as $$
@@ -413,19 +415,41 @@ begin
     v_msg.deleted_at := v_change.deleted_at;
   end if;
   v_msg.reactions := app.reactions_of(v_msg.instance_id, v_msg.wa_message_id);
-  update public.messages set status = v_msg.status, text = v_msg.text, edited_at = v_msg.edited_at,
-    deleted_at = v_msg.deleted_at, reactions = v_msg.reactions
-  where id = v_msg.id;
+  if (v_msg.status, v_msg.text, v_msg.edited_at, v_msg.deleted_at, v_msg.reactions)
+     is distinct from (p_msg.status, p_msg.text, p_msg.edited_at, p_msg.deleted_at, p_msg.reactions) then
+    update public.messages set status = v_msg.status, text = v_msg.text, edited_at = v_msg.edited_at,
+      deleted_at = v_msg.deleted_at, reactions = v_msg.reactions
+    where id = v_msg.id;
+  end if;
   return v_msg;
 end $$;
 
 -- The conversation after a new message: last activity (if newest), and for a customer's message
 -- the read mark of an early READ receipt, reopening a resolved thread and the unread count; a
 -- message typed on the business's phone (fromMe upsert) pauses the AI, like an agent's reply.
+-- A customer's message without an early READ receipt is one update of the row: the new message is
+-- then the only change to what counts as unread, so the count moves by one or zero instead of
+-- being recounted (an early READ moves the read mark, and the count is recounted).
 create or replace function app.ingest_touch_conversation(p_msg public.messages, p_receipt text, p_origin text)
 returns void
 language plpgsql as $$
 begin
+  if p_msg.direction = 'in' and p_msg.type <> 'reaction' and p_receipt is distinct from 'read' then
+    update public.conversations c set
+      last_message_at = case when c.last_message_at is null or p_msg.sent_at >= c.last_message_at
+        then p_msg.sent_at else c.last_message_at end,
+      last_message_preview = case when c.last_message_at is null or p_msg.sent_at >= c.last_message_at
+        then app.message_preview(p_msg.type, p_msg.text) else c.last_message_preview end,
+      last_message_type = case when c.last_message_at is null or p_msg.sent_at >= c.last_message_at
+        then p_msg.type else c.last_message_type end,
+      status = case when c.status = 'resolved' then 'open' else c.status end,
+      unread_count = c.unread_count + case
+        when p_msg.deleted_at is null and p_msg.sent_at > coalesce(c.read_up_to, '-infinity')
+          and p_msg.created_at > coalesce(c.agent_read_at, '-infinity') then 1 else 0 end,
+      updated_at = now()
+    where c.id = p_msg.conversation_id;
+    return;
+  end if;
   perform app.bump_conversation(p_msg.conversation_id, p_msg.sent_at, app.message_preview(p_msg.type, p_msg.text),
     p_msg.type);
   if p_msg.direction = 'in' and p_msg.type <> 'reaction' then

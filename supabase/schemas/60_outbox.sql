@@ -54,7 +54,8 @@ language sql stable as $$
 $$;
 
 -- Queues an existing outgoing message (status pending) for sending, in the caller's transaction.
--- `p_payload` defaults to {type:"text", text: message.text}; `number` defaults to the
+-- `p_payload` defaults to {type:"text", text: message.text}, or the media payload of a message with
+-- a file (app.media_payload, docs/media.md); `number` defaults to the
 -- conversation's target. A row that already exists for the message is re-queued (a retry).
 -- Returns the outbox row as jsonb.
 create or replace function app.outbox_enqueue(
@@ -71,7 +72,8 @@ begin
   if v_msg.id is null then
     raise exception 'message not found' using errcode = 'AT404';
   end if;
-  v_payload := coalesce(p_payload, jsonb_build_object('type', 'text', 'text', v_msg.text));
+  v_payload := coalesce(p_payload, case when v_msg.type in ('image', 'audio', 'video', 'document')
+    then app.media_payload(v_msg) else jsonb_build_object('type', 'text', 'text', v_msg.text) end);
   if not v_payload ? 'number' then
     v_payload := v_payload || jsonb_build_object('number', app.conversation_target(v_msg.conversation_id));
   end if;
@@ -198,6 +200,15 @@ begin
     updated_at = now() where id = v_row.id;
   return app.send_message_result(v_row.account_id, v_row.message_id, null, coalesce(p_reason_code, 'unknown'));
 end $$;
+
+-- The outbox depth for GET /metrics: rows waiting for their time (pending) or being sent (sending).
+create or replace function app.outbox_depth() returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'pending', count(*) filter (where status = 'pending'),
+    'sending', count(*) filter (where status = 'sending'))
+  from public.outbox where status in ('pending', 'sending')
+$$;
 
 -- WhatsApp ids of `p_wa_ids` (a jsonb array of strings) that no other stored message of the
 -- instance uses: a lookup must not adopt a message the Motor already knows as another one. Order kept.

@@ -19,7 +19,14 @@ export interface Agents {
  * @example
  *   const agents = await connectAgents({ url, tenants, perTenant: 20 });
  */
-export async function connectAgents(o: { url: string; tenants: BenchTenant[]; perTenant: number; parallel?: number }): Promise<Agents> {
+export async function connectAgents(o: {
+  url: string;
+  tenants: BenchTenant[];
+  perTenant: number;
+  parallel?: number;
+  /** Handshake with `auth: { accountId }` instead of the session cookie (the naive server). */
+  naive?: boolean;
+}): Promise<Agents> {
   const sockets: Socket[] = [];
   let handler: (id: string, at: number, agent: number, seq: number) => void = () => {};
   const specs = o.tenants.flatMap((t) => Array.from({ length: o.perTenant }, () => t));
@@ -28,7 +35,7 @@ export async function connectAgents(o: { url: string; tenants: BenchTenant[]; pe
       const s = io(o.url, {
         path: '/socket.io',
         transports: ['websocket'],
-        extraHeaders: { cookie: t.cookie },
+        ...(o.naive ? { auth: { accountId: t.accountId } } : { extraHeaders: { cookie: t.cookie } }),
         forceNew: true,
         reconnection: false,
         timeout: 30_000,

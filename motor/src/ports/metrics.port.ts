@@ -13,8 +13,15 @@ export interface MetricsPort {
   eventsBroadcast(count: number): void;
   /** One WhatsApp gateway (Evolution) call: its operation, `ok` / `error`, seconds taken. */
   gatewayCall(operation: string, outcome: 'ok' | 'error', seconds: number): void;
-  /** Reads a gauge on each scrape (e.g. sockets connected). */
+  /** One language-model (Groq) call: `complete` / `transcribe`, `ok` or the failure kind, seconds taken. */
+  llmCall(operation: string, outcome: string, seconds: number): void;
+  /** One outbox row's attempt recorded: its kind (reply, ai, campaign, optout, media) and `sent`, `retry` or the failure reason. */
+  outboxSend(kind: string, outcome: string): void;
+  /** One campaign recipient turned into a queued message by the feeder. */
+  campaignQueued(): void;
+  /** Reads a gauge on each scrape: sockets connected here, or the outbox depth by status (from the database). */
   gauge(name: 'sockets_connected', read: () => number): void;
+  gauge(name: 'outbox_depth', read: () => Promise<Record<'pending' | 'sending', number>>): void;
   /** The Prometheus text exposition of everything recorded so far. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -23,6 +30,9 @@ export const NO_METRICS: MetricsPort = {
   webhook() {},
   eventsBroadcast() {},
   gatewayCall() {},
+  llmCall() {},
+  outboxSend() {},
+  campaignQueued() {},
   gauge() {},
   render: async () => ({ contentType: 'text/plain', body: '' }),
 };

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import type { MetricsPort } from '../ports/metrics.port.js';
 import type { Db } from '../ports/db.port.js';
 import type { AccountEvent, RealtimePublisher } from '../ports/realtime.port.js';
 
@@ -49,6 +50,8 @@ export class CampaignRunner {
       realtime: RealtimePublisher;
       logger: Logger;
       outbox: { wake(): void } | null;
+      /** Counts the recipients queued (default: none recorded). */
+      metrics?: MetricsPort;
     },
     private readonly o: CampaignRunnerOptions,
   ) {}
@@ -77,6 +80,7 @@ export class CampaignRunner {
     });
     this.deps.realtime.publish(r.events);
     if (r.fed) {
+      this.deps.metrics?.campaignQueued();
       this.deps.outbox?.wake();
       return 0; // another instance may be due too
     }

@@ -8,7 +8,8 @@ import { EVOLUTION_CONFIG_FAULTS } from './evolution-health.service.js';
  * `timeoutMs`, or when Evolution is misconfigured (key refused, not 2.3.x, 2.4's licence lock;
  * `details.evolution` says which). An Evolution that is only unreachable is reported in the
  * answer (`evolution.status`) without failing readiness: the inbox still works.
- * `onDatabaseRecovered` runs when the database answers again after a failed probe.
+ * `onDatabaseRecovered` runs when the database answers again after a failed probe. Once shutdown
+ * began (`beginDrain`) readiness is 503 with `details.draining`.
  *
  * @example
  *   const health = new HealthService({ db, evolution });
@@ -16,6 +17,7 @@ import { EVOLUTION_CONFIG_FAULTS } from './evolution-health.service.js';
  */
 export class HealthService {
   private databaseDown = false;
+  private drainingSince: number | null = null;
 
   constructor(
     private readonly deps: {
@@ -26,7 +28,18 @@ export class HealthService {
     },
   ) {}
 
+  /** Shutdown began (SIGTERM): readiness answers 503 so a load balancer sends nothing new here. */
+  beginDrain(): void {
+    this.drainingSince ??= Date.now();
+  }
+
+  /** Whether this process is shutting down (responses then close their connection). */
+  get draining(): boolean {
+    return this.drainingSince !== null;
+  }
+
   async ready(): Promise<{ database: Db['driver']; evolution?: EvolutionHealth }> {
+    if (this.draining) throw new AppError('unavailable', 'this Motor process is shutting down', { draining: true });
     try {
       await withTimeout(this.deps.db.ping(), this.deps.timeoutMs ?? 2000);
     } catch (err) {

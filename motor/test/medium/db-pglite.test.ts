@@ -67,3 +67,31 @@ describe('PGlite durability settings', () => {
     }
   }, 120_000); // a cold PGlite boot
 });
+
+// The worker runs calls that queue together in one transaction without savepoints; one failing
+// call rolls the batch back and every call runs again on its own (pglite.worker.js).
+describe('PGlite batches', () => {
+  it('fails a bad call alone among 60 concurrent ones: the others commit once, seqs stay gap-free', async () => {
+    const db = await createPgliteDb();
+    try {
+      const { accountId } = await createAccount(db);
+      const calls = Array.from({ length: 60 }, (_, i) =>
+        i === 30
+          ? db.call('events_after', { accountId: 'not-a-uuid', after: 0 })
+          : db.call<{ seq: number }>('append_event', { accountId, type: 't', data: { i } }),
+      );
+      const settled = await Promise.allSettled(calls);
+      expect(settled.filter((s) => s.status === 'rejected')).toHaveLength(1);
+      expect(settled[30]).toMatchObject({ status: 'rejected', reason: { code: 'validation_failed' } });
+      const page = await db.call<{ seq: number; events: { seq: number; data: { i: number } }[] }>('events_after', {
+        accountId,
+        after: 0,
+        limit: 1000,
+      });
+      expect(page.events.map((e) => e.seq)).toEqual(Array.from({ length: 59 }, (_, i) => i + 1));
+      expect(new Set(page.events.map((e) => e.data.i)).size).toBe(59);
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
+});

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsService } from '../../src/services/metrics.service.js';
 import { createInstance, fixture, postWebhook } from '../support/ingest-harness.js';
+import { waitUntil } from '../support/load.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const TOKEN = 'metrics-token-for-tests-0123456789';
@@ -48,6 +49,32 @@ describe(`${MetricsService.name} — GET /metrics`, () => {
     );
     expect(text).toMatch(/^atende_evolution_call_seconds_count\{operation="health"\}/m);
     expect(text).toMatch(/^atende_process_resident_memory_bytes /m);
+  });
+
+  it('reports the outbox depth by status and each outbox attempt by kind and outcome (campaign sends are kind="campaign")', async () => {
+    const inst = await createInstance(app.db);
+    const body = fixture('messages-upsert-text.json', inst.name);
+    expect((await postWebhook(app.baseUrl, body, { 'x-motor-token': inst.secret })).status).toBe(200);
+    const [conv] = await app.db.call<Array<{ id: string }>>('conversations_list', { accountId: inst.accountId });
+    const before = await (await scrape(app, TOKEN)).text();
+    const sentBefore = sample(before, /^atende_outbox_sends_total\{kind="reply",outcome="sent"\}/) || 0;
+    expect(before).toMatch(/^atende_outbox_depth\{status="pending"\} \d+$/m);
+
+    await app.db.call('send_message_begin', {
+      accountId: inst.accountId,
+      conversationId: conv!.id,
+      userId: inst.userId,
+      text: 'resposta medida',
+    });
+    app.deps.outbox.wake();
+    await waitUntil(
+      async () => sample(await (await scrape(app, TOKEN)).text(), /^atende_outbox_sends_total\{kind="reply",outcome="sent"\}/) === sentBefore + 1,
+      { what: 'the reply counted as sent' },
+    );
+    const text = await (await scrape(app, TOKEN)).text();
+    expect(sample(text, /^atende_outbox_depth\{status="pending"\}/)).toBe(0);
+    expect(sample(text, /^atende_outbox_depth\{status="sending"\}/)).toBe(0);
+    expect(text).toMatch(/^# TYPE atende_campaign_messages_queued_total counter$/m);
   });
 
   it('answers 401 without the token or with a wrong one', async () => {

@@ -14,6 +14,16 @@ const evolution = (status: EvolutionHealth['status']) => ({
 });
 
 describe(HealthService.name, () => {
+  it('answers 503 unavailable with details.draining once shutdown began, and says draining', async () => {
+    const db = { driver: 'postgres', ping: async () => undefined } as unknown as Db;
+    const sut = new HealthService({ db });
+    await expect(sut.ready()).resolves.toMatchObject({ database: 'postgres' });
+    expect(sut.draining).toBe(false);
+    sut.beginDrain();
+    expect(sut.draining).toBe(true);
+    await expect(sut.ready()).rejects.toMatchObject({ code: 'unavailable', status: 503, details: { draining: true } });
+  });
+
   it('runs onDatabaseRecovered once when the database answers again after a failed probe', async () => {
     let up = true;
     const db = {

@@ -72,6 +72,8 @@ export interface MotorProcessOptions {
   waitReady?: boolean;
   /** Start with `--expose-gc --inspect` on a free port, so `retainedMemory()` can measure the heap. */
   inspect?: boolean;
+  /** Extra node flags (benches: `--cpu-prof --cpu-prof-dir=…` to profile the Motor under load). */
+  nodeArgs?: string[];
 }
 
 export interface MotorProcess {
@@ -128,7 +130,7 @@ export async function startMotor(opts: MotorProcessOptions = {}): Promise<MotorP
 
   const spawnOne = async () => {
     exit = null;
-    const nodeArgs = opts.inspect ? ['--expose-gc', '--inspect=127.0.0.1:0'] : [];
+    const nodeArgs = [...(opts.inspect ? ['--expose-gc', '--inspect=127.0.0.1:0'] : []), ...(opts.nodeArgs ?? [])];
     child = spawn(process.execPath, [...nodeArgs, MOTOR_ENTRY], { cwd: repoDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     trackChild(child);
     const append = (b: Buffer) => {

@@ -1,3 +1,4 @@
+import { LlmError, type Llm } from '../../ports/llm.port.js';
 import type { MetricsPort } from '../../ports/metrics.port.js';
 import type { RealtimePublisher } from '../../ports/realtime.port.js';
 import type { WhatsAppGateway } from '../../ports/whatsapp.port.js';
@@ -42,4 +43,26 @@ export function timedGateway(inner: WhatsAppGateway, metrics: MetricsPort): What
       };
     },
   });
+}
+
+/** The language model with each call timed and counted by outcome (`ok`, or the LlmError's kind). */
+export function timedLlm(inner: Llm, metrics: MetricsPort): Llm {
+  const timed =
+    <A extends unknown[], R>(operation: string, fn: (...a: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const started = performance.now();
+      const done = (outcome: string) => metrics.llmCall(operation, outcome, (performance.now() - started) / 1000);
+      try {
+        const r = await fn(...args);
+        done('ok');
+        return r;
+      } catch (err) {
+        done(err instanceof LlmError ? err.kind : 'error');
+        throw err;
+      }
+    };
+  return {
+    complete: timed('complete', inner.complete.bind(inner)),
+    transcribe: timed('transcribe', inner.transcribe.bind(inner)),
+  };
 }

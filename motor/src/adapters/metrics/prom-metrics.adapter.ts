@@ -46,6 +46,31 @@ export class PromMetrics implements MetricsPort {
     registers: [this.registry],
   });
 
+  private readonly llmCalls = new Counter({
+    name: 'atende_groq_calls_total',
+    help: 'Language-model (Groq) calls by operation (complete, transcribe) and outcome (ok, timeout, rate_limited, server_error, network, empty, rejected, error)',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly llmSeconds = new Histogram({
+    name: 'atende_groq_call_seconds',
+    help: 'Language-model (Groq) call latency by operation',
+    labelNames: ['operation'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60],
+    registers: [this.registry],
+  });
+  private readonly outboxSends = new Counter({
+    name: 'atende_outbox_sends_total',
+    help: 'Outbox attempts recorded, by kind (reply, ai, campaign, optout, media) and outcome (sent, retry, or the failure reason); kind="campaign" are the campaign sends',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly campaignsQueued = new Counter({
+    name: 'atende_campaign_messages_queued_total',
+    help: 'Campaign recipients turned into queued messages by this process (paced per number)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'atende_' });
   }
@@ -64,13 +89,42 @@ export class PromMetrics implements MetricsPort {
     this.gatewaySeconds.observe({ operation }, seconds);
   }
 
-  gauge(name: 'sockets_connected', read: () => number): void {
+  llmCall(operation: string, outcome: string, seconds: number): void {
+    this.llmCalls.inc({ operation, outcome });
+    this.llmSeconds.observe({ operation }, seconds);
+  }
+
+  outboxSend(kind: string, outcome: string): void {
+    this.outboxSends.inc({ kind, outcome });
+  }
+
+  campaignQueued(): void {
+    this.campaignsQueued.inc();
+  }
+
+  gauge(name: 'sockets_connected', read: () => number): void;
+  gauge(name: 'outbox_depth', read: () => Promise<Record<'pending' | 'sending', number>>): void;
+  gauge(name: 'sockets_connected' | 'outbox_depth', read: () => number | Promise<Record<string, number>>): void {
+    if (name === 'sockets_connected') {
+      new Gauge({
+        name: 'atende_sockets_connected',
+        help: 'Socket.IO clients connected to this process',
+        registers: [this.registry],
+        collect() {
+          this.set(read() as number);
+        },
+      });
+      return;
+    }
     new Gauge({
-      name: `atende_${name}`,
-      help: 'Socket.IO clients connected to this process',
+      name: 'atende_outbox_depth',
+      help: 'Outbox rows not yet sent or failed, by status (pending: waiting for their time; sending: claimed), read from the database at each scrape (the same on every process)',
+      labelNames: ['status'] as const,
       registers: [this.registry],
-      collect() {
-        this.set(read());
+      async collect() {
+        // A database that does not answer leaves the last value; the scrape itself still answers.
+        const depth = await (read() as Promise<Record<string, number>>).catch(() => null);
+        if (depth) for (const [status, n] of Object.entries(depth)) this.set({ status }, n);
       },
     });
   }

@@ -14,15 +14,24 @@ export function requestContext(logger: Logger): Middleware {
     const incoming = ctx.get('x-request-id');
     const id = /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = id;
-    ctx.state.log = logger.child({ reqId: id });
+    // The child logger is made on first use: most requests log nothing (the per-request line is
+    // at debug level), and a pino child per webhook showed in the ingest profile (docs/perf/).
+    let log: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', {
+      get: () => (log ??= logger.child({ reqId: id })),
+      configurable: true,
+      enumerable: true,
+    });
     ctx.set('x-request-id', id);
     const start = performance.now();
     try {
       await next();
     } finally {
-      const ms = Math.round((performance.now() - start) * 10) / 10;
       const level = ctx.status >= 500 ? 'error' : 'debug';
-      ctx.state.log[level]({ method: ctx.method, path: ctx.path, status: ctx.status, ms }, 'request');
+      if (logger.isLevelEnabled(level)) {
+        const ms = Math.round((performance.now() - start) * 10) / 10;
+        (ctx.state.log as Logger)[level]({ method: ctx.method, path: ctx.path, status: ctx.status, ms }, 'request');
+      }
     }
   };
 }

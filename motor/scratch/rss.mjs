@@ -1,0 +1,11 @@
+import { PGlite } from '@electric-sql/pglite';
+import { pgliteExtensions } from '../src/adapters/db/pglite/pglite.extensions.js';
+const rss = () => Math.round(process.memoryUsage().rss / 2 ** 20);
+console.log('start', rss());
+const extra = process.argv[2] ? process.argv[2].split(' ') : [];
+const pg = new PGlite('memory://', { extensions: pgliteExtensions, ...(extra.length ? { startParams: [...PGlite.defaultStartParams, ...extra] } : {}) });
+await pg.waitReady;
+console.log('ready', rss(), (await pg.query('show shared_buffers')).rows[0]);
+await pg.exec('create table t (id serial primary key, x text); insert into t (x) select repeat(md5(i::text), 10) from generate_series(1, 200000) i;');
+console.log('after 200k rows', rss());
+await pg.close();
