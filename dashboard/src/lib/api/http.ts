@@ -10,6 +10,8 @@ export interface FieldIssue {
   minimum?: number;
   maximum?: number;
   format?: string;
+  /** A custom rule's stable reason (a phone number's `area_code`, `not_on_whatsapp`, …). */
+  reason?: string;
 }
 
 /**
@@ -57,7 +59,7 @@ export function toFieldIssues(details: unknown): FieldIssue[] {
   const out: FieldIssue[] = [];
   for (const item of list) {
     if (!item || typeof item !== 'object') continue;
-    const { path, field, message, code, minimum, maximum, format } = item as Record<string, unknown>;
+    const { path, field, message, code, minimum, maximum, format, reason } = item as Record<string, unknown>;
     const name = Array.isArray(path)
       ? path.join('.')
       : typeof path === 'string'
@@ -71,6 +73,7 @@ export function toFieldIssues(details: unknown): FieldIssue[] {
     if (typeof minimum === 'number') issue.minimum = minimum;
     if (typeof maximum === 'number') issue.maximum = maximum;
     if (typeof format === 'string') issue.format = format;
+    if (typeof reason === 'string') issue.reason = reason;
     out.push(issue);
   }
   return out;

@@ -36,6 +36,14 @@ export interface Thread extends ThreadState {
   error: unknown;
 }
 
+type ListQuery = {
+  status?: Conversation['status'];
+  q?: string;
+  assignee?: string;
+  label?: string;
+  instanceId?: string;
+};
+
 export interface InboxDeps {
   api: Pick<Api, 'conversations'>;
   /** Who is typing in the composer (author of optimistic messages). */
@@ -397,7 +405,7 @@ export class InboxStore {
       c = { ...c, unreadCount: 0 };
       this.#scheduleRead(c.id);
     }
-    this.list = upsertConversation(this.list, c, this.filter);
+    this.list = upsertConversation(this.list, c, this.filter, this.#deps.me()?.id ?? null);
     if (this.current?.id === c.id || this.openId === c.id) this.current = c;
     this.#trackUnread(c, opts);
   }
@@ -408,10 +416,11 @@ export class InboxStore {
     this.#setThread(message.conversationId, { ...t, messages: upsertMessage(t.messages, message, source) });
   }
 
-  /** The list query: a search looks in every status tab. */
-  #listQuery(): { status?: Conversation['status']; q?: string } {
-    const { status, q } = this.filter;
-    return isSearch(this.filter) ? { q: q.trim() } : { status };
+  /** The list query: a search looks in every status tab; the assignee, label and number filters always apply. */
+  #listQuery(): ListQuery {
+    const { status, q, assignee, label, instanceId } = this.filter;
+    const scope = { assignee, label, instanceId };
+    return isSearch(this.filter) ? { q: q.trim(), ...scope } : { status, ...scope };
   }
 
   /**

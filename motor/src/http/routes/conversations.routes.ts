@@ -63,6 +63,11 @@ export function conversationsRoutes(deps: {
     ctx.body = await conversations.unread(authOf(ctx));
   });
 
+  router.get('/api/conversations/labels', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await conversations.labels(authOf(ctx));
+  });
+
   router.get('/api/conversations/:id', validate({ params: idParamSchema }), async (ctx) => {
     ctx.body = await conversations.get(authOf(ctx), input(ctx, 'params', idParamSchema).id);
   });
