@@ -563,7 +563,7 @@ begin
     return jsonb_build_object('events', v_events);
   end if;
 
-  if app.max_status(v_msg.status, p_status) = v_msg.status then
+  if not app.status_moves_forward(v_msg.status, p_status) then
     return jsonb_build_object('events', v_events); -- duplicate or late (older) receipt
   end if;
   update public.messages set status = p_status,
