@@ -11,7 +11,7 @@ import { requestContext } from './http/middleware/request-context.middleware.js'
 import { authRoutes } from './http/routes/auth.routes.js';
 import { campaignsRoutes } from './http/routes/campaigns.routes.js';
 import { contactsRoutes } from './http/routes/contacts.routes.js';
-import { conversationsRoutes } from './http/routes/conversations.routes.js';
+import { conversationsRoutes, isMediaUpload } from './http/routes/conversations.routes.js';
 import { eventsRoutes } from './http/routes/events.routes.js';
 import { groupsRoutes } from './http/routes/groups.routes.js';
 import { healthRoutes } from './http/routes/health.routes.js';
@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(dashboardCors(config.dashboardOrigins));
   app.use(originGuard({ publicUrl: config.publicUrl, dashboardOrigins: config.dashboardOrigins }));
   app.use(shedLoad({ match: isWebhookPath, max: config.webhookMaxInflight, logger }));
-  app.use(jsonBody({ raw: [PRODUCTS_IMPORT_BODY] }));
+  app.use(jsonBody({ raw: [PRODUCTS_IMPORT_BODY], streamed: isMediaUpload }));
 
   const { auth } = s;
   // The webhook first: it is most of the traffic, and each router before it costs a path match.

@@ -44,6 +44,7 @@ import { InstancesService } from './services/instances.service.js';
 import { OutboxService, type OutboxOptions } from './services/outbox.service.js';
 import { ProductsService } from './services/products.service.js';
 import { MediaService, type MediaOptions } from './services/media.service.js';
+import { TranscriptionService, type TranscriptionOptions } from './services/transcription.service.js';
 import { SandboxService } from './services/sandbox.service.js';
 import { SendMessageService } from './services/send-message.service.js';
 import { UsersService } from './services/users.service.js';
@@ -52,6 +53,7 @@ import { InstanceAuthCache } from './services/webhook-auth.service.js';
 import { WebhookIntakeService } from './services/webhook-intake.service.js';
 import { GroqLlm } from './adapters/groq/groq.llm.js';
 import { LocalDiskStorage } from './adapters/storage/local-disk.storage.js';
+import { SupabaseStorage } from './adapters/storage/supabase.storage.js';
 import type { StoragePort } from './ports/storage.port.js';
 import type { Llm } from './ports/llm.port.js';
 import { AiSettingsService } from './services/ai-settings.service.js';
@@ -70,7 +72,7 @@ export interface MotorPorts {
   sandbox: WhatsAppSandbox | null;
   /** The language model (Groq) when GROQ_API_KEY is set; null = AI not available. */
   llm: Llm | null;
-  /** Media files of messages (DATA_DIR/media on the local disk). */
+  /** Media files of messages: a private Supabase Storage bucket with Supabase, else DATA_DIR/media. */
   storage: StoragePort;
   /** Prometheus counters and histograms (GET /metrics, docs/operations.md). */
   metrics: MetricsPort;
@@ -119,10 +121,12 @@ export interface MotorOverrides {
   reconcile?: Partial<ReconcileLimits>;
   /** Run the Evolution start-up check in `start()` (default true). */
   evolutionCheck?: boolean;
-  /** Default: the local disk under DATA_DIR/media. */
+  /** Default: Supabase Storage when SUPABASE_URL is set, else the local disk under DATA_DIR/media. */
   storage?: StoragePort;
   /** Media fetch retries (short in tests). */
   media?: Partial<MediaOptions>;
+  /** Transcription retries (short in tests). */
+  transcription?: Partial<TranscriptionOptions>;
 }
 
 export interface Motor {
@@ -204,7 +208,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
           : null,
       metrics,
     ),
-    storage: o.storage ?? new LocalDiskStorage(path.join(config.dataDir, 'media')),
+    storage: o.storage ?? createStorage(config),
     metrics,
   };
   const services = buildServices({
@@ -247,6 +251,7 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
     services,
     async start(opts = {}) {
       if (o.evolutionCheck !== false) await checkEvolution(services.evolutionHealth, logger);
+      if (ports.storage instanceof SupabaseStorage) await ensureBucket(ports.storage, logger);
       if (o.demo !== false) await seedDemo({ db, identity: ports.identity, env: config.env, print });
       await new Promise<void>((resolve) =>
         server.listen(opts.port ?? config.port, opts.host ?? config.host, resolve),
@@ -282,6 +287,26 @@ export async function createMotor(config: Config, o: MotorOverrides = {}): Promi
   };
 }
 
+/** A private Supabase Storage bucket when Supabase is configured, the local disk otherwise. */
+function createStorage(config: Config): StoragePort {
+  if (config.supabase)
+    return new SupabaseStorage({
+      url: config.supabase.url,
+      serviceRoleKey: config.supabase.serviceRoleKey,
+      bucket: config.supabase.storageBucket ?? 'atende-media',
+    });
+  return new LocalDiskStorage(path.join(config.dataDir, 'media'));
+}
+
+/** The bucket is made (private) at start; Storage being down only warns: uploads fail until it is back. */
+async function ensureBucket(storage: SupabaseStorage, logger: Logger) {
+  try {
+    await storage.ensureBucket();
+  } catch (err) {
+    if (err instanceof Error && /is public/.test(err.message)) throw err;
+    logger.warn({ err }, 'Supabase Storage bucket not checked; media uploads fail until it answers');
+  }
+}
 const withLlmTimed = (llm: Llm | null, metrics: MetricsPort) => (llm ? timedLlm(llm, metrics) : null);
 
 /** Thrown by `start()` when Evolution is misconfigured; main.ts exits with EX_CONFIG (78). */
@@ -380,7 +405,7 @@ function buildServices(deps: {
   });
   // Claims by this process and every other; a lease outlasts one Evolution call.
   const outbox = new OutboxService(
-    { db, whatsapp, realtime, logger, metrics: deps.ports.metrics },
+    { db, whatsapp, realtime, logger, metrics: deps.ports.metrics, storage: deps.ports.storage },
     { leaseMs: config.evolution.timeoutMs + 15_000, ...deps.outbox },
   );
   const media = new MediaService(
@@ -388,7 +413,18 @@ function buildServices(deps: {
     deps.overrides?.media,
   );
   webhookIntake.onIngested(({ who, events }) => media.afterIngest(who.accountId, events));
-  const sender = new SendMessageService({ db, realtime, outbox });
+  // Voice notes to text with Groq's Whisper (docs/media.md), when there is an LLM.
+  const transcriber = llm
+    ? new TranscriptionService({ db, llm, media, realtime, logger }, deps.overrides?.transcription)
+    : null;
+  webhookIntake.onIngested(({ who, events }) => transcriber?.afterIngest(who.accountId, events));
+  const sender = new SendMessageService({
+    db,
+    realtime,
+    outbox,
+    storage: deps.ports.storage,
+    afterMedia: (accountId, m) => transcriber?.schedule(accountId, m.id),
+  });
   const ai = new AiSettingsService({ db, llm, defaultModel: config.aiModel });
   const responder = llm
     ? new AiResponder({ db, llm, realtime, outbox, logger, defaultModel: config.aiModel }, deps.ai)
@@ -422,6 +458,7 @@ function buildServices(deps: {
     evolutionHealth,
     reconcile,
     media,
+    transcriber,
     metricsScrape: new MetricsService({ metrics: deps.ports.metrics, token: config.metricsToken }),
   };
 }
@@ -444,5 +481,6 @@ function startBackgroundJobs(deps: {
     services.campaignRunner,
     services.outbox,
     services.media,
+    ...(services.transcriber ? [services.transcriber] : []),
   ];
 }

@@ -41,6 +41,11 @@ const envSchema = z.object({
   SUPABASE_SERVICE_ROLE_KEY: optionalString,
   SUPABASE_ANON_KEY: optionalString,
   SUPABASE_JWT_SECRET: optionalString,
+  // The private bucket media files go to when Supabase is configured (made at start when missing).
+  SUPABASE_STORAGE_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'lowercase letters, digits, dots, dashes, underscores')
+    .default('atende-media'),
   REDIS_URL: url(['redis:', 'rediss:']),
   EVOLUTION_API_URL: url(['http:', 'https:']),
   EVOLUTION_API_KEY: optionalString,
@@ -88,7 +93,14 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   database: DatabaseConfig;
-  supabase: { url: string; serviceRoleKey: string; anonKey?: string; jwtSecret?: string } | null;
+  supabase: {
+    url: string;
+    serviceRoleKey: string;
+    anonKey?: string;
+    jwtSecret?: string;
+    /** Media files' private bucket (SUPABASE_STORAGE_BUCKET). */
+    storageBucket?: string;
+  } | null;
   redisUrl?: string;
   /** `timeoutMs`: per Evolution REST call (EVOLUTION_TIMEOUT_MS). */
   evolution: (
@@ -149,6 +161,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY!,
       anonKey: e.SUPABASE_ANON_KEY,
       jwtSecret: e.SUPABASE_JWT_SECRET,
+      storageBucket: e.SUPABASE_STORAGE_BUCKET,
     };
   }
   // DATABASE_URL wins for data when both are set (a direct connection is faster than PostgREST);

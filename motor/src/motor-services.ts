@@ -18,6 +18,7 @@ import type { ProductsService } from './services/products.service.js';
 import type { ReconcileService } from './services/reconcile.service.js';
 import type { SandboxService } from './services/sandbox.service.js';
 import type { SendMessageService } from './services/send-message.service.js';
+import type { TranscriptionService } from './services/transcription.service.js';
 import type { UsersService } from './services/users.service.js';
 import type { WebhookIntakeService } from './services/webhook-intake.service.js';
 
@@ -57,6 +58,8 @@ export interface MotorServices {
   reconcile: ReconcileService;
   /** Media files: background fetch from Evolution, storage, serving (docs/media.md). */
   media: MediaService;
+  /** Voice notes to text; null without an llm. */
+  transcriber: TranscriptionService | null;
   /** The GET /metrics scrape behind METRICS_TOKEN. */
   metricsScrape: MetricsService;
 }

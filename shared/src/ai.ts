@@ -17,6 +17,8 @@ export const aiSettingsSchema = z.object({
   model: z.string(),
   handoffKeywords: z.array(z.string()),
   replyDelayMs: z.number().int(),
+  /** Voice notes are transcribed (needs GROQ_API_KEY); on by default. */
+  transcribeVoiceNotes: z.boolean(),
   available: z.boolean(),
 });
 export type AiSettings = z.infer<typeof aiSettingsSchema>;
@@ -30,6 +32,7 @@ export const putAiSettingsBodySchema = z
     model: z.string().trim().min(1).max(200),
     handoffKeywords: z.array(z.string().trim().min(1).max(100)).max(20),
     replyDelayMs: z.number().int().min(0).max(30000),
+    transcribeVoiceNotes: z.boolean(),
   })
   .partial()
   .strict();

@@ -189,7 +189,8 @@ export const sandboxMessageBodySchema = z.object({
 export type SandboxMessageBody = z.infer<typeof sandboxMessageBodySchema>;
 
 /** POST /api/sandbox/media (simulator mode only): a simulated customer sends a sample file. */
-export const SANDBOX_MEDIA_KINDS = ['image', 'audio', 'voice', 'document'] as const;
+export const SANDBOX_MEDIA_KINDS = ['image', 'audio', 'voice', 'video', 'document', 'contact'] as const;
+export type SandboxMediaKind = (typeof SANDBOX_MEDIA_KINDS)[number];
 export const sandboxMediaBodySchema = sandboxMessageBodySchema.omit({ text: true }).extend({
   kind: z.enum(SANDBOX_MEDIA_KINDS),
   caption: z.string().trim().min(1).max(1024).optional(),

@@ -117,8 +117,15 @@ export const messageSchema = z.object({
       voiceNote: z.boolean().nullable().optional(),
       width: z.number().nullable().optional(),
       height: z.number().nullable().optional(),
+      /** Shared contact cards: each person's name and numbers (from the vCard). */
+      contacts: z
+        .array(z.object({ name: z.string().nullable(), phones: z.array(z.string()) }))
+        .nullable()
+        .optional(),
     })
     .nullable(),
+  /** A voice note's text (speech-to-text), null until transcribed or when it is not a voice note. */
+  transcript: z.string().nullable().optional(),
   quotedWaMessageId: z.string().nullable(),
   /** Reactions to this message: emoji → count (set by reaction messages). */
   reactions: z.record(z.string(), z.number()).nullable().optional(),

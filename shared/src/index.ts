@@ -12,3 +12,4 @@ export * from './inbox.js';
 export * from './contacts.js';
 export * from './groups.js';
 export * from './timestamps.js';
+export * from './media.js';

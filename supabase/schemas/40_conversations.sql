@@ -106,7 +106,9 @@ create table public.messages (
   edited_at timestamptz,
   deleted_at timestamptz,
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- A voice note's text (speech-to-text, docs/media.md).
+  transcript text
 );
 -- Dedupe of Evolution's redeliveries.
 create unique index messages_instance_wa_key on public.messages (instance_id, wa_message_id);
@@ -133,7 +135,8 @@ alter table public.messages enable row level security;
 -- filters) are in 45_team_contacts.sql.
 -- All functions return jsonb in the contract's camelCase shapes, so the Motor passes them on as-is.
 
--- Message as the contract's `Message`.
+-- Message as the contract's `Message`. A message with a file carries `media.url`, where the Motor
+-- serves it (GET /api/messages/:id/media), filled here once for every reader.
 create or replace function app.message_json(m public.messages) returns jsonb
 language sql stable as $$
   select jsonb_build_object(
@@ -148,7 +151,10 @@ language sql stable as $$
     'participant', m.participant,
     'type', m.type,
     'text', m.text,
-    'media', m.media,
+    'media', case when m.media is not null and m.type in ('image', 'audio', 'video', 'document', 'sticker')
+                  then m.media || jsonb_build_object('url', '/api/messages/' || m.id || '/media')
+                  else m.media end,
+    'transcript', m.transcript,
     'quotedWaMessageId', m.quoted_wa_message_id,
     'reactions', m.reactions,
     'status', m.status,

@@ -306,3 +306,12 @@ begin
   end if;
   return jsonb_build_object('id', v.id, 'name', v.name, 'status', v.status);
 end $$;
+
+-- GET /api/conversations/labels: every label in use on the account's conversations, sorted (the
+-- inbox's label filter and the label picker suggest them).
+create or replace function app.conversation_labels(p_account_id uuid) returns jsonb
+language sql stable as $$
+  select coalesce(jsonb_agg(l order by l), '[]'::jsonb)
+  from (select distinct unnest(c.labels) as l from public.conversations c
+        where c.account_id = p_account_id and c.labels <> '{}') x
+$$;

@@ -325,8 +325,9 @@ begin
     null);
 end $$;
 
--- send.message of the Motor's own reply whose sendText answer is not recorded yet (same text,
--- still pending, no id): the row adopts the id and moves to sent. Null when there is none.
+-- send.message of the Motor's own reply whose send answer is not recorded yet (same kind and
+-- text or caption, still pending, no id): the row adopts the id and moves to sent. Null when
+-- there is none.
 create or replace function app.ingest_adopt_pending_reply(p_account_id uuid, p_conversation_id uuid, p_message jsonb)
 returns jsonb
 language plpgsql as $$
@@ -339,6 +340,7 @@ begin
   select * into v_msg from public.messages
     where conversation_id = p_conversation_id and wa_message_id is null and direction = 'out'
       and status = 'pending' and text is not distinct from p_message->>'text'
+      and type = coalesce(p_message->>'type', 'text')
     order by created_at limit 1 for update skip locked;
   if v_msg.id is null then
     return null;

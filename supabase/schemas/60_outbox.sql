@@ -54,7 +54,8 @@ language sql stable as $$
 $$;
 
 -- Queues an existing outgoing message (status pending) for sending, in the caller's transaction.
--- `p_payload` defaults to {type:"text", text: message.text}; `number` defaults to the
+-- `p_payload` defaults to {type:"text", text: message.text}, or the media payload of a message with
+-- a file (app.media_payload, docs/media.md); `number` defaults to the
 -- conversation's target. A row that already exists for the message is re-queued (a retry).
 -- Returns the outbox row as jsonb.
 create or replace function app.outbox_enqueue(
@@ -71,7 +72,8 @@ begin
   if v_msg.id is null then
     raise exception 'message not found' using errcode = 'AT404';
   end if;
-  v_payload := coalesce(p_payload, jsonb_build_object('type', 'text', 'text', v_msg.text));
+  v_payload := coalesce(p_payload, case when v_msg.type in ('image', 'audio', 'video', 'document')
+    then app.media_payload(v_msg) else jsonb_build_object('type', 'text', 'text', v_msg.text) end);
   if not v_payload ? 'number' then
     v_payload := v_payload || jsonb_build_object('number', app.conversation_target(v_msg.conversation_id));
   end if;

@@ -25,7 +25,9 @@ create table public.ai_settings (
   last_error text,
   last_error_at timestamptz,
   paused_until timestamptz,
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- Voice notes are transcribed (Groq speech-to-text) unless the account turned it off.
+  transcribe_voice_notes boolean not null default true
 );
 alter table public.ai_settings enable row level security;
 
@@ -95,7 +97,7 @@ create or replace function app.ai_settings_json(s public.ai_settings) returns js
 language sql stable as $$
   select jsonb_build_object('enabled', s.enabled, 'businessDescription', s.business_description,
     'instructions', s.instructions, 'model', s.model, 'handoffKeywords', s.handoff_keywords,
-    'replyDelayMs', s.reply_delay_ms)
+    'replyDelayMs', s.reply_delay_ms, 'transcribeVoiceNotes', s.transcribe_voice_notes)
 $$;
 
 -- GET /api/settings/ai (without `available`; `model` null = the Motor's GROQ_MODEL).
@@ -119,6 +121,8 @@ begin
     model = case when p_patch ? 'model' then nullif(trim(p_patch->>'model'), '') else model end,
     handoff_keywords = case when p_patch ? 'handoffKeywords' then p_patch->'handoffKeywords' else handoff_keywords end,
     reply_delay_ms = case when p_patch ? 'replyDelayMs' then (p_patch->>'replyDelayMs')::integer else reply_delay_ms end,
+    transcribe_voice_notes = case when p_patch ? 'transcribeVoiceNotes' then (p_patch->>'transcribeVoiceNotes')::boolean
+                                  else transcribe_voice_notes end,
     -- Turning the AI on again closes the circuit breaker.
     paused_until = case when (p_patch->>'enabled')::boolean is true and not v.enabled then null else paused_until end,
     failures_in_row = case when (p_patch->>'enabled')::boolean is true and not v.enabled then 0 else failures_in_row end,

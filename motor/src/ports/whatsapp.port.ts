@@ -1,4 +1,4 @@
-import type { EvolutionHealth } from '@atende/shared';
+import type { EvolutionHealth, SandboxMediaKind } from '@atende/shared';
 
 /**
  * The WhatsApp gateway port: what services need from Evolution API (adapters/evolution/ is the
@@ -144,6 +144,11 @@ export interface WhatsAppGateway {
       fileName?: string;
     },
   ): Promise<SentMessage>;
+  /**
+   * `POST /message/sendWhatsAppAudio`: an audio sent as a voice note (`ptt`); Evolution converts it
+   * to ogg/opus. `audio`: an https URL or raw base64.
+   */
+  sendVoiceNote(instanceName: string, input: { number: string; audio: string }): Promise<SentMessage>;
   /** `POST /chat/findMessages`: raw records (the `messages.upsert` data shape), newest first. */
   findMessages(
     instanceName: string,
@@ -198,9 +203,9 @@ export interface WhatsAppSandbox {
     instanceName: string,
     input: { subject: string; phone: string; name: string; text: string },
   ): Promise<{ waMessageId: string; groupJid: string }>;
-  /** A customer sends a sample file of `kind` (a PNG, a WAV, a voice note, a PDF). */
+  /** A customer sends a sample file of `kind` (a PNG, a WAV, a voice note, a video, a PDF, a contact card). */
   customerMedia(
     instanceName: string,
-    input: { phone: string; name: string; kind: 'image' | 'audio' | 'voice' | 'document'; caption?: string },
+    input: { phone: string; name: string; kind: SandboxMediaKind; caption?: string },
   ): Promise<{ waMessageId: string }>;
 }

@@ -72,6 +72,11 @@ export class ConversationsService {
     return this.deps.db.call<UnreadCounts>('unread_counts', { accountId: caller.accountId });
   }
 
+  /** Every label in use on the account's conversations, sorted (for the inbox's label filter). */
+  labels(caller: Caller): Promise<string[]> {
+    return this.deps.db.call<string[]>('conversation_labels', { accountId: caller.accountId });
+  }
+
   get(caller: Caller, conversationId: string): Promise<Conversation> {
     return this.deps.db.call<Conversation>('conversation_get', {
       accountId: caller.accountId,

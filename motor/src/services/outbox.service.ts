@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { failureReasonOf, type FailureReason } from '@atende/shared';
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../ports/db.port.js';
 import type { AccountEvent, RealtimePublisher } from '../ports/realtime.port.js';
+import type { StoragePort } from '../ports/storage.port.js';
 import { NO_METRICS, type MetricsPort } from '../ports/metrics.port.js';
 import type { SentMessage, SentRecord, WhatsAppGateway } from '../ports/whatsapp.port.js';
 
@@ -14,10 +15,15 @@ export type OutboxPayload =
       type: 'media';
       number: string | null;
       mediatype: 'image' | 'video' | 'document' | 'audio';
-      media: string;
+      /** An https URL or raw base64; absent with `stored`. */
+      media?: string;
       mimetype?: string;
       caption?: string;
       fileName?: string;
+      /** Sent with sendWhatsAppAudio (a voice note) instead of sendMedia. */
+      voiceNote?: boolean;
+      /** The bytes are in the storage port under `<accountId>/<messageId>`, read when claimed. */
+      stored?: boolean;
     };
 
 /** One claimed row, as app.outbox_claim returns it. */
@@ -90,6 +96,8 @@ export class OutboxService {
       whatsapp: WhatsAppGateway;
       realtime: RealtimePublisher;
       logger: Logger;
+      /** Where `stored` media payloads keep their bytes. */
+      storage?: StoragePort;
       /** Each attempt's outcome by row kind (default: none recorded). */
       metrics?: MetricsPort;
     },
@@ -201,20 +209,33 @@ export class OutboxService {
     if (c.attempts > this.o.maxAttempts) {
       return { reasonCode: 'evolution_unreachable', error: `no answer after ${c.attempts - 1} attempts` };
     }
-    const sent = await this.send(c.instanceName, c.payload, number);
+    const sent = await this.send(c, c.payload, number);
     return { waMessageId: sent.waMessageId };
   }
 
-  private send(instanceName: string, p: OutboxPayload, number: string): Promise<SentMessage> {
+  private async send(c: OutboxClaim, p: OutboxPayload, number: string): Promise<SentMessage> {
+    const { instanceName } = c;
     if (p.type === 'media') {
-      const { type: _t, number: _n, ...media } = p;
-      return this.deps.whatsapp.sendMedia(instanceName, { ...media, number });
+      const { type: _t, number: _n, stored, voiceNote, media: given, ...rest } = p;
+      const media = stored ? await this.storedBase64(`${c.accountId}/${c.messageId}`) : given;
+      if (!media) throw mediaUnavailable('the outbox row has no media');
+      if (voiceNote) return this.deps.whatsapp.sendVoiceNote(instanceName, { number, audio: media });
+      return this.deps.whatsapp.sendMedia(instanceName, { ...rest, media, number });
     }
     return this.deps.whatsapp.sendText(instanceName, {
       number,
       text: p.text,
       ...(p.quotedWaMessageId ? { quotedWaMessageId: p.quotedWaMessageId } : {}),
     });
+  }
+
+  /** The stored file as base64, what Evolution's JSON send routes take. */
+  private async storedBase64(key: string): Promise<string> {
+    const storage = this.deps.storage;
+    if (!storage || !(await storage.stat(key))) throw mediaUnavailable('the file is no longer stored');
+    const chunks: Buffer[] = [];
+    for await (const chunk of await storage.read(key)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('base64');
   }
 
   /**
@@ -253,6 +274,8 @@ export class OutboxService {
     };
   }
 }
+
+const mediaUnavailable = (message: string) => new AppError('not_found', message, { reason: 'media_unavailable' });
 
 function matches(p: OutboxPayload, r: SentRecord): boolean {
   if (p.type === 'text') return r.text === p.text;

@@ -146,12 +146,18 @@ export function sentMedia(p: {
   mimetype?: string;
   caption?: string;
   fileName?: string;
+  /** sendWhatsAppAudio: an audio flagged as voice note. */
+  voiceNote?: boolean;
+  size?: number;
 }) {
   const t = MEDIA_TYPE[p.mediatype] ?? MEDIA_TYPE.document!;
+  // Evolution re-encodes images to JPEG and voice notes to ogg/opus.
   const content: Record<string, unknown> = {
     url: 'https://mmg.whatsapp.net/simulated',
-    mimetype: p.mimetype ?? t.mimetype,
+    mimetype: p.mediatype === 'image' ? 'image/jpeg' : (p.mimetype ?? t.mimetype),
   };
+  if (p.size !== undefined) content.fileLength = int64(p.size);
+  if (p.voiceNote) content.ptt = true;
   if (p.caption) content.caption = p.caption;
   if (p.fileName) content.fileName = p.fileName;
   return {
@@ -213,7 +219,7 @@ export function incomingMedia(p: {
   phone: string;
   lid: string;
   name: string;
-  kind: 'image' | 'audio' | 'voice' | 'document';
+  kind: 'image' | 'audio' | 'voice' | 'video' | 'document';
   file: {
     size: number;
     mimetype: string;
@@ -244,7 +250,18 @@ export function incomingMedia(p: {
             ...(p.caption ? { caption: p.caption } : {}),
           },
         ]
-      : p.kind === 'document'
+      : p.kind === 'video'
+        ? [
+            'videoMessage',
+            {
+              ...common,
+              seconds: p.file.seconds,
+              width: p.file.width,
+              height: p.file.height,
+              ...(p.caption ? { caption: p.caption } : {}),
+            },
+          ]
+        : p.kind === 'document'
         ? [
             'documentMessage',
             {
@@ -256,4 +273,21 @@ export function incomingMedia(p: {
           ]
         : ['audioMessage', { ...common, seconds: p.file.seconds, ptt: p.kind === 'voice' }];
   return { ...base, message: { [type]: content }, messageType: type };
+}
+
+/** A customer shares a contact card (`contactMessage` with its vCard). */
+export function incomingContact(p: {
+  instanceId: string;
+  phone: string;
+  lid: string;
+  name: string;
+  displayName: string;
+  vcard: string;
+}) {
+  const base = incomingText({ ...p, text: '' });
+  return {
+    ...base,
+    message: { contactMessage: { displayName: p.displayName, vcard: p.vcard } },
+    messageType: 'contactMessage',
+  };
 }

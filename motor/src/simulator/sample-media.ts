@@ -1,7 +1,8 @@
 import { deflateSync } from 'node:zlib';
+import { sampleMp4 } from './sample-video.js';
 
-/** The kinds of file the simulated customer can send. */
-export const SAMPLE_KINDS = ['image', 'audio', 'voice', 'document'] as const;
+/** The kinds of file the simulated customer can send (a contact card is sent by customerMedia too). */
+export const SAMPLE_KINDS = ['image', 'audio', 'voice', 'video', 'document'] as const;
 export type SampleKind = (typeof SAMPLE_KINDS)[number];
 
 export interface SampleFile {
@@ -121,7 +122,23 @@ export function sampleFile(kind: SampleKind): SampleFile {
     case 'audio':
     case 'voice':
       return { bytes: sampleWav(), mimetype: 'audio/wav', fileName: 'audio.wav', seconds: 2 };
+    case 'video':
+      return { bytes: sampleMp4(), mimetype: 'video/mp4', fileName: 'video.mp4', width: 160, height: 120, seconds: 2 };
     case 'document':
       return { bytes: samplePdf(), mimetype: 'application/pdf', fileName: 'pedido.pdf' };
   }
+}
+
+/** A contact card as WhatsApp sends one (vCard 3.0, with WhatsApp's `waid` on the number). */
+export function sampleVcard(name = 'Loja Parceira', phone = '5511912345678'): string {
+  const pretty = `+${phone.slice(0, 2)} ${phone.slice(2, 4)} ${phone.slice(4, -4)}-${phone.slice(-4)}`;
+  return [
+    'BEGIN:VCARD',
+    'VERSION:3.0',
+    `N:;${name};;;`,
+    `FN:${name}`,
+    `item1.TEL;waid=${phone}:${pretty}`,
+    'item1.X-ABLabel:Celular',
+    'END:VCARD',
+  ].join('\n');
 }

@@ -19,7 +19,7 @@ export const simMessageBodySchema = z.object({
 export const simMediaBodySchema = z.object({
   from: digits,
   name: z.string().trim().min(1).max(100),
-  kind: z.enum(SAMPLE_KINDS),
+  kind: z.enum([...SAMPLE_KINDS, 'contact']),
   caption: z.string().trim().min(1).max(1024).optional(),
   lid: z.string().regex(/^[0-9]+@lid$/).optional(),
 });

@@ -1,5 +1,6 @@
 import {
   cuid,
+  incomingContact,
   incomingMedia,
   incomingText,
   jidOf,
@@ -7,7 +8,7 @@ import {
   sentMedia,
   sentText,
 } from './evolution-payloads.js';
-import { samplePng, sampleFile, type SampleKind } from './sample-media.js';
+import { samplePng, sampleFile, sampleVcard, type SampleKind } from './sample-media.js';
 import type { SimContext } from './simulator.lifecycle.js';
 import { schedule, SimHttpError, type SimInstance, type SimMessageRecord } from './simulator.state.js';
 
@@ -82,16 +83,40 @@ export function sendText(ctx: SimContext, inst: SimInstance, body: Record<string
   return afterSend(ctx, inst, data);
 }
 
-/** `POST /message/sendMedia/{name}` (201). */
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const isUrl = (v: string) => /^https?:\/\/\S+$/i.test(v);
+const isBase64 = (v: string) => v.length % 4 === 0 && BASE64.test(v);
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+/** The sent files the simulator keeps, so getBase64FromMediaMessage gives them back (the newest few). */
+const KEPT_FILES = 20;
+
+function keepFile(inst: SimInstance, id: string, media: string, mimetype: string, fileName?: string) {
+  if (!isBase64(media)) return;
+  const files = (inst.files ??= new Map());
+  files.set(id, { bytes: Buffer.from(media, 'base64'), mimetype, fileName });
+  for (const old of files.keys()) {
+    if (files.size <= KEPT_FILES) break;
+    files.delete(old);
+  }
+}
+
+/**
+ * `POST /message/sendMedia/{name}` (201): `media` is an https URL or raw base64, as in Evolution
+ * (a data: URL is refused); a base64 document needs `fileName`.
+ */
 export function sendMedia(ctx: SimContext, inst: SimInstance, body: Record<string, unknown>) {
   if (!['image', 'video', 'document', 'audio'].includes(body.mediatype as string))
     throw new SimHttpError(400, [
       ['instance.mediatype is not one of enum values: image,document,video,audio'],
     ]);
   if (typeof body.media !== 'string' || body.media === '') throw new SimHttpError(400, ['Media is required']);
+  const media = body.media;
+  if (isBase64(media) && !str(body.fileName) && body.mediatype === 'document')
+    throw new SimHttpError(400, ['For base64 the file name must be informed.']);
+  if (!isUrl(media) && !isBase64(media)) throw new SimHttpError(400, ['Owned media must be a url or base64']);
   const remoteJid = recipientJid(body.number);
   requireOpen(inst);
-  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const data = sentMedia({
     instanceId: inst.id,
     remoteJid,
@@ -99,7 +124,32 @@ export function sendMedia(ctx: SimContext, inst: SimInstance, body: Record<strin
     mimetype: str(body.mimetype),
     caption: str(body.caption),
     fileName: str(body.fileName),
+    size: isBase64(media) ? Buffer.byteLength(media, 'base64') : undefined,
   });
+  const content = Object.values(data.message)[0] as { mimetype: string };
+  keepFile(inst, data.key.id, media, str(body.mimetype) ?? content.mimetype, str(body.fileName));
+  return afterSend(ctx, inst, data);
+}
+
+/**
+ * `POST /message/sendWhatsAppAudio/{name}` (201) `{number, audio}`: a voice note. Evolution converts
+ * the audio to ogg/opus; the simulator keeps the bytes as they came.
+ */
+export function sendWhatsAppAudio(ctx: SimContext, inst: SimInstance, body: Record<string, unknown>) {
+  const audio = str(body.audio);
+  if (!audio || (!isUrl(audio) && !isBase64(audio)))
+    throw new SimHttpError(400, ['Owned media must be a url, base64, or valid file with buffer']);
+  const remoteJid = recipientJid(body.number);
+  requireOpen(inst);
+  const data = sentMedia({
+    instanceId: inst.id,
+    remoteJid,
+    mediatype: 'audio',
+    mimetype: 'audio/ogg; codecs=opus',
+    voiceNote: true,
+    size: isBase64(audio) ? Buffer.byteLength(audio, 'base64') : undefined,
+  });
+  keepFile(inst, data.key.id, audio, 'audio/ogg; codecs=opus');
   return afterSend(ctx, inst, data);
 }
 
@@ -125,22 +175,35 @@ export function customerMessage(
   );
 }
 
-/** A customer sends a sample file (`kind`): `messages.upsert` with the media message. */
+/** A customer sends a sample file (`kind`) or a contact card: `messages.upsert` with the media message. */
 export function customerMedia(
   ctx: SimContext,
   inst: SimInstance,
-  p: { from: string; name: string; kind: SampleKind; caption?: string; lid?: string },
+  p: { from: string; name: string; kind: SampleKind | 'contact'; caption?: string; lid?: string },
 ) {
-  const file = sampleFile(p.kind);
+  if (p.kind === 'contact') {
+    return fromCustomer(ctx, inst, p, (lid) =>
+      incomingContact({
+        instanceId: inst.id,
+        phone: p.from,
+        lid,
+        name: p.name,
+        displayName: 'Loja Parceira',
+        vcard: sampleVcard(),
+      }),
+    );
+  }
+  const kind = p.kind;
+  const file = sampleFile(kind);
   return fromCustomer(ctx, inst, p, (lid) =>
     incomingMedia({
       instanceId: inst.id,
       phone: p.from,
       lid,
       name: p.name,
-      kind: p.kind,
+      kind,
       file: { ...file, size: file.bytes.length },
-      thumbnail: p.kind === 'image' ? samplePng(32, 24) : undefined,
+      thumbnail: kind === 'image' || kind === 'video' ? samplePng(32, 24) : undefined,
       caption: p.caption,
     }),
   );
@@ -201,11 +264,12 @@ export function findMessages(inst: SimInstance, body: Record<string, unknown>) {
   };
 }
 
-/** What each stored media message type gives back (the simulator keeps no sent bytes). */
+/** What each stored media message type gives back when its bytes were not kept. */
 const SAMPLE_OF: Record<string, SampleKind> = {
   imageMessage: 'image',
   stickerMessage: 'image',
   audioMessage: 'audio',
+  videoMessage: 'video',
   documentMessage: 'document',
 };
 
@@ -218,6 +282,17 @@ export function getBase64FromMediaMessage(inst: SimInstance, body: Record<string
   if (typeof id !== 'string') throw new SimHttpError(400, [['instance requires property "message"']]);
   const record = inst.messages.find((m) => m.key.id === id);
   if (!record) throw new SimHttpError(400, ['Message not found']);
+  const kept = inst.files?.get(id);
+  if (kept) {
+    return {
+      mediaType: record.messageType,
+      fileName: kept.fileName ?? null,
+      caption: null,
+      size: { fileLength: kept.bytes.length, height: 0, width: 0 },
+      mimetype: kept.mimetype,
+      base64: kept.bytes.toString('base64'),
+    };
+  }
   const kind = SAMPLE_OF[record.messageType];
   if (!kind) throw new SimHttpError(400, ['The message is not of the media type']);
   const file = sampleFile(kind);

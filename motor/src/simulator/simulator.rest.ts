@@ -108,6 +108,13 @@ export const evolutionRoutes: SimRoute[] = [
   },
   {
     method: 'POST',
+    path: '/message/sendWhatsAppAudio/:name',
+    auth: 'instance',
+    handler: ({ ctx, params, body }) =>
+      ok(msg.sendWhatsAppAudio(ctx, life.getInstance(ctx, params.name!), body), 201),
+  },
+  {
+    method: 'POST',
     path: '/chat/findMessages/:name',
     auth: 'instance',
     handler: ({ ctx, params, body }) => ok(msg.findMessages(life.getInstance(ctx, params.name!), body)),

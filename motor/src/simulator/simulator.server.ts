@@ -11,7 +11,8 @@ import { DEFAULT_TIMINGS, SimHttpError, type SimInstance, type SimulatorTimings 
 import { SimulatorStore } from './simulator.persistence.js';
 import { SimulatorWebhooks } from './simulator.webhooks.js';
 
-const BODY_LIMIT = 16 * 1024 * 1024;
+// Evolution's JSON limit: a 100 MB document as base64 fits.
+const BODY_LIMIT = 136 * 1024 * 1024;
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',

@@ -107,6 +107,8 @@ export interface SimInstance {
   /** Groups the number belongs to, by group JID (simulator.groups.ts). */
   groups: Map<string, SimGroup>;
   messages: SimMessageRecord[];
+  /** Bytes of the last files sent through sendMedia / sendWhatsAppAudio, by WhatsApp id (not persisted). */
+  files?: Map<string, { bytes: Buffer; mimetype: string; fileName?: string }>;
   disconnection: { code: number; at: string } | null;
   createdAt: string;
   updatedAt: string;

@@ -38,6 +38,7 @@ describe(`${AiResponder.name} (HTTP, webhook, fake Groq through groq-sdk)`, () =
         model: 'llama-3.3-70b-versatile',
         handoffKeywords: ['atendente', 'humano', 'pessoa', 'falar com alguém'],
         replyDelayMs: 3000,
+        transcribeVoiceNotes: true,
         available: true,
       });
     });

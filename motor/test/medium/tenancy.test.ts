@@ -104,6 +104,7 @@ const MATRIX: Row[] = [
   { method: 'GET', route: '/api/conversations', path: ({ a }) => `/api/conversations?assignee=${a.agentId}&label=vip`, expect: 'own' },
   { method: 'PATCH', route: '/api/conversations/:id', path: ({ a }) => `/api/conversations/${a.conversationId}`, body: () => ({ labels: ['from B'] }), expect: 404 },
   { method: 'GET', route: '/api/groups', path: () => '/api/groups', expect: 'own' },
+  { method: 'GET', route: '/api/conversations/labels', path: () => '/api/conversations/labels', expect: 'own' },
   { method: 'GET', route: '/api/groups', path: ({ a }) => `/api/groups?instanceId=${a.instanceId}`, expect: 'own' },
   { method: 'PATCH', route: '/api/contacts/:id', path: ({ a }) => `/api/contacts/${a.contactId}`, body: () => ({ optedOut: true }), expect: 404 },
   { method: 'GET', route: '/api/campaigns/:id/recipients.csv', path: ({ a }) => `/api/campaigns/${a.campaignId}/recipients.csv`, expect: 404 },

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import busboy from 'busboy';
 
 /** One scripted answer of the fake; without a script it answers `defaultAnswer`. */
 export type FakeGroqStep =
@@ -14,6 +15,16 @@ export interface FakeGroqRequest {
   /** The parsed JSON body (chat) or null (multipart transcription). */
   body: any;
   contentType: string | undefined;
+}
+
+/** One `/audio/transcriptions` call, its multipart form read as OpenAI's API reads it. */
+export interface FakeTranscription {
+  model: string | undefined;
+  language: string | undefined;
+  responseFormat: string | undefined;
+  fileName: string | undefined;
+  fileType: string | undefined;
+  bytes: Buffer;
 }
 
 /**
@@ -37,7 +48,8 @@ export async function startFakeGroq(
 ) {
   const script: FakeGroqStep[] = [];
   const requests: FakeGroqRequest[] = [];
-  const transcripts: string[] = [];
+  const transcripts: Array<string | { status: number }> = [];
+  const transcriptions: FakeTranscription[] = [];
   const stalls = new Set<NodeJS.Timeout>();
   let defaultAnswer = opts.defaultAnswer ?? 'Olá! Como posso ajudar?';
 
@@ -63,7 +75,17 @@ export async function startFakeGroq(
         res.end(JSON.stringify(json));
       };
       if (path.endsWith('/audio/transcriptions')) {
-        return send(200, { text: transcripts.shift() ?? 'transcrição de teste' });
+        return void readTranscription(req.headers, raw).then(
+          (t) => {
+            if (!t.model || t.bytes.length === 0)
+              return send(400, { error: { message: 'file and model are required', type: 'invalid_request_error' } });
+            transcriptions.push(t);
+            const next = transcripts.shift() ?? 'transcrição de teste';
+            if (typeof next === 'object') return send(next.status, { error: { message: `scripted ${next.status}` } });
+            send(200, t.responseFormat === 'text' ? next : { text: next });
+          },
+          () => send(400, { error: { message: 'malformed multipart body', type: 'invalid_request_error' } }),
+        );
       }
       if (!path.endsWith('/chat/completions')) return send(404, { error: { message: 'not found' } });
       const step = script.shift();
@@ -118,7 +140,10 @@ export async function startFakeGroq(
     url: `http://127.0.0.1:${port}`,
     script,
     requests,
+    /** Texts (or error statuses) the next transcriptions answer; default "transcrição de teste". */
     transcripts,
+    /** Every transcription call with its form fields and file. */
+    transcriptions,
     /** Chat completion requests only. */
     get chats() {
       return requests.filter((r) => r.path.endsWith('/chat/completions'));
@@ -135,3 +160,31 @@ export async function startFakeGroq(
 }
 
 export type FakeGroq = Awaited<ReturnType<typeof startFakeGroq>>;
+
+/** The multipart form of a transcription request: its fields and the file part. */
+function readTranscription(headers: http.IncomingHttpHeaders, raw: Buffer): Promise<FakeTranscription> {
+  return new Promise((resolve, reject) => {
+    const fields: Record<string, string> = {};
+    let file: { name?: string; type?: string; chunks: Buffer[] } | null = null;
+    const bb = busboy({ headers });
+    bb.on('field', (k, v) => (fields[k] = v));
+    bb.on('file', (_name, stream, info) => {
+      const f = { name: info.filename, type: info.mimeType, chunks: [] as Buffer[] };
+      file = f;
+      stream.on('data', (c: Buffer) => f.chunks.push(c));
+    });
+    bb.on('close', () => {
+      const f = file as { name?: string; type?: string; chunks: Buffer[] } | null;
+      resolve({
+        model: fields.model,
+        language: fields.language,
+        responseFormat: fields.response_format,
+        fileName: f?.name,
+        fileType: f?.type,
+        bytes: Buffer.concat(f?.chunks ?? []),
+      });
+    });
+    bb.on('error', reject);
+    bb.end(raw);
+  });
+}

@@ -52,6 +52,7 @@ export function fakeWhatsApp() {
     deleteInstance: unexpected('deleteInstance'),
     setWebhook: unexpected('setWebhook'),
     sendMedia: unexpected('sendMedia'),
+    sendVoiceNote: unexpected('sendVoiceNote'),
     getMediaFile: unexpected('getMediaFile'),
     findMessages: async () => ({ total: 0, pages: 0, records: [] }), // reconciliation after a reconnect asks
     async findSentMessages(instanceName, input) {

@@ -10,6 +10,8 @@ export interface FieldIssue {
   minimum?: number;
   maximum?: number;
   format?: string;
+  /** A custom rule's stable reason (a phone number's `area_code`, `not_on_whatsapp`, …). */
+  reason?: string;
 }
 
 /**
@@ -57,7 +59,7 @@ export function toFieldIssues(details: unknown): FieldIssue[] {
   const out: FieldIssue[] = [];
   for (const item of list) {
     if (!item || typeof item !== 'object') continue;
-    const { path, field, message, code, minimum, maximum, format } = item as Record<string, unknown>;
+    const { path, field, message, code, minimum, maximum, format, reason } = item as Record<string, unknown>;
     const name = Array.isArray(path)
       ? path.join('.')
       : typeof path === 'string'
@@ -71,6 +73,7 @@ export function toFieldIssues(details: unknown): FieldIssue[] {
     if (typeof minimum === 'number') issue.minimum = minimum;
     if (typeof maximum === 'number') issue.maximum = maximum;
     if (typeof format === 'string') issue.format = format;
+    if (typeof reason === 'string') issue.reason = reason;
     out.push(issue);
   }
   return out;
@@ -81,8 +84,8 @@ type Query = Record<string, string | number | boolean | null | undefined>;
 export interface RequestOptions {
   query?: Query;
   body?: unknown;
-  /** A body sent as is (a file), with its Content-Type, instead of JSON. */
-  raw?: { body: Blob | string; type: string };
+  /** A body sent as is (a file), with its Content-Type, instead of JSON; a form sets its own. */
+  raw?: { body: Blob | string; type: string } | { body: FormData };
   signal?: AbortSignal;
   /** Reads the response headers of a successful answer. */
   onHeaders?: (headers: Headers) => void;
@@ -150,7 +153,7 @@ export class HttpClient {
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    if (opts.raw) headers['content-type'] = opts.raw.type;
+    if (opts.raw && 'type' in opts.raw) headers['content-type'] = opts.raw.type;
     let res: Response;
     try {
       res = await this.#fetch(this.#baseUrl + withQuery(path, opts.query), {

@@ -8,6 +8,8 @@ import type {
   CampaignPreview,
   CampaignRecipient,
   Contact,
+  ContactDetail,
+  Group,
   PatchContactBody,
   CreateCampaignBody,
   PatchCampaignBody,
@@ -30,6 +32,7 @@ import type {
   UnreadCounts,
   MemberLinkResult,
   RecoverResult,
+  SandboxGroupMessageBody,
 } from '@atende/shared';
 import { HttpClient } from './http';
 import type {
@@ -48,6 +51,14 @@ export type * from './types';
 
 const enc = encodeURIComponent;
 
+/** POST /api/conversations as the dashboard sends it (the phone as typed). */
+export interface StartConversationInput {
+  instanceId: string;
+  phone: string;
+  text?: string;
+  clientId?: string;
+}
+
 /**
  * The typed Motor API (docs/api.md). One method per route; every method throws `ApiError`.
  *
@@ -55,6 +66,16 @@ const enc = encodeURIComponent;
  * const api = createApi();
  * const page = await api.conversations.list({ status: 'open', limit: 50 });
  */
+/** A file an agent sends: a picked, dropped or pasted file, or a voice recording. */
+export interface OutgoingFile {
+  blob: Blob;
+  fileName: string;
+  clientId: string;
+  caption?: string;
+  voiceNote?: boolean;
+  seconds?: number | null;
+}
+
 export function createApi(http = new HttpClient()) {
   return {
     http,
@@ -71,15 +92,39 @@ export function createApi(http = new HttpClient()) {
     },
     conversations: {
       list: (
-        q: { status?: ConversationStatus; q?: string; cursor?: string | null; limit?: number },
+        q: {
+          status?: ConversationStatus;
+          q?: string;
+          cursor?: string | null;
+          limit?: number;
+          assignee?: string;
+          label?: string;
+          instanceId?: string;
+        },
         signal?: AbortSignal,
       ) => http.getPage<Conversation>('/api/conversations', { query: q, signal }),
+      /** Labels in use on the account's conversations (the label filter). */
+      labels: () => http.get<string[]>('/api/conversations/labels'),
+      /** A new conversation with any number (201 new, 200 existing; 400 not on WhatsApp). */
+      start: (body: StartConversationInput) => http.post<Conversation>('/api/conversations', body),
       get: (id: string) => http.get<Conversation>(`/api/conversations/${enc(id)}`),
       messages: (id: string, q: { cursor?: string | null; before?: string | null; limit?: number } = {}) =>
         http.getPage<Message>(`/api/conversations/${enc(id)}/messages`, { query: q }),
       unread: () => http.get<UnreadCounts>('/api/conversations/unread'),
       send: (id: string, body: { text: string; clientId: string }) =>
         http.post<{ success: true; message: Message }>(`/api/conversations/${enc(id)}/messages`, body),
+      /** A file (multipart): the fields go before the file so the Motor reads them first. */
+      sendFile: (id: string, file: OutgoingFile) => {
+        const form = new FormData();
+        form.set('clientId', file.clientId);
+        if (file.caption) form.set('caption', file.caption);
+        if (file.voiceNote) form.set('voiceNote', 'true');
+        if (file.seconds != null) form.set('seconds', String(Math.round(file.seconds)));
+        form.set('file', file.blob, file.fileName);
+        return http.request<{ success: true; message: Message }>('POST', `/api/conversations/${enc(id)}/messages`, {
+          raw: { body: form },
+        });
+      },
       read: (id: string) => http.post<void>(`/api/conversations/${enc(id)}/read`),
       patch: (id: string, body: PatchConversationBody) =>
         http.patch<Conversation>(`/api/conversations/${enc(id)}`, body),
@@ -118,7 +163,11 @@ export function createApi(http = new HttpClient()) {
     contacts: {
       list: (q: { q?: string; optedOut?: boolean; before?: string; limit?: number } = {}) =>
         http.get<Contact[]>('/api/contacts', { query: q }),
+      get: (id: string) => http.get<ContactDetail>(`/api/contacts/${enc(id)}`),
       patch: (id: string, body: PatchContactBody) => http.patch<Contact>(`/api/contacts/${enc(id)}`, body),
+    },
+    groups: {
+      list: (q: { instanceId?: string } = {}) => http.get<Group[]>('/api/groups', { query: q }),
     },
     campaigns: {
       list: () => http.get<Campaign[]>('/api/campaigns'),
@@ -160,6 +209,8 @@ export function createApi(http = new HttpClient()) {
       sendAsCustomer: (body: SandboxMessageBody) => http.post<unknown>('/api/sandbox/messages', body),
       /** The simulated customer sends a sample photo, audio, voice note or PDF. */
       sendMediaAsCustomer: (body: SandboxMediaBody) => http.post<unknown>('/api/sandbox/media', body),
+      /** A simulated member writes in the group with that subject (made when new). */
+      sendAsGroupMember: (body: SandboxGroupMessageBody) => http.post<unknown>('/api/sandbox/group-messages', body),
     },
   };
 }

@@ -7,6 +7,69 @@ import { statusMovesForward, type Conversation, type ConversationStatus, type Me
 export interface ConversationFilter {
   status: ConversationStatus;
   q: string;
+  /** `me` (Minhas), `none` (Sem responsável) or a user id; absent = Todas. */
+  assignee?: string;
+  /** One conversation label. */
+  label?: string;
+  /** One number (instance id). */
+  instanceId?: string;
+}
+
+/** The filters kept in the inbox URL (`?status=&assignee=&label=&instanceId=`); the search is not. */
+export type UrlFilter = Omit<ConversationFilter, 'q'>;
+
+const STATUSES: readonly ConversationStatus[] = ['open', 'pending', 'resolved'];
+
+/**
+ * The inbox filter a URL's query asks for (unknown values fall back to the defaults).
+ *
+ * @example filterFromQuery(new URLSearchParams('status=pending&assignee=me')) // { status: 'pending', assignee: 'me' }
+ */
+export function filterFromQuery(params: URLSearchParams): UrlFilter {
+  const status = params.get('status') as ConversationStatus | null;
+  const f: UrlFilter = { status: status && STATUSES.includes(status) ? status : 'open' };
+  const assignee = params.get('assignee')?.trim();
+  if (assignee) f.assignee = assignee;
+  const label = params.get('label')?.trim();
+  if (label) f.label = label;
+  const instanceId = params.get('instanceId')?.trim();
+  if (instanceId) f.instanceId = instanceId;
+  return f;
+}
+
+/**
+ * The query string of a filter (defaults left out), with a leading `?` or empty.
+ *
+ * @example filterToQuery({ status: 'open', label: 'vip' }) // '?label=vip'
+ */
+export function filterToQuery(f: UrlFilter): string {
+  const p = new URLSearchParams();
+  if (f.status !== 'open') p.set('status', f.status);
+  if (f.assignee) p.set('assignee', f.assignee);
+  if (f.label) p.set('label', f.label);
+  if (f.instanceId) p.set('instanceId', f.instanceId);
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Whether two filters ask the server for the same list (search included). */
+export function sameFilter(a: ConversationFilter, b: ConversationFilter): boolean {
+  return (
+    a.status === b.status &&
+    a.q.trim() === b.q.trim() &&
+    (a.assignee ?? '') === (b.assignee ?? '') &&
+    (a.label ?? '') === (b.label ?? '') &&
+    (a.instanceId ?? '') === (b.instanceId ?? '')
+  );
+}
+
+/** Whether a conversation passes the assignee, label and number filters (`me`: the agent's user id). */
+export function matchesScope(c: Conversation, f: ConversationFilter, me: string | null = null): boolean {
+  if (f.assignee === 'me' ? c.assigneeId !== me : f.assignee === 'none' ? c.assigneeId !== null : f.assignee ? c.assigneeId !== f.assignee : false)
+    return false;
+  if (f.label && !(c.labels ?? []).includes(f.label)) return false;
+  if (f.instanceId && c.instanceId !== f.instanceId) return false;
+  return true;
 }
 
 /** A REST page: the items, plus the server's `x-next-cursor` (null at the end). */
@@ -74,11 +137,14 @@ export function upsertConversation(
   list: ListState,
   conv: Conversation,
   filter: ConversationFilter,
+  me: string | null = null,
 ): ListState {
   const at = list.items.findIndex((c) => c.id === conv.id);
   const listed = at !== -1;
   const rest = listed ? list.items.filter((_, i) => i !== at) : list.items;
-  const keep = listed ? isSearch(filter) || conv.status === filter.status : matchesFilter(conv, filter);
+  const keep =
+    matchesScope(conv, filter, me) &&
+    (listed ? isSearch(filter) || conv.status === filter.status : matchesFilter(conv, filter));
   if (!keep) return listed ? { ...list, items: rest } : list;
   const last = rest[rest.length - 1];
   if (!listed && list.hasMore && last && compareActivity(conv, last) > 0) return list;

@@ -8,7 +8,7 @@ import type {
   UnreadCounts,
 } from '@atende/shared';
 import { SvelteSet } from 'svelte/reactivity';
-import type { Api } from '$lib/api';
+import type { Api, OutgoingFile } from '$lib/api';
 import {
   appendPage,
   isSearch,
@@ -35,6 +35,14 @@ export interface Thread extends ThreadState {
   loaded: boolean;
   error: unknown;
 }
+
+type ListQuery = {
+  status?: Conversation['status'];
+  q?: string;
+  assignee?: string;
+  label?: string;
+  instanceId?: string;
+};
 
 export interface InboxDeps {
   api: Pick<Api, 'conversations'>;
@@ -293,9 +301,26 @@ export class InboxStore {
     await this.#post(conversationId, body, clientId);
   }
 
-  /** Re-sends a failed message with its own clientId (the server re-sends that same message). */
+  /**
+   * Sends a file (docs/media.md): the upload answers with the pending message, which then moves
+   * like a text. A refusal (413 too large, 415 a kind WhatsApp cannot take, …) is thrown as the
+   * ApiError for the preview to explain; nothing is added to the thread then.
+   */
+  async sendFile(conversationId: string, file: Omit<OutgoingFile, 'clientId'>): Promise<Message> {
+    const clientId = this.#deps.newId?.() ?? crypto.randomUUID();
+    const res = await this.#deps.api.conversations.sendFile(conversationId, { ...file, clientId });
+    const message = { ...res.message, clientId: res.message.clientId ?? clientId };
+    this.#putMessage(message, 'rest');
+    return message;
+  }
+
+  /**
+   * Re-sends a failed message with its own clientId (the server re-sends that same message; a
+   * file's bytes are already on the server, so a file goes again without uploading it).
+   */
   async retry(message: Message): Promise<void> {
-    if (message.status !== 'failed' || !message.text) return;
+    const isFile = message.media !== null && message.type !== 'text' && message.clientId;
+    if (message.status !== 'failed' || (!message.text && !isFile)) return;
     const clientId = message.clientId ?? this.#deps.newId?.() ?? crypto.randomUUID();
     const t = this.thread(message.conversationId);
     this.#setThread(message.conversationId, {
@@ -304,7 +329,7 @@ export class InboxStore {
         m.id === message.id ? { ...m, clientId, status: 'pending', error: null } : m,
       ),
     });
-    await this.#post(message.conversationId, message.text, clientId);
+    await this.#post(message.conversationId, message.text || message.media?.fileName || message.type, clientId);
   }
 
   /** PATCH status / assignee / AI; the answer (and the socket event) updates list and header. */
@@ -380,7 +405,7 @@ export class InboxStore {
       c = { ...c, unreadCount: 0 };
       this.#scheduleRead(c.id);
     }
-    this.list = upsertConversation(this.list, c, this.filter);
+    this.list = upsertConversation(this.list, c, this.filter, this.#deps.me()?.id ?? null);
     if (this.current?.id === c.id || this.openId === c.id) this.current = c;
     this.#trackUnread(c, opts);
   }
@@ -391,10 +416,11 @@ export class InboxStore {
     this.#setThread(message.conversationId, { ...t, messages: upsertMessage(t.messages, message, source) });
   }
 
-  /** The list query: a search looks in every status tab. */
-  #listQuery(): { status?: Conversation['status']; q?: string } {
-    const { status, q } = this.filter;
-    return isSearch(this.filter) ? { q: q.trim() } : { status };
+  /** The list query: a search looks in every status tab; the assignee, label and number filters always apply. */
+  #listQuery(): ListQuery {
+    const { status, q, assignee, label, instanceId } = this.filter;
+    const scope = { assignee, label, instanceId };
+    return isSearch(this.filter) ? { q: q.trim(), ...scope } : { status, ...scope };
   }
 
   /**

@@ -217,6 +217,16 @@ export class EvolutionClient implements WhatsAppGateway {
     return toSent(r);
   }
 
+  async sendVoiceNote(instanceName: string, input: { number: string; audio: string }): Promise<SentMessage> {
+    const r = await this.http.request({
+      method: 'POST',
+      path: `/message/sendWhatsAppAudio/${enc(instanceName)}`,
+      body: { number: input.number, audio: input.audio },
+      schema: s.sentMessageSchema,
+    });
+    return toSent(r);
+  }
+
   async getMediaFile(instanceName: string, waMessageId: string): Promise<MediaFile> {
     const r = await this.http.request({
       method: 'POST',

@@ -1,3 +1,4 @@
+import type { SandboxMediaKind } from '@atende/shared';
 import { z } from 'zod';
 import { AppError, isAppError } from '../../errors.js';
 import type { WhatsAppSandbox } from '../../ports/whatsapp.port.js';
@@ -80,7 +81,7 @@ export class SimulatorSandboxClient implements WhatsAppSandbox {
 
   async customerMedia(
     instanceName: string,
-    input: { phone: string; name: string; kind: 'image' | 'audio' | 'voice' | 'document'; caption?: string },
+    input: { phone: string; name: string; kind: SandboxMediaKind; caption?: string },
   ) {
     const r = await mapped(() =>
       this.http.request({

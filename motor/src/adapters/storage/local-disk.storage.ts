@@ -1,7 +1,9 @@
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { StoragePort, StoredFile } from '../../ports/storage.port.js';
 
 const KEY = /^[0-9a-f-]{36}\/[0-9a-f-]{36}$/;
@@ -22,15 +24,42 @@ export class LocalDiskStorage implements StoragePort {
     return path.join(this.root, key);
   }
 
-  async put(key: string, bytes: Buffer, contentType: string): Promise<void> {
+  private async temp(key: string): Promise<{ file: string; tmp: string }> {
     const file = this.file(key);
     await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    return { file, tmp: `${file}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}.tmp` };
+  }
+
+  async put(key: string, bytes: Buffer, contentType: string): Promise<void> {
+    const { file, tmp } = await this.temp(key);
     await writeFile(tmp, bytes);
-    await rename(tmp, file);
-    const meta: StoredFile = { size: bytes.length, contentType };
-    await writeFile(`${tmp}.json`, JSON.stringify(meta));
-    await rename(`${tmp}.json`, `${file}.json`);
+    await this.commit(file, tmp, { size: bytes.length, contentType });
+  }
+
+  async write(key: string, source: Readable, contentType: string): Promise<StoredFile> {
+    const { file, tmp } = await this.temp(key);
+    let size = 0;
+    const count = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, count, createWriteStream(tmp));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    const meta = { size, contentType };
+    await this.commit(file, tmp, meta);
+    return meta;
+  }
+
+  async remove(key: string): Promise<void> {
+    const file = this.file(key);
+    await rm(`${file}.json`, { force: true });
+    await rm(file, { force: true });
   }
 
   async stat(key: string): Promise<StoredFile | null> {
@@ -44,5 +73,12 @@ export class LocalDiskStorage implements StoragePort {
 
   async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
     return createReadStream(this.file(key), range);
+  }
+
+  /** The bytes first, then the `.json` that makes them visible to `stat`. */
+  private async commit(file: string, tmp: string, meta: StoredFile) {
+    await rename(tmp, file);
+    await writeFile(`${tmp}.json`, JSON.stringify(meta));
+    await rename(`${tmp}.json`, `${file}.json`);
   }
 }

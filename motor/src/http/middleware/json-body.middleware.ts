@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { AppError } from '../../errors.js';
 
 export const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024;
@@ -13,16 +13,20 @@ export interface RawBodyRoute {
  * Reads a JSON body into `ctx.request.body` for requests that carry one. Past `limit` bytes it
  * answers 413, but only after draining the rest of the upload, so the client actually receives
  * the answer instead of a reset connection. A body that is not JSON → 415; malformed JSON → 400.
- * On a `raw` route, a body of one of its types is kept as bytes in `ctx.request.rawBody` instead.
+ * On a `raw` route, a body of one of its types is kept as bytes in `ctx.request.rawBody` instead;
+ * a `streamed` request (a file upload) is left unread for its route.
  *
  * @example
  *   app.use(jsonBody({ raw: [{ path: '/api/products/import', types: ['text/csv'] }] }));
  */
-export function jsonBody(opts: { limit?: number; raw?: RawBodyRoute[] } = {}): Middleware {
+export function jsonBody(
+  opts: { limit?: number; raw?: RawBodyRoute[]; streamed?: (ctx: Context) => boolean } = {},
+): Middleware {
   const limit = opts.limit ?? DEFAULT_BODY_LIMIT;
   return async function jsonBodyMiddleware(ctx, next) {
     const method = ctx.method;
     if (method === 'GET' || method === 'HEAD' || method === 'DELETE' || method === 'OPTIONS') return next();
+    if (opts.streamed?.(ctx)) return next(); // the route reads the body itself, as it streams in
     const declared = Number(ctx.get('content-length') || 0);
     const chunks: Buffer[] = [];
     let size = 0;

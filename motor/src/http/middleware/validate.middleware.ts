@@ -60,7 +60,7 @@ export function input<S extends z.ZodType>(
  * One zod issue as `details` carries it: the field path (`body.email`), the English message, and
  * the issue's code with its limit or format, so clients can word it in their own language.
  */
-function issueDetail(target: string, i: z.core.$ZodIssue): Record<string, unknown> {
+export function issueDetail(target: string, i: z.core.$ZodIssue): Record<string, unknown> {
   const d: Record<string, unknown> = {
     path: [target, ...i.path.map(String)].join('.'),
     message: i.message,

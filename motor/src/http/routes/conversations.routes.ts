@@ -4,15 +4,28 @@ import {
   listConversationsQuerySchema,
   listMessagesQuerySchema,
   patchConversationBodySchema,
+  sendMediaFieldsSchema,
   sendMessageBodySchema,
   startConversationBodySchema,
 } from '@atende/shared';
+import type { Context } from 'koa';
+import { AppError } from '../../errors.js';
+import { receiveMediaUpload } from '../media-upload.js';
 import type { AuthService } from '../../services/auth.service.js';
 import type { ConversationStartService } from '../../services/conversation-start.service.js';
 import type { ConversationsService } from '../../services/conversations.service.js';
 import type { SendMessageService } from '../../services/send-message.service.js';
 import { authOf, requireAuth } from '../middleware/auth.middleware.js';
-import { input, validate } from '../middleware/validate.middleware.js';
+import { input, issueDetail, validate } from '../middleware/validate.middleware.js';
+
+/** A file sent to a conversation (`multipart/form-data`): its body is streamed by the route, not read by jsonBody. */
+export function isMediaUpload(ctx: Pick<Context, 'method' | 'path' | 'is'>): boolean {
+  return (
+    ctx.method === 'POST' &&
+    /^\/api\/conversations\/[^/]+\/messages$/.test(ctx.path) &&
+    ctx.is('multipart/form-data') === 'multipart/form-data'
+  );
+}
 
 /**
  * The inbox (docs/api.md "Conversations and messages") and `GET /api/overview`. The list's next
@@ -50,6 +63,11 @@ export function conversationsRoutes(deps: {
     ctx.body = await conversations.unread(authOf(ctx));
   });
 
+  router.get('/api/conversations/labels', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await conversations.labels(authOf(ctx));
+  });
+
   router.get('/api/conversations/:id', validate({ params: idParamSchema }), async (ctx) => {
     ctx.body = await conversations.get(authOf(ctx), input(ctx, 'params', idParamSchema).id);
   });
@@ -71,6 +89,26 @@ export function conversationsRoutes(deps: {
 
   router.post(
     '/api/conversations/:id/messages',
+    validate({ params: idParamSchema }),
+    async (ctx, next) => {
+      if (!isMediaUpload(ctx)) return next();
+      const caller = authOf(ctx);
+      const conversationId = input(ctx, 'params', idParamSchema).id;
+      const { fields, stored } = await receiveMediaUpload(ctx, (file) =>
+        sender.stage(caller, conversationId, file),
+      );
+      const parsed = sendMediaFieldsSchema.safeParse(fields);
+      if (!parsed.success) {
+        await sender.discard(stored);
+        throw new AppError(
+          'validation_failed',
+          'invalid body',
+          parsed.error.issues.map((i) => issueDetail('body', i)),
+        );
+      }
+      const message = await sender.sendMedia(caller, conversationId, stored, parsed.data);
+      ctx.body = { success: true, message };
+    },
     validate({ params: idParamSchema, body: sendMessageBodySchema }),
     async (ctx) => {
       const message = await sender.send(

@@ -1,4 +1,5 @@
 import type { Message, MessageType } from '@atende/shared';
+import { parseVcard } from './vcard.js';
 
 /** What a WhatsApp message shows in the inbox. */
 export interface MessageContent {
@@ -87,6 +88,23 @@ const media = (
 const present = <T extends Obj>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null)) as Partial<T>;
 
+/** One shared contact: its vCard's name and numbers (WhatsApp's displayName when the card has no name). */
+function contactCard(c: Obj) {
+  const card = parseVcard(str(c.vcard) ?? '');
+  return { name: card.name ?? str(c.displayName), phones: card.phones };
+}
+
+/** "Loja Parceira · +55 11 91234-5678": the inbox line keeps the numbers. */
+const cardLine = (card: { name: string | null; phones: string[] }) =>
+  [card.name ?? 'Contato', ...card.phones].join(' · ');
+
+const contactsMedia = (contacts: Array<{ name: string | null; phones: string[] }>): Message['media'] => ({
+  mimetype: 'text/vcard',
+  caption: null,
+  fileName: null,
+  contacts,
+});
+
 /**
  * Reads the type, text, media details and quoted id of a (possibly wrapped) message; unknown kinds
  * become `other` with a short text summary where one exists.
@@ -143,10 +161,14 @@ export function messageContent(message: unknown, contextInfo?: unknown): Message
       quotedWaMessageId: str(obj(c.key)?.id),
     };
   }
-  if ((c = obj(m.contactMessage))) return out('other', `👤 ${str(c.displayName) ?? 'Contato'}`, c);
+  if ((c = obj(m.contactMessage))) {
+    const card = contactCard(c);
+    return out('other', `👤 ${cardLine(card)}`, c, contactsMedia([card]));
+  }
   if ((c = obj(m.contactsArrayMessage))) {
-    const n = Array.isArray(c.contacts) ? c.contacts.length : 0;
-    return out('other', `👤 ${str(c.displayName) ?? `${n} contatos`}`, c);
+    const cards = (Array.isArray(c.contacts) ? c.contacts : []).map((x) => contactCard(obj(x) ?? {}));
+    const text = cards.length === 1 ? cardLine(cards[0]!) : (str(c.displayName) ?? `${cards.length} contatos`);
+    return out('other', `👤 ${text}`, c, contactsMedia(cards));
   }
   c = obj(m.pollCreationMessage) ?? obj(m.pollCreationMessageV2) ?? obj(m.pollCreationMessageV3);
   if (c) return out('other', `📊 ${str(c.name) ?? 'Enquete'}`, c);
