@@ -24,6 +24,17 @@ export const loginBodySchema = z.object({
 });
 export type LoginBody = z.infer<typeof loginBodySchema>;
 
+/**
+ * The request header a dashboard on another site sends to signup, login, invite acceptance and
+ * password change: the answer then carries the session as a bearer token (`accessTokenSchema`
+ * fields) instead of setting the cookie, which such a browser would treat as third-party.
+ */
+export const BEARER_REQUEST_HEADER = 'x-atende-bearer';
+
+/** A session's bearer token: in those answers, and from POST /api/auth/token (renewal). */
+export const accessTokenSchema = z.object({ accessToken: z.string(), expiresIn: z.number().int().min(0) });
+export type AccessTokenResult = z.infer<typeof accessTokenSchema>;
+
 /** POST /api/users (team invite: a one-time link, or an initial password) */
 export const inviteUserBodySchema = z.object({
   email,
