@@ -146,11 +146,19 @@ export default async function teamThread(t) {
   });
 
   await t.step('the customer types ("digitando…"), replies quoting us and reacts, from the sandbox', async () => {
+    // The strip answers the business's last message that reached WhatsApp: wait until the page knows it did.
+    const ours = bubble(a, 'Qual sabor?');
+    await waitFor(a, 'our reply sent, on the page', async () =>
+      ['sent', 'delivered', 'read'].includes((await ours.getAttribute('data-status')) ?? ''),
+    );
     await a.getByTestId('sandbox-typing').click();
     await a.getByTestId('typing').getByText('Maria Souza está digitando…').waitFor();
     await a.getByTestId('sandbox-quote').click();
     const theirs = bubble(a, 'Pode ser assim, combinado!');
-    await theirs.getByTestId('quote').getByText('Qual sabor?').waitFor();
+    await theirs.getByTestId('quote').getByText('Qual sabor?').waitFor().catch(async (e) => {
+      const seen = await a.locator('[data-message-id]').allTextContents();
+      throw new Error(`${e.message.split('\n')[0]}; the thread shows: ${JSON.stringify(seen)}`);
+    });
     await a.getByTestId('sandbox-react').click();
     await bubble(a, 'Qual sabor?').getByTestId('reactions').getByText('👍').waitFor();
   });
