@@ -41,6 +41,7 @@ export default async function teamContacts(t) {
 
   await t.step('labels: added in the contact panel, shown on the row, suggested again', async () => {
     await row(page, 'Ána Souza').click();
+    await page.locator('.bubble', { hasText: 'Meus óculos ficaram prontos' }).waitFor();
     await openPanel(page);
     const panel = page.getByTestId('contact-panel');
     const input = panel.getByRole('combobox', { name: 'Etiquetas da conversa' });
@@ -48,6 +49,7 @@ export default async function teamContacts(t) {
     await input.press('Enter');
     await input.fill('óculos prontos');
     await input.press('Enter');
+    await row(page, 'Ána Souza').getByTestId('label-chips').getByText('óculos prontos').waitFor();
     await row(page, 'Ána Souza').getByTestId('label-chips').getByText('vip').waitFor();
     await row(page, 'Bruno Lima').click();
     await page.getByTestId('contact-panel').getByRole('heading', { name: 'Bruno Lima' }).waitFor();
@@ -204,6 +206,8 @@ export default async function teamContacts(t) {
     await page.getByTestId('contact-name').getByText('Ána Souza Prado').waitFor();
     await page.getByLabel('Buscar por nome ou número').fill('');
     await page.getByTestId('contact-row').nth(4).waitFor();
+    for (const close of await page.locator('.toast .icon-btn').all()) await close.click();
+    await page.locator('.toast').first().waitFor({ state: 'detached' });
     await shot(page, 'team-contacts-page');
   });
 
