@@ -127,7 +127,9 @@ export default async function teamContacts(t) {
     if (!vip?.conversationId || vip.size !== 3) throw new Error(`groups: ${JSON.stringify(groups.json)}`);
     await page.locator('textarea').last().fill('Bom dia! Vale até sexta e serve sim para multifocais.');
     await page.keyboard.press('Enter');
-    await page.locator('.bubble', { hasText: 'Vale até sexta' }).waitFor();
+    await page
+      .locator('[data-status="sent"], [data-status="delivered"], [data-status="read"]', { hasText: 'Vale até sexta' })
+      .waitFor({ timeout: TIMEOUT });
     await page.getByTestId('contact-panel').getByText('3 participantes').waitFor();
     await shot(page, 'team-group-thread');
   });
