@@ -10,6 +10,7 @@
  *   SOAK_SECONDS=600 npm run bench -- soak
  *   npm run bench -- campaigns        # pacing at 20/120/600 per min (~3 min), p99 with a campaign
  *   npm run bench -- ai               # ingest p99 with the AI off vs on (same run), prompt size per answer
+ *   npm run bench -- media            # webhook p99 while 20 media files are fetched, a 5 MB image to 50 agents
  */
 import os from 'node:os';
 import { ensureMotorBuilt } from '../test/support/motor-process.js';
@@ -25,6 +26,7 @@ const benches: Record<string, () => Promise<BenchModule>> = {
   soak: () => import('./soak.bench.js'),
   campaigns: () => import('./campaigns.bench.js'),
   ai: () => import('./ai.bench.js'),
+  media: () => import('./media.bench.js'),
 };
 /** `soak` is long (SOAK_SECONDS, default 10 min): only when named. */
 const defaults = ['ingest', 'latency', 'fanout', 'inbox'];

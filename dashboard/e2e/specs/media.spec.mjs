@@ -1,6 +1,30 @@
 // Issue 14, in the browser: what a customer sends is seen and heard (an image opens large, an audio
 // plays, a PDF downloads), and the agent sends a captioned photo and a recorded voice note (Chromium's
-// fake microphone: run.mjs launches it with --use-fake-device-for-media-stream).
+// fake microphone: run.mjs launches it with --use-fake-device-for-media-stream); both voice notes
+// show their transcript (this spec's Motor talks to a local speech-to-text stand-in for Groq).
+import http from 'node:http';
+
+const HEARD = ['Oi, vocês têm esse modelo em azul?', 'Temos sim, já separei para você.'];
+
+/** Answers Groq's /audio/transcriptions with the HEARD sentences in turn (chat is not used here). */
+async function startSpeechToText() {
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const ok = req.url?.endsWith('/audio/transcriptions');
+      res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(ok ? { text: HEARD[n++] ?? HEARD.at(-1) } : { error: { message: 'not here' } }));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+export async function motorEnv() {
+  const stt = await startSpeechToText();
+  return { env: { GROQ_API_KEY: 'gsk_e2e_media', GROQ_BASE_URL: stt.url }, close: stt.close };
+}
 
 /** @param {import('../run.mjs').T} t */
 export default async function media(t) {
@@ -86,6 +110,45 @@ export default async function media(t) {
     if (head !== '%PDF-') throw new Error(`the download is not a PDF: ${head}`);
   });
 
+  await t.step("the customer's voice note shows its transcript under the player", async () => {
+    const line = page.locator('[data-testid="media-transcript"]').filter({ hasText: HEARD[0] });
+    await line.waitFor();
+    await line.scrollIntoViewIfNeeded();
+    await shot(page, 'media-transcript');
+  });
+
+  await t.step('an image pasted into the composer and a PDF dropped on it open the preview', async () => {
+    const bytesOf = (type) =>
+      page.evaluate(async ([id, kind]) => {
+        const list = await (await fetch(`/api/conversations/${id}/messages`)).json();
+        const m = list.find((x) => x.type === kind && x.direction === 'in');
+        return Array.from(new Uint8Array(await (await fetch(m.media.url)).arrayBuffer()));
+      }, [conversationId, type]);
+    const png = await bytesOf('image');
+    await page.locator('#composer').evaluate((el, bytes) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(bytes)], 'image.png', { type: 'image/png' }));
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, png);
+    await page.locator('[data-testid="attach-preview-image"]').waitFor();
+    await page.getByRole('button', { name: 'Cancelar' }).click();
+    const pdf = await bytesOf('document');
+    await page.locator('form.composer').evaluate((el, bytes) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(bytes)], 'orcamento.pdf', { type: 'application/pdf' }));
+      for (const type of ['dragenter', 'dragover', 'drop'])
+        el.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, pdf);
+    const preview = page.locator('[data-testid="attach-preview"]');
+    await preview.filter({ hasText: 'orcamento.pdf' }).waitFor();
+    await page.locator('[data-testid="attach-send"]').click();
+    await preview.waitFor({ state: 'detached' });
+    await page.waitForFunction(async (id) => {
+      const list = await (await fetch(`/api/conversations/${id}/messages`)).json();
+      return list.some((x) => x.direction === 'out' && x.type === 'document' && x.media?.fileName === 'orcamento.pdf');
+    }, conversationId);
+  });
+
   await t.step('the contact card keeps the number', async () => {
     const text = await page.locator('.thread').innerText();
     if (!text.includes('Loja Parceira') || !/\+55 11 91234-5678/.test(text))
@@ -149,6 +212,7 @@ export default async function media(t) {
     }, conversationId);
     const m = await sent.jsonValue();
     if (!(m.media.seconds >= 2)) throw new Error(`voice note length ${m.media.seconds}`);
+    await page.locator('[data-testid="media-transcript"]').filter({ hasText: HEARD[1] }).waitFor();
     const file = await apiCall(page, 'GET', m.media.url);
     if (file.status !== 200 || !/^audio\/(webm|ogg)/.test(file.headers['content-type']))
       throw new Error(`voice note served as ${file.status} ${file.headers['content-type']}`);

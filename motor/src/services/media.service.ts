@@ -27,6 +27,12 @@ export interface MediaFileInfo extends StoredFile {
 export interface MediaOptions {
   /** Waits before each retry of a background fetch (default 2 s, 10 s, 60 s). */
   retryDelaysMs: number[];
+  /**
+   * Background fetches running at once (default 4). Each one parses Evolution's JSON answer (the
+   * whole file as base64) on the main thread; a burst of media must not starve the webhooks. The
+   * others wait their turn; a viewer asking for a file fetches it at once.
+   */
+  backgroundConcurrency: number;
 }
 
 const EXT: Record<string, string> = {
@@ -55,12 +61,14 @@ export class MediaService {
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
   private readonly opts: MediaOptions;
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(
     private readonly deps: { db: Db; whatsapp: WhatsAppGateway; storage: StoragePort; logger: Logger },
     opts: Partial<MediaOptions> = {},
   ) {
-    this.opts = { retryDelaysMs: [2_000, 10_000, 60_000], ...opts };
+    this.opts = { retryDelaysMs: [2_000, 10_000, 60_000], backgroundConcurrency: 4, ...opts };
   }
 
   /** Schedules the fetch of every new incoming media message among `events`. */
@@ -93,9 +101,21 @@ export class MediaService {
     this.timers.clear();
   }
 
+  /** Runs `job` when fewer than `backgroundConcurrency` background fetches are running. */
+  private async queued<T>(job: () => Promise<T>): Promise<T> {
+    if (this.running >= this.opts.backgroundConcurrency) await new Promise<void>((r) => this.waiting.push(r));
+    this.running += 1;
+    try {
+      return await job();
+    } finally {
+      this.running -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+
   private background(accountId: string, messageId: string, attempt: number) {
     if (this.stopped) return;
-    this.file(accountId, messageId).catch((err: unknown) => {
+    this.queued(() => (this.stopped ? Promise.resolve(null) : this.file(accountId, messageId))).catch((err: unknown) => {
       const delay = this.opts.retryDelaysMs[attempt];
       const log = { err, messageId, attempt: attempt + 1 };
       if (delay === undefined || (err instanceof AppError && err.code === 'not_found')) {

@@ -624,6 +624,8 @@ export const en: Record<MessageKey, string> = {
   'ai.delay': 'Wait before answering',
   'ai.delayHint': 'Messages arriving within this time are answered together, in one reply.',
   'ai.seconds': '{n} s',
+  'ai.transcribe': 'Transcribe voice notes',
+  'ai.transcribeHint': 'The text shows under the audio, is found by the search and is read by the AI as the customer\'s words. Uses Groq (Whisper).',
   'ai.save': 'Save',
   'ai.saved': 'AI settings saved.',
   'ai.onlyAdmins': 'Only owners and admins change the AI settings.',

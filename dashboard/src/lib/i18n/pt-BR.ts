@@ -627,6 +627,8 @@ export const ptBR = {
   'ai.delay': 'Espera antes de responder',
   'ai.delayHint': 'Mensagens que chegam nesse intervalo são respondidas juntas, numa única resposta.',
   'ai.seconds': '{n} s',
+  'ai.transcribe': 'Transcrever mensagens de voz',
+  'ai.transcribeHint': 'O texto aparece embaixo do áudio, entra na busca e é lido pela IA como a fala do cliente. Usa o Groq (Whisper).',
   'ai.save': 'Salvar',
   'ai.saved': 'Configurações da IA salvas.',
   'ai.onlyAdmins': 'Só proprietários e administradores mudam as configurações da IA.',
