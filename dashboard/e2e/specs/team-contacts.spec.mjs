@@ -116,7 +116,17 @@ export default async function teamContacts(t) {
       const r = await apiCall(page, 'POST', '/api/sandbox/group-messages', { instanceName, subject: 'Clientes VIP', phone, name, text });
       if (r.status >= 300) throw new Error(`group message: ${r.status} ${JSON.stringify(r.json)}`);
     };
-    await say('5511999990003', 'Carlos Teste', 'Bom dia, pessoal! A promoção de lentes vale até quando?');
+    // The first one through the sandbox panel (Configurações → WhatsApp), as a tester would.
+    await page.goto('/settings/whatsapp');
+    const sandbox = page.getByTestId('sandbox');
+    await sandbox.getByLabel('Grupo (opcional)').fill('Clientes VIP');
+    await sandbox.getByLabel('Telefone do cliente').fill('5511999990003');
+    await sandbox.getByLabel('Nome do cliente').fill('Carlos Teste');
+    await sandbox.getByLabel('Mensagem').fill('Bom dia, pessoal! A promoção de lentes vale até quando?');
+    await sandbox.getByRole('button', { name: 'Enviar como cliente' }).click();
+    await page.getByText('Mensagem do cliente enviada.').waitFor();
+    await page.goto('/conversations');
+    await row(page, 'Clientes VIP').waitFor();
     await say('5511999990004', 'Duda Martins', 'Também quero saber 😊');
     await say('5511999990003', 'Carlos Teste', 'E serve para lentes multifocais?');
     await row(page, 'Clientes VIP').click();
