@@ -5,7 +5,9 @@ import type { Db } from '../../ports/db.port.js';
 import {
   toAuthContext,
   type AuthContext,
+  type AccessToken,
   type AuthResult,
+  type IssuedSession,
   type AuthUserJson,
   type IdentityPort,
   type MemberInput,
@@ -48,11 +50,16 @@ export class SupabaseIdentity implements IdentityPort {
   }
 
   async authenticate(token: string): Promise<AuthContext> {
-    const authUserId = await this.deps.supabase.verify(token);
-    if (!authUserId) throw unauthenticated('your session has expired; sign in again');
-    const u = await this.deps.db.call<AuthUserJson | null>('auth_user_context', { authUserId });
-    if (!u) throw unauthenticated('this login has no Atende account');
-    return toAuthContext(u);
+    const v = await this.deps.supabase.verify(token);
+    if (!v) throw unauthenticated('your session has expired; sign in again');
+    const u = await this.deps.db.call<AuthUserJson | null>('auth_session_context', {
+      authUserId: v.authUserId,
+      sessionId: v.sessionId,
+    });
+    if (!u)
+      throw unauthenticated('this session has ended, or this login has no Atende account; sign in again');
+    // The Supabase session id: logout ends it, and the sockets of it close (session room).
+    return toAuthContext(u, v.sessionId ?? undefined);
   }
 
   async changePassword(auth: AuthContext, body: { currentPassword: string; newPassword: string }) {
@@ -63,7 +70,7 @@ export class SupabaseIdentity implements IdentityPort {
     const fresh = await sb.signIn({ email: auth.email, password: body.newPassword });
     if (!fresh) throw new AppError('upstream_failed', 'Supabase Auth refused the new password');
     // Other Supabase tokens stay valid until they expire: nothing to close.
-    return { session: { token: fresh.accessToken, maxAgeSeconds: fresh.expiresIn }, othersRevoked: false };
+    return { session: sessionOf(fresh), othersRevoked: false };
   }
 
   async acceptInvite(input: { inviteTokenHash: string; password: string }): Promise<AuthResult> {
@@ -79,10 +86,45 @@ export class SupabaseIdentity implements IdentityPort {
     return this.result(r, await this.deps.supabase.signIn(login));
   }
 
-  addMember(member: MemberInput, password: string): Promise<TeamMember> {
-    return this.withNewUser({ ...member, password }, (authUserId) =>
-      this.deps.db.call<TeamMember>('user_invite', { ...member, authUserId }),
-    );
+  async addMember(member: MemberInput, password: string): Promise<TeamMember> {
+    try {
+      return await this.withNewUser({ ...member, password }, (authUserId) =>
+        this.deps.db.call<TeamMember>('user_invite', { ...member, authUserId }),
+      );
+    } catch (err) {
+      // The address has a Supabase login already (another account's, or another app's): the
+      // member is added without one, exactly as the inviter would see a fresh address added.
+      if (!(err instanceof AppError && err.code === 'conflict')) throw err;
+      return this.deps.db.call<TeamMember>('user_invite', { ...member });
+    }
+  }
+
+  /**
+   * Logout: the session is remembered as ended here (its access tokens, stateless JWTs, would
+   * otherwise work until they expire), and Supabase drops its refresh token (best effort).
+   */
+  async endSession(auth: AuthContext, presented?: string): Promise<void> {
+    const v = presented ? await this.deps.supabase.verify(presented).catch(() => null) : null;
+    if (!v?.sessionId) return;
+    await this.deps.db.call('supabase_session_end', {
+      authUserId: v.authUserId,
+      sessionId: v.sessionId,
+      expiresAt: new Date((v.exp ?? Date.now() / 1000 + 3600) * 1000).toISOString(),
+    });
+    await this.deps.supabase
+      .signOut(presented!)
+      .catch((e) => this.deps.logger.warn({ err: e }, 'could not end the Supabase session'));
+  }
+
+  /**
+   * Supabase access tokens are renewed with Supabase's refresh token, which the Motor does not
+   * keep: the token presented is handed back with what is left of its life (the dashboard signs
+   * in again when it runs out).
+   */
+  async renewAccessToken(_auth: AuthContext, presented?: string): Promise<AccessToken> {
+    const exp = presented ? expOf(presented) : null;
+    if (!presented || !exp) throw unauthenticated('sign in again to get a token');
+    return { token: presented, expiresIn: Math.max(0, exp - Math.floor(Date.now() / 1000)) };
   }
 
   /** Supabase Auth's own recovery email (resetPasswordForEmail). */
@@ -119,7 +161,26 @@ export class SupabaseIdentity implements IdentityPort {
     return {
       user: r.user,
       account: r.account,
-      session: { token: s.accessToken, maxAgeSeconds: s.expiresIn },
+      session: sessionOf(s),
     };
+  }
+}
+
+/** A Supabase session as the HTTP layer hands it out: the access token is cookie and bearer both. */
+const sessionOf = (s: SupabaseSession): IssuedSession => ({
+  token: s.accessToken,
+  maxAgeSeconds: s.expiresIn,
+  accessToken: { token: s.accessToken, expiresIn: s.expiresIn },
+});
+
+/** The `exp` claim of a JWT (already verified by authenticate), or null. */
+function expOf(jwt: string): number | null {
+  try {
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      exp?: unknown;
+    };
+    return typeof payload.exp === 'number' ? payload.exp : null;
+  } catch {
+    return null;
   }
 }
