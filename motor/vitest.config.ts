@@ -23,6 +23,7 @@ const dbTier = (name: string, include: string[], extra: Record<string, unknown> 
     name,
     include,
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/fast-hashing.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks' as const,

@@ -1,7 +1,7 @@
 import Koa from 'koa';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import type { MotorServices } from './composition-root.js';
+import type { MotorServices } from './motor-services.js';
 import { closeWhenDraining } from './http/middleware/drain.middleware.js';
 import { errorHandler } from './http/middleware/error.middleware.js';
 import { jsonBody } from './http/middleware/json-body.middleware.js';

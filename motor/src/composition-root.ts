@@ -13,6 +13,7 @@ import { createApp } from './app.js';
 import { countingPublisher, timedGateway, timedLlm } from './adapters/metrics/instrumented.js';
 import { PromMetrics } from './adapters/metrics/prom-metrics.adapter.js';
 import type { MetricsPort } from './ports/metrics.port.js';
+import type { MotorServices } from './motor-services.js';
 import { MetricsService } from './services/metrics.service.js';
 import { applyServerLimits } from './http/server-limits.js';
 import type { Config } from './config.js';
@@ -77,43 +78,7 @@ export interface MotorPorts {
   metrics: MetricsPort;
 }
 
-/** Every service, built once. Add yours here and in buildServices (one line each). */
-export interface MotorServices {
-  health: HealthService;
-  auth: AuthService;
-  users: UsersService;
-  events: EventsService;
-  conversations: ConversationsService;
-  sender: SendMessageService;
-  /** The outbound sender loop (docs/outbound.md); started by `start()`. */
-  outbox: OutboxService;
-  instances: InstancesService;
-  sandboxPanel: SandboxService;
-  webhookIntake: WebhookIntakeService;
-  products: ProductsService;
-  /** AI settings, test box and health (docs/ai.md). */
-  ai: AiSettingsService;
-  /** The AI reply loop; null without an llm. Started by `start()`. */
-  responder: AiResponder | null;
-  campaigns: CampaignsService;
-  contacts: ContactsService;
-  /** New conversations with any number (checked at WhatsApp first). */
-  conversationStart: ConversationStartService;
-  /** WhatsApp groups: list, sync from the gateway when a number connects. */
-  groups: GroupsService;
-  /** The campaign feeder and clock (docs/campaigns.md); started by `start()`. */
-  campaignRunner: CampaignRunner;
-  /** Evolution reachable, key accepted, 2.3.x: start-up, /readyz, the overview (docs/evolution.md). */
-  evolutionHealth: EvolutionHealthService;
-  /** Reads messages Evolution dropped back through findMessages (start, reconnect, database back). */
-  reconcile: ReconcileService;
-  /** Media files: background fetch from Evolution, storage, serving (docs/media.md). */
-  media: MediaService;
-  /** Voice notes to text; null without an llm. */
-  transcriber: TranscriptionService | null;
-  /** The GET /metrics scrape behind METRICS_TOKEN. */
-  metricsScrape: MetricsService;
-}
+export type { MotorServices };
 
 /** Something that runs in the background while the Motor is up (a loop, a timer). */
 export interface BackgroundJob {

@@ -3,7 +3,7 @@ import { CONVERSATION_STATUSES, ROLES, conversationSchema, messageSchema } from 
 import { newPasswordSchema } from './password.js';
 import { storableTimestampSchema } from './timestamps.js';
 import { aiHealthSchema } from './ai.js';
-import { inboxFiltersSchema, labelListSchema } from './inbox.js';
+import { inboxFiltersSchema, labelListSchema, unreadCountsSchema } from './inbox.js';
 import { evolutionHealthSchema } from './reasons.js';
 
 const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
@@ -23,6 +23,17 @@ export const loginBodySchema = z.object({
   password: z.string().min(1).max(200),
 });
 export type LoginBody = z.infer<typeof loginBodySchema>;
+
+/**
+ * The request header a dashboard on another site sends to signup, login, invite acceptance and
+ * password change: the answer then carries the session as a bearer token (`accessTokenSchema`
+ * fields) instead of setting the cookie, which such a browser would treat as third-party.
+ */
+export const BEARER_REQUEST_HEADER = 'x-atende-bearer';
+
+/** A session's bearer token: in those answers, and from POST /api/auth/token (renewal). */
+export const accessTokenSchema = z.object({ accessToken: z.string(), expiresIn: z.number().int().min(0) });
+export type AccessTokenResult = z.infer<typeof accessTokenSchema>;
 
 /** POST /api/users (team invite: a one-time link, or an initial password) */
 export const inviteUserBodySchema = z.object({
@@ -148,6 +159,7 @@ export type InviteUserResult = z.infer<typeof inviteUserResultSchema>;
 
 /** GET /api/overview (the dashboard's first page). */
 export const overviewSchema = z.object({
+  /** The account's numbers, in the order they were added (a summary of each instance). */
   instances: z.array(
     z.object({
       id: z.uuid(),
@@ -159,14 +171,17 @@ export const overviewSchema = z.object({
     }),
   ),
   openConversations: z.number().int(),
+  /** Conversations with unread messages, in all and per status tab (see inbox.ts). */
+  unread: unreadCountsSchema,
   messagesToday: z.number().int(),
+  /** False when the Motor runs without an LLM (GROQ_API_KEY unset): the dashboard says so. */
   aiAvailable: z.boolean(),
   /** The AI's health (last error, circuit breaker); see ai.ts. */
   ai: aiHealthSchema.optional(),
-  /** The Evolution API as last checked (see evolutionHealthSchema); absent from older Motors. */
+  /** The Evolution API as last checked (see evolutionHealthSchema); absent when the Motor has no checker. */
   evolution: evolutionHealthSchema.optional(),
 });
-export type OverviewResult = z.infer<typeof overviewSchema>;
+export type Overview = z.infer<typeof overviewSchema>;
 
 /** POST /api/sandbox/scan (simulator mode only): simulate scanning the instance's QR code. */
 export const sandboxScanBodySchema = z.object({ instanceName: z.string().trim().min(1).max(64) });

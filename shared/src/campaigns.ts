@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableTimestampSchema } from './timestamps.js';
 import { normalizePhoneList, PHONE_PROBLEM_TEXT, type InvalidPhone } from './phone.js';
 
 /** Campaigns: throttled bulk messages (docs/campaigns.md). */
@@ -74,7 +75,7 @@ const campaignFields = {
   text: z.string().trim().min(1).max(4096),
   audience: campaignAudienceSchema,
   ratePerMinute: z.number().int().min(1).max(600),
-  scheduledAt: z.iso.datetime({ offset: true }).nullable(),
+  scheduledAt: storableTimestampSchema.nullable(),
 };
 
 /** POST /api/campaigns */

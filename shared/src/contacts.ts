@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Conversation } from './domain.js';
 import { labelListSchema } from './inbox.js';
 import { normalizePhone, PHONE_PROBLEM_TEXT } from './phone.js';
+import { storableTimestampSchema } from './timestamps.js';
 
 /** Contacts (docs/campaigns.md "Opt-out"): search, the opt-out flag, labels. */
 
@@ -23,7 +24,7 @@ export const listContactsQuerySchema = z.object({
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
-  before: z.iso.datetime({ offset: true }).optional(),
+  before: storableTimestampSchema.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 export type ListContactsQuery = z.infer<typeof listContactsQuerySchema>;

@@ -139,3 +139,22 @@ export const messageSchema = z.object({
 export type Message = z.infer<typeof messageSchema>;
 export type MessageStatus = Message['status'];
 export type MessageType = Message['type'];
+
+/**
+ * The order statuses move in (the same as `app.status_rank` in SQL): pending → sent → delivered →
+ * read; `failed` sits above pending/sent (it can only replace those) and below delivered/read
+ * (proof it went out anyway); `received` is an incoming message's only status.
+ */
+export const MESSAGE_STATUS_RANK: Readonly<Record<MessageStatus, number>> = {
+  received: 0,
+  pending: 1,
+  sent: 2,
+  failed: 3,
+  delivered: 4,
+  read: 5,
+};
+
+/** Statuses only move forward (`app.status_moves_forward`): true when `to` would replace `from`. */
+export function statusMovesForward(from: MessageStatus, to: MessageStatus): boolean {
+  return MESSAGE_STATUS_RANK[to] > MESSAGE_STATUS_RANK[from];
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableTimestampSchema } from './timestamps.js';
 
 /** The catalogue the AI answers from (CONTRACT "Products"). Prices are integer cents. */
 export const productSchema = z.object({
@@ -92,7 +93,7 @@ const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const listProductsQuerySchema = z.object({
   q: z.string().trim().max(200).optional(),
   active: booleanQuery.optional(),
-  before: z.union([z.uuid(), z.iso.datetime({ offset: true })]).optional(),
+  before: z.union([z.uuid(), storableTimestampSchema]).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 export type ListProductsQuery = z.infer<typeof listProductsQuerySchema>;

@@ -16,8 +16,11 @@ create table public.users (
   invite_token_hash text unique,
   invite_expires_at timestamptz
 );
--- One login per email across the whole product.
-create unique index users_email_key on public.users (email);
+-- One login per email across the whole product; an address may also be invited (pending, or added
+-- without a login) to other accounts, so an invite never tells whether it has a login elsewhere.
+create unique index users_login_email_key on public.users (email)
+  where password_hash is not null or auth_user_id is not null;
+create unique index users_account_email_key on public.users (account_id, email);
 create index users_account_idx on public.users (account_id);
 alter table public.users enable row level security;
 
@@ -80,7 +83,8 @@ declare
   v_user public.users;
   v_result jsonb;
 begin
-  if exists (select 1 from public.users where email = lower(p_email)) then
+  if exists (select 1 from public.users where email = lower(p_email)
+             and (password_hash is not null or auth_user_id is not null)) then
     raise exception 'email already registered' using errcode = 'AT409';
   end if;
   insert into public.accounts (name) values (p_account_name) returning * into v_account;
@@ -167,7 +171,8 @@ begin
   delete from public.login_throttle
   where key in (select key from public.login_throttle
                 where window_start < now() - interval '2 hours' and coalesce(blocked_until, now()) <= now() limit 20);
-  select * into v from public.users where email = lower(p_email);
+  select * into v from public.users
+  where email = lower(p_email) and (password_hash is not null or auth_user_id is not null);
   return jsonb_build_object('userId', v.id, 'passwordHash', v.password_hash);
 end $$;
 
@@ -221,7 +226,8 @@ begin
     return jsonb_build_object('retryAfter', v_wait);
   end if;
   perform app.throttle_count(v_key, p_limit, 3600, 300, 3600);
-  if exists (select 1 from public.users where email = lower(p_email)) then
+  if exists (select 1 from public.users where email = lower(p_email)
+             and (password_hash is not null or auth_user_id is not null)) then
     return jsonb_build_object('taken', true);
   end if;
   return '{}'::jsonb;
@@ -278,6 +284,9 @@ end $$;
 
 -- Adds a member: with a password hash (can log in at once), or with an invite token hash
 -- (one-time link, 7 days), or with a Supabase Auth user id.
+-- An address already on this team is AT409. An address with a login in another account is added
+-- exactly as a fresh one would be (the answer must not tell the inviter), but without credentials:
+-- a link then fails at acceptance, telling only its holder; a password is dropped.
 create or replace function app.user_invite(
   p_account_id uuid,
   p_actor_id uuid,
@@ -291,26 +300,35 @@ create or replace function app.user_invite(
 language plpgsql as $$
 declare
   v_actor_role text := app.team_manager_role(p_account_id, p_actor_id);
+  v_elsewhere boolean;
   v public.users;
 begin
   if p_role = 'owner' and v_actor_role <> 'owner' then
     raise exception 'only an owner can add owners' using errcode = 'AT403';
   end if;
-  if exists (select 1 from public.users where email = lower(p_email)) then
-    raise exception 'email already registered' using errcode = 'AT409';
+  if exists (select 1 from public.users where account_id = p_account_id and email = lower(p_email)) then
+    raise exception 'this email is already on the team' using errcode = 'AT409';
   end if;
+  v_elsewhere := exists (select 1 from public.users where email = lower(p_email)
+                         and (password_hash is not null or auth_user_id is not null));
   insert into public.users (account_id, email, name, role, password_hash, auth_user_id,
                             invite_token_hash, invite_expires_at)
-  values (p_account_id, lower(p_email), p_name, p_role, p_password_hash, p_auth_user_id, p_invite_token_hash,
+  values (p_account_id, lower(p_email), p_name, p_role,
+          case when v_elsewhere then null else p_password_hash end,
+          case when v_elsewhere then null else p_auth_user_id end,
+          p_invite_token_hash,
           case when p_invite_token_hash is null then null else now() + interval '7 days' end)
   returning * into v;
   return app.team_member_json(v);
 end $$;
 
--- Who an invite token is for, while it is valid (Supabase mode creates the auth user first).
+-- Who an invite token is for, while it is valid (Supabase mode creates the auth user first), and
+-- whether the address has a login elsewhere by now (acceptance then fails before any hashing).
 create or replace function app.invite_lookup(p_invite_token_hash text) returns jsonb
 language sql stable as $$
-  select jsonb_build_object('email', u.email, 'name', u.name)
+  select jsonb_build_object('email', u.email, 'name', u.name,
+    'taken', exists (select 1 from public.users o where o.email = u.email and o.id <> u.id
+                     and (o.password_hash is not null or o.auth_user_id is not null)))
   from public.users u where u.invite_token_hash = p_invite_token_hash and u.invite_expires_at > now()
 $$;
 
@@ -327,13 +345,19 @@ declare
   v public.users;
   v_result jsonb;
 begin
-  update public.users set password_hash = p_password_hash, auth_user_id = p_auth_user_id,
-    invite_token_hash = null, invite_expires_at = null, updated_at = now()
-  where invite_token_hash = p_invite_token_hash and invite_expires_at > now()
-  returning * into v;
+  select * into v from public.users
+  where invite_token_hash = p_invite_token_hash and invite_expires_at > now() for update;
   if v.id is null then
     raise exception 'this invite link is invalid or has expired' using errcode = 'AT404';
   end if;
+  if exists (select 1 from public.users o where o.email = v.email and o.id <> v.id
+             and (o.password_hash is not null or o.auth_user_id is not null)) then
+    raise exception 'this email already has an Atende login' using errcode = 'AT409';
+  end if;
+  update public.users set password_hash = p_password_hash, auth_user_id = p_auth_user_id,
+    invite_token_hash = null, invite_expires_at = null, updated_at = now()
+  where id = v.id
+  returning * into v;
   v_result := app.auth_json(v);
   if p_session_ttl_seconds is not null then
     v_result := v_result || jsonb_build_object('session', app.session_open(v.id, p_session_ttl_seconds));

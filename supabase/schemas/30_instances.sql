@@ -36,22 +36,6 @@ $$;
 
 -- WhatsApp instances: creation and the lookups webhook intake needs.
 
--- Registers a new instance for the account (name globally unique: AT409 when taken).
-create or replace function app.instance_create(p_account_id uuid, p_name text, p_webhook_secret text)
-returns jsonb
-language plpgsql as $$
-declare
-  v public.instances;
-begin
-  if exists (select 1 from public.instances where name = p_name) then
-    raise exception 'instance name already in use' using errcode = 'AT409';
-  end if;
-  insert into public.instances (account_id, name, webhook_secret, status)
-  values (p_account_id, p_name, p_webhook_secret, 'connecting')
-  returning * into v;
-  return app.instance_json(v);
-end $$;
-
 -- For webhook authentication: the instance's id, account, secret and current Evolution token by its
 -- Evolution name; null when no such instance exists or it was removed for good.
 create or replace function app.instance_auth(p_name text) returns jsonb

@@ -565,7 +565,7 @@ begin
     return jsonb_build_object('events', v_events);
   end if;
 
-  if app.max_status(v_msg.status, p_status) = v_msg.status then
+  if not app.status_moves_forward(v_msg.status, p_status) then
     return jsonb_build_object('events', v_events); -- duplicate or late (older) receipt
   end if;
   update public.messages set status = p_status,
@@ -784,45 +784,6 @@ end $$;
 -- group-participants.update (app.ingest_group_participants) is in 45_team_contacts.sql.
 
 -- Reads of what intake stored, for /api/groups, /api/contacts and the instance's latest state.
-
--- The account's groups with their participants, by subject.
-create or replace function app.groups_list(p_account_id uuid) returns jsonb
-language sql stable as $$
-  select coalesce(jsonb_agg(jsonb_build_object(
-    'id', g.id, 'instanceId', g.instance_id, 'jid', g.jid, 'subject', g.subject, 'description', g.description,
-    'size', g.size, 'participants', g.participants, 'updatedAt', app.iso(g.updated_at)) order by g.subject, g.jid), '[]'::jsonb)
-  from public.groups g where g.account_id = p_account_id
-$$;
-
--- The account's contacts (optionally searched by name/phone), newest first.
-create or replace function app.contacts_list(p_account_id uuid, p_q text default null, p_limit integer default 100)
-returns jsonb
-language sql stable as $$
-  select coalesce(jsonb_agg(x.j order by x.created_at desc, x.id desc), '[]'::jsonb) from (
-    select c.id, c.created_at, jsonb_build_object(
-      'id', c.id, 'jid', c.jid, 'lid', c.lid, 'phone', c.phone, 'name', coalesce(c.name, c.push_name),
-      'pushName', c.push_name, 'avatarUrl', c.avatar_url, 'optedOut', c.opted_out, 'createdAt', app.iso(c.created_at)) as j
-    from public.contacts c
-    where c.account_id = p_account_id
-      and (nullif(trim(p_q), '') is null or coalesce(c.name, c.push_name, '') ilike '%' || trim(p_q) || '%'
-           or c.phone like '%' || trim(p_q) || '%')
-    order by c.created_at desc, c.id desc
-    limit least(greatest(coalesce(p_limit, 100), 1), 1000)) x
-$$;
-
--- An instance's stored state as intake left it, including its latest QR code.
-create or replace function app.ingest_instance_state(p_account_id uuid, p_instance_id uuid) returns jsonb
-language plpgsql stable as $$
-declare
-  v public.instances;
-begin
-  select * into v from public.instances where id = p_instance_id and account_id = p_account_id;
-  if v.id is null then
-    raise exception 'instance not found' using errcode = 'AT404';
-  end if;
-  return app.instance_json(v) || jsonb_build_object('qrCode', v.qr_code, 'pairingCode', v.pairing_code,
-    'profilePictureUrl', v.profile_picture_url, 'qrUpdatedAt', app.iso(v.qr_updated_at));
-end $$;
 
 -- Instances with the conversations worth reconciling after an outage: for each connected
 -- instance of every account, its conversations with a message in the last `p_hours` hours (the

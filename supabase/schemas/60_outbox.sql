@@ -221,15 +221,6 @@ language sql stable as $$
                     and m.id <> o.message_id)
 $$;
 
--- The outbox row of a message (null when it has none): {id, kind, status, attempts, reasonCode,
--- error, waMessageId, notBefore}. For diagnostics, tests and the areas that build on the outbox.
-create or replace function app.outbox_of_message(p_account_id uuid, p_message_id uuid) returns jsonb
-language sql stable as $$
-  select jsonb_build_object('id', o.id, 'kind', o.kind, 'status', o.status, 'attempts', o.attempts,
-    'reasonCode', o.reason_code, 'error', o.error, 'waMessageId', o.wa_message_id, 'notBefore', app.iso(o.not_before))
-  from public.outbox o where o.message_id = p_message_id and o.account_id = p_account_id
-$$;
-
 -- An outgoing message from the business (AI answer, opt-out confirmation, …) with its outbox row:
 -- one transaction, message.created pushed. `p_sender` is the Message.sender; `p_kind` the outbox
 -- kind. Returns {message, events}.

@@ -69,6 +69,40 @@ export default async function security(t) {
   );
 
   await t.step(
+    "an invite to another account's address looks like any invite; its holder is told on accepting",
+    async () => {
+      const taken = `taken.${stamp}@example.com`;
+      const other = await fetch(`${t.motor.url}/api/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: taken,
+          password: 'other account 1',
+          name: 'Outra',
+          accountName: 'Outra Loja',
+        }),
+      });
+      if (other.status !== 201) throw new Error(`second signup: ${other.status}`);
+      await page.goto('/settings/team');
+      await page.locator('#inv-name').fill('Pessoa Convidada');
+      await page.locator('#inv-email').fill(taken);
+      await page.getByRole('button', { name: 'Convidar', exact: true }).click();
+      const url = (await page.locator('.invite-url code').textContent()) ?? '';
+      const token = url.trim().split('/invite/')[1];
+      if (!token) throw new Error(`no invite link shown: ${url}`);
+      const holder = await t.newPage();
+      await holder.goto(`/invite/${token}`);
+      await holder.getByLabel('Senha').fill('holder password 1');
+      await holder.getByRole('button', { name: 'Aceitar convite' }).click();
+      await holder
+        .getByRole('alert')
+        .getByText('Este e-mail já tem um acesso ao Atende em outra empresa')
+        .waitFor();
+      await t.shot(holder, 'security-invite-taken');
+    },
+  );
+
+  await t.step(
     'the dashboard page is served with a CSP (hashed scripts) and frame-ancestors none',
     async () => {
       const r = await page.request.get('/login');

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * CPU time (user + system, every thread) a process has used so far, in ms, from /proc (Linux);
@@ -14,4 +14,29 @@ export function cpuMs(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU time (ms) used so far by every process whose command is `name` (e.g. `postgres`: the server
+ * and its backends on this machine), from /proc; NaN when none is visible. Backends that exit
+ * between two readings take their time with them, so compare readings over a phase whose
+ * connections stay open (a pool).
+ */
+export function cpuMsOfCommand(name: string): number {
+  let total = 0;
+  let found = false;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== name) continue;
+    } catch {
+      continue;
+    }
+    const ms = cpuMs(Number(pid));
+    if (Number.isFinite(ms)) {
+      total += ms;
+      found = true;
+    }
+  }
+  return found ? total : NaN;
 }

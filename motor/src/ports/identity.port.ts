@@ -27,12 +27,21 @@ export interface AuthUserJson {
   account: Account;
 }
 
-/** A credential the HTTP layer puts into the session cookie. */
+/** A bearer token of a session, for a dashboard that cannot use the cookie (another site). */
+export interface AccessToken {
+  token: string;
+  /** Seconds until it stops working (the dashboard renews it before: POST /api/auth/token). */
+  expiresIn: number;
+}
+
+/** A credential the HTTP layer puts into the session cookie, or hands out as a bearer token. */
 export interface IssuedSession {
   /** The cookie value (also accepted as a bearer token). */
   token: string;
   /** Seconds until it stops working. */
   maxAgeSeconds: number;
+  /** The same session as a bearer token (sent only to a client that asks for one). */
+  accessToken: AccessToken;
 }
 
 /** A successful signup, login or invite acceptance. */
@@ -90,6 +99,11 @@ export interface IdentityPort {
    * admin issues a reset link). Same answer whether or not the email is known.
    */
   requestRecovery(email: string, redirectTo: string): Promise<'email' | 'admin'>;
+  /**
+   * A fresh bearer token for the caller's session (POST /api/auth/token), or `unauthenticated`.
+   * `presented` is the bearer token the request carried, if any.
+   */
+  renewAccessToken(auth: AuthContext, presented?: string): Promise<AccessToken>;
   /** A removed member's outside login, if any, goes too (best effort). */
   forget(authUserId: string | null): Promise<void>;
   /** The stored form of a password (local users only; the demo seed uses it). */

@@ -5,6 +5,7 @@ import { AppError, unauthenticated } from '../errors.js';
 import type { Db } from '../ports/db.port.js';
 import { assertPasswordAllowed } from './password-policy.js';
 import type {
+  AccessToken,
   AuthContext,
   AuthResult,
   AuthUserJson,
@@ -23,6 +24,13 @@ export interface AuthServiceDeps {
   /** Signups per client IP per hour (SIGNUP_RATE_LIMIT); default 10. */
   signupRateLimit?: number;
 }
+
+/** An invite for an address that has a login in another account (docs/security.md "Invites"). */
+export const emailHasLogin = () =>
+  new AppError(
+    'conflict',
+    'this email already has an Atende login; sign in with it, or ask for an invite to another email',
+  );
 
 const rateLimited = (message: string, retryAfterSeconds: number) =>
   new AppError('rate_limited', message, undefined, { retryAfterSeconds });
@@ -54,7 +62,8 @@ export class AuthService {
       ip: meta.ip ?? '',
       limit: this.deps.signupRateLimit ?? 10,
     });
-    if (pre.retryAfter) throw rateLimited('too many signups from this network; try again later', pre.retryAfter);
+    if (pre.retryAfter)
+      throw rateLimited('too many signups from this network; try again later', pre.retryAfter);
     if (pre.taken) throw new AppError('conflict', 'email already registered');
     assertPasswordAllowed(body.password, 'body.password');
     return this.deps.identity.signup(body);
@@ -100,6 +109,11 @@ export class AuthService {
     return this.deps.identity.authenticate(token);
   }
 
+  /** A fresh bearer token of the caller's session (`presented`: the bearer token it came with). */
+  renewAccessToken(auth: AuthContext, presented?: string): Promise<AccessToken> {
+    return this.deps.identity.renewAccessToken(auth, presented);
+  }
+
   /** `GET /api/me`, read fresh (a role change shows at once). */
   async me(auth: AuthContext): Promise<Me> {
     const r = await this.deps.db.call<AuthUserJson | null>('me', {
@@ -131,8 +145,12 @@ export class AuthService {
   /** Accepts a one-time invite link: sets the password and logs in. A bogus token costs no hash. */
   async acceptInvite(body: { token: string; password: string }): Promise<AuthResult> {
     const inviteTokenHash = hashInviteToken(body.token);
-    const invite = await this.deps.db.call<{ email: string } | null>('invite_lookup', { inviteTokenHash });
+    const invite = await this.deps.db.call<{ email: string; taken?: boolean } | null>('invite_lookup', {
+      inviteTokenHash,
+    });
     if (!invite) throw new AppError('not_found', 'this invite link is invalid or has expired');
+    // Told to the link's holder only: the inviter's answer was the same as for a fresh address.
+    if (invite.taken) throw emailHasLogin();
     assertPasswordAllowed(body.password, 'body.password');
     return this.deps.identity.acceptInvite({ inviteTokenHash, password: body.password });
   }

@@ -6,6 +6,7 @@ import type {
   ListMessagesQuery,
   Message,
   PatchConversationBody,
+  Overview,
   UnreadCounts,
 } from '@atende/shared';
 import { isStorableTimestamp } from '@atende/shared';
@@ -19,27 +20,6 @@ export interface Caller {
   userId: string;
 }
 
-/** The dashboard's overview (GET /api/overview). */
-export interface Overview {
-  instances: Array<{
-    id: string;
-    name: string;
-    status: string;
-    phoneNumber: string | null;
-    profileName: string | null;
-    updatedAt: string;
-  }>;
-  openConversations: number;
-  /** Conversations with unread messages, in all and per status tab. */
-  unread: UnreadCounts;
-  messagesToday: number;
-  /** Whether AI replies can run (this Motor has a GROQ_API_KEY); the dashboard shows a notice when they cannot. */
-  aiAvailable: boolean;
-  /** The AI's health: last error, circuit breaker (paused until). */
-  ai?: AiHealth;
-  /** The Evolution API as last checked (absent when the Motor has no checker). */
-  evolution?: EvolutionHealth;
-}
 
 /**
  * The inbox use cases: list/search, read a thread, mark read, assign/resolve/toggle AI. Every call

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPostgresDb, type PostgresDb } from '../../src/adapters/db/postgres/postgres.driver.js';
 import { startFakeGroq, type FakeGroq } from '../support/fake-groq.js';
 import { ensureMotorBuilt, startMotor, type MotorProcess } from '../support/motor-process.js';
-import { createEmptyPostgresDatabase, postgresUnavailable } from '../support/postgres-test-db.js';
+import { applyTestHelpers, createEmptyPostgresDatabase, postgresUnavailable } from '../support/postgres-test-db.js';
 import { describeWithService } from '../support/requires-service.js';
 import { TEST_REDIS_URL, redisUnavailable } from '../support/socket-redis.js';
 import { messageUpsertBody, uniqueMessageId } from '../support/webhook-factory.js';
@@ -92,6 +92,7 @@ describeWithService(down, 'AI replies with two Motor processes (PostgreSQL + Red
     };
     [m1, m2] = await Promise.all([startMotor({ env }), startMotor({ env })]);
     db = await createPostgresDb({ url: pg.url, max: 2, migrate: false });
+    await applyTestHelpers(pg.url); // app.instance_create (test-only)
     const r = await db.call<{ account: { id: string } }>('signup', {
       email: `aimp-${Date.now()}@example.com`,
       name: 'Ana',

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPostgresDb, type PostgresDb } from '../../src/adapters/db/postgres/postgres.driver.js';
 import { SESSION_COOKIE } from '../../src/adapters/auth/session-cookie.js';
 import { ensureMotorBuilt, startMotor, type MotorProcess } from '../support/motor-process.js';
-import { createEmptyPostgresDatabase, postgresUnavailable } from '../support/postgres-test-db.js';
+import { applyTestHelpers, createEmptyPostgresDatabase, postgresUnavailable } from '../support/postgres-test-db.js';
 import { describeWithService } from '../support/requires-service.js';
 import { TestRealtimeClient } from '../support/socket-client.js';
 import { TEST_REDIS_URL, redisUnavailable } from '../support/socket-redis.js';
@@ -39,6 +39,7 @@ describeWithService(down, 'two Motor processes sharing PostgreSQL and Redis', ()
     // Both start at once: migrations run under an advisory lock, the second finds them applied.
     [m1, m2] = await Promise.all([startMotor({ env }), startMotor({ env })]);
     db = await createPostgresDb({ url: pg.url, max: 2, migrate: false });
+    await applyTestHelpers(pg.url); // app.instance_create (test-only)
 
     const res = await fetch(`${m1.url}/api/auth/signup`, {
       method: 'POST',

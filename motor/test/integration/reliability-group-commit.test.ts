@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDb, type PostgresDb } from '../../src/adapters/db/postgres/postgres.driver.js';
 import { describeDbContract } from '../support/db-suite.js';
 import { createAccount } from '../support/factories.js';
-import { createEmptyPostgresDatabase, postgresUnavailable } from '../support/postgres-test-db.js';
+import { applyTestHelpers, createEmptyPostgresDatabase, postgresUnavailable } from '../support/postgres-test-db.js';
 import { describeWithService } from '../support/requires-service.js';
 
 // Group commit on PostgreSQL (adapters/db/postgres/group-commit.ts): the same driver contract as
@@ -15,6 +15,7 @@ const down = await postgresUnavailable();
 async function groupCommitDb(): Promise<PostgresDb & { url: string }> {
   const { url, drop } = await createEmptyPostgresDatabase();
   const db = await createPostgresDb({ url, max: 4, groupCommit: true });
+  await applyTestHelpers(url);
   return {
     ...db,
     url,

@@ -250,6 +250,9 @@ describe(`${AiResponder.name} (HTTP, webhook, fake Groq through groq-sdk)`, () =
     });
 
     it('human takeover: an agent reply or a message typed on the phone turns the AI off (conversation.updated)', async () => {
+      // The agent answers within the reply delay (the test before set 0 ms, which let the AI win
+      // the race on a busy machine): the takeover, not the clock, must be what stops the answer.
+      await enable({ replyDelayMs: 3000 });
       const a = phone();
       await w.customerSays(a, 'quero trocar um produto');
       const conv = await w.conversationOf(a);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { SupabaseAuth } from '../../src/adapters/auth/supabase-auth.adapter.js';
 import type { PgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { AuthService } from '../../src/services/auth.service.js';
@@ -91,8 +91,15 @@ describe.each(MODES)(`${AuthService.name} (%s)`, (mode) => {
     });
 
     supabaseOnly('undoes the Supabase user when the database half of a signup fails', async () => {
+      // The email gets a login between the precheck and the insert (a race with another signup).
       const email = `db-only-${randomUUID()}@example.com`;
-      await db.call('signup', { email, name: 'Local', accountName: 'Local' });
+      await db.call('signup', { email, name: 'Local', accountName: 'Local', authUserId: randomUUID() });
+      const call = db.call.bind(db);
+      const spy = vi
+        .spyOn(db, 'call')
+        .mockImplementation(((name: string, args: never) =>
+          name === 'signup_precheck' ? Promise.resolve({}) : call(name, args)) as typeof db.call);
+      onTestFinished(() => spy.mockRestore());
       const before = await counts();
       const r = await api(app.baseUrl).post('/api/auth/signup', {
         email,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { overviewSchema } from '@atende/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConversationsService } from '../../src/services/conversations.service.js';
 import { SendMessageService } from '../../src/services/send-message.service.js';
@@ -298,6 +299,7 @@ describe(`${ConversationsService.name} + ${SendMessageService.name} (HTTP)`, () 
   it('serves the overview', async () => {
     const r = await client.get('/api/overview');
     expect(r.status).toBe(200);
+    expect(overviewSchema.strict().parse(r.body)).toBeTruthy(); // the one shape, shared/
     expect(r.body).toMatchObject({
       instances: [expect.objectContaining({ id: inst.id, name: inst.name, status: 'connecting' })],
       openConversations: 5,

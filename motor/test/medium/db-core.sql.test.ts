@@ -33,16 +33,18 @@ describe('signup (PGlite)', () => {
   });
   afterAll(() => db.close());
 
+  // Only a login (a password hash or a Supabase user) occupies an email product-wide.
   it('creates an account and its owner, and refuses the same email twice', async () => {
     const r = await db.call<{ user: { role: string; email: string } }>('signup', {
       email: 'Ana@Example.com',
       name: 'Ana',
       accountName: 'Loja',
+      passwordHash: 'scrypt$x',
     });
     expect(r.user).toMatchObject({ role: 'owner', email: 'ana@example.com' });
-    await expect(db.call('signup', { email: 'ana@example.com', name: 'x', accountName: 'y' })).rejects.toMatchObject({
-      code: 'conflict',
-    });
+    await expect(
+      db.call('signup', { email: 'ana@example.com', name: 'x', accountName: 'y', passwordHash: 'scrypt$y' }),
+    ).rejects.toMatchObject({ code: 'conflict' });
   });
 
   it('starts every account at seq 0 with an empty log', async () => {

@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../src/adapters/db/create-db.js';
 import { MigrationError } from '../../src/adapters/db/migrations.js';
 import { createPgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { createAccount } from '../support/factories.js';
+import { createTestDb } from '../support/test-db.js';
 
 describe('PGlite driver on disk', () => {
   let dataDir: string;
@@ -54,25 +54,27 @@ describe('PGlite driver start-up failures', () => {
 });
 
 // ADR 0002: the embedded database runs with fsync off. PGlite starts Postgres with `-F`
-// (its defaultStartParams) and has no option to turn fsync on; this pins that fact, so a PGlite
-// upgrade that changes it shows up here and the README's durability note gets revisited.
+// (its defaultStartParams) and has no option to turn fsync on; this pins that fact on the
+// database as the Motor's worker starts it (a clone of the test dump, booted by pglite.worker.js),
+// so a PGlite upgrade that changes it shows up here and the README's durability note gets revisited.
 describe('PGlite durability settings', () => {
-  it('runs with fsync off', async () => {
-    const pg = new PGlite();
+  it('runs with fsync off (and the 32 MB shared buffers the worker asks for)', async () => {
+    const db = await createTestDb();
     try {
-      const r = await pg.query<{ fsync: string }>('show fsync');
-      expect(r.rows[0]!.fsync).toBe('off');
+      await db.exec(`create or replace function app.durability_probe() returns jsonb language sql as $$
+        select jsonb_build_object('fsync', current_setting('fsync'), 'sharedBuffers', current_setting('shared_buffers')) $$`);
+      await expect(db.call('durability_probe')).resolves.toEqual({ fsync: 'off', sharedBuffers: '32MB' });
     } finally {
-      await pg.close();
+      await db.close();
     }
-  }, 120_000); // a cold PGlite boot
+  });
 });
 
 // The worker runs calls that queue together in one transaction without savepoints; one failing
 // call rolls the batch back and every call runs again on its own (pglite.worker.js).
 describe('PGlite batches', () => {
   it('fails a bad call alone among 60 concurrent ones: the others commit once, seqs stay gap-free', async () => {
-    const db = await createPgliteDb();
+    const db = await createTestDb();
     try {
       const { accountId } = await createAccount(db);
       const calls = Array.from({ length: 60 }, (_, i) =>
@@ -93,5 +95,5 @@ describe('PGlite batches', () => {
     } finally {
       await db.close();
     }
-  }, 120_000);
+  });
 });

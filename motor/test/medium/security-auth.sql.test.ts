@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PRODUCTION_SCRYPT, setScryptCost } from '../../src/adapters/auth/password.hasher.js';
 import { isCommonPassword } from '../../src/services/password-policy.js';
 import { addMember, api, login, signup, type SignedUp } from '../support/http-client.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+
+// This file measures hashing under load: the production cost, not the tiers' test cost.
+setScryptCost(PRODUCTION_SCRYPT);
 
 // Issue 18.2–18.5: lockout and throttling, hashing work before any check, signup limits, password
 // rules. Each case here failed before the fix.

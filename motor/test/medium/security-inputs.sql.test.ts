@@ -43,4 +43,32 @@ describe('crafted list cursors', () => {
     }
     expect(statuses).toEqual([]);
   });
+
+  // Found by the route fuzz (security-fuzz.test.ts): the same dates on the other lists and on a
+  // campaign's schedule.
+  it('answers 400 for products, contacts and campaign schedules outside years 1–9999', async () => {
+    const a = api(app.baseUrl, owner.cookie);
+    await a.post('/api/products', { name: 'Tênis', priceCents: 100 });
+    const statuses: string[] = [];
+    for (const d of dates.filter((x) => !x.startsWith('9999'))) {
+      for (const path of [
+        `/api/products?before=${encodeURIComponent(d)}`,
+        `/api/contacts?before=${encodeURIComponent(d)}`,
+      ]) {
+        const r = await a.get(path);
+        if (r.status !== 400 || r.body.error.code !== 'validation_failed')
+          statuses.push(`${path} → ${r.status}`);
+      }
+      const c = await a.post('/api/campaigns', {
+        name: 'x',
+        instanceId: id,
+        text: 'hi',
+        audience: { type: 'all' },
+        scheduledAt: d,
+      });
+      if (c.status !== 400 || c.body.error.details?.[0]?.path !== 'body.scheduledAt')
+        statuses.push(`campaign scheduledAt ${d} → ${c.status} ${JSON.stringify(c.body.error.details)}`);
+    }
+    expect(statuses).toEqual([]);
+  });
 });

@@ -95,17 +95,96 @@ describe(UsersService.name, () => {
     await login(app.baseUrl, { email, password: 'chosen password' });
   });
 
-  it('refuses an email already in use (in any account) with 409', async () => {
+  // An invite must not tell an owner that an address has a login in another account.
+  const shapeOf = (body: { user: Record<string, unknown>; inviteUrl?: string }) => ({
+    keys: Object.keys(body).sort(),
+    userKeys: Object.keys(body.user).sort(),
+    pending: body.user.pending,
+    role: body.user.role,
+    inviteUrl: body.inviteUrl?.replace(/[^/]+$/, 'TOKEN'),
+  });
+
+  it('invites an address that has a login in another account exactly as a fresh one (no 409)', async () => {
+    const { owner } = await team();
+    const other = await signup(app.baseUrl);
+    const o = api(app.baseUrl, owner.cookie);
+    for (const extra of [{ password: 'whatever pw 1' }, {}]) {
+      const owner2 = extra.password ? owner : (await team()).owner;
+      const fresh = await api(app.baseUrl, owner2.cookie).post('/api/users', {
+        email: `fresh-${randomUUID()}@example.com`,
+        name: 'X',
+        role: 'agent',
+        ...extra,
+      });
+      const taken = await api(app.baseUrl, owner2.cookie).post('/api/users', {
+        email: other.email.toUpperCase(),
+        name: 'X',
+        role: 'agent',
+        ...extra,
+      });
+      expect(taken.status).toBe(fresh.status);
+      expect(taken.status).toBe(201);
+      expect(shapeOf(taken.body)).toEqual(shapeOf(fresh.body));
+      expect(taken.body.user.email).toBe(other.email);
+    }
+    // The other account's login is untouched; the inviter's password does not open anything.
+    expect((await login(app.baseUrl, { email: other.email, password: other.password })).account.id).toBe(
+      other.account.id,
+    );
+    const stolen = await api(app.baseUrl).post('/api/auth/login', {
+      email: other.email,
+      password: 'whatever pw 1',
+    });
+    expect(stolen.status).toBe(401);
+    // Listed like any member; on the same team the address is a plain 409 (nothing to hide there).
+    expect((await o.get('/api/users')).body.some((u: { email: string }) => u.email === other.email)).toBe(
+      true,
+    );
+    const again = await o.post('/api/users', { email: other.email, name: 'X', role: 'agent' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('conflict');
+  });
+
+  it("refuses to accept an invite for an address with a login elsewhere, telling only the link's holder", async () => {
     const { owner } = await team();
     const other = await signup(app.baseUrl);
     const r = await api(app.baseUrl, owner.cookie).post('/api/users', {
       email: other.email,
-      name: 'X',
+      name: 'Taken',
       role: 'agent',
-      password: 'whatever pw',
     });
-    expect(r.status).toBe(409);
-    expect(r.body.error.code).toBe('conflict');
+    const token = r.body.inviteUrl.split('/').pop();
+    const accept = await api(app.baseUrl).post('/api/auth/invite/accept', {
+      token,
+      password: 'chosen password',
+    });
+    expect(accept.status).toBe(409);
+    expect(accept.body.error).toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/already has an Atende login/),
+    });
+    expect(accept.headers.getSetCookie()).toEqual([]);
+    // The inviter still sees a pending member, as for anyone who has not accepted yet.
+    const member = (await api(app.baseUrl, owner.cookie).get('/api/users')).body.find(
+      (u: { email: string }) => u.email === other.email,
+    );
+    expect(member.pending).toBe(true);
+    expect((await login(app.baseUrl, { email: other.email, password: other.password })).account.id).toBe(
+      other.account.id,
+    );
+  });
+
+  it('lets a pending invitee sign up elsewhere; the invite then fails at acceptance', async () => {
+    const { owner } = await team();
+    const email = `both-${randomUUID()}@example.com`;
+    const r = await api(app.baseUrl, owner.cookie).post('/api/users', { email, name: 'B', role: 'agent' });
+    const token = r.body.inviteUrl.split('/').pop();
+    await signup(app.baseUrl, { email });
+    const accept = await api(app.baseUrl).post('/api/auth/invite/accept', {
+      token,
+      password: 'chosen password',
+    });
+    expect(accept.status).toBe(409);
   });
 
   it('gives agents 403 on invite, role change and removal', async () => {
@@ -249,5 +328,35 @@ describe(`${UsersService.name} with Supabase Auth`, () => {
     ).toBe(404);
     expect([...gotrue.users.values()].filter((u) => u.email === email)).toHaveLength(1);
     await login(app.baseUrl, { email, password: 'chosen password' });
+  });
+
+  it('invites an address with a Supabase login in another account as a fresh one; accepting it is 409', async () => {
+    const owner = await signup(app.baseUrl);
+    const other = await signup(app.baseUrl);
+    const withPassword = await api(app.baseUrl, owner.cookie).post('/api/users', {
+      email: other.email,
+      name: 'Taken',
+      role: 'agent',
+      password: 'whatever pw 1',
+    });
+    expect(withPassword.status).toBe(201);
+    expect(withPassword.body.user).toMatchObject({ email: other.email, pending: false });
+    expect([...gotrue.users.values()].filter((u) => u.email === other.email)).toHaveLength(1);
+    const owner2 = await signup(app.baseUrl);
+    const link = await api(app.baseUrl, owner2.cookie).post('/api/users', {
+      email: other.email,
+      name: 'T',
+      role: 'agent',
+    });
+    expect(link.status).toBe(201);
+    const token = link.body.inviteUrl.split('/').pop();
+    const accept = await api(app.baseUrl).post('/api/auth/invite/accept', {
+      token,
+      password: 'chosen password',
+    });
+    expect(accept.status).toBe(409);
+    expect((await login(app.baseUrl, { email: other.email, password: other.password })).account.id).toBe(
+      other.account.id,
+    );
   });
 });

@@ -9,7 +9,8 @@ import { createPgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { createPostgresDb } from '../../src/adapters/db/postgres/postgres.driver.js';
 import { SESSION_COOKIE, signSessionId } from '../../src/adapters/auth/session-cookie.js';
 import type { Db } from '../../src/ports/db.port.js';
-import { createEmptyPostgresDatabase, postgresUnavailable } from './postgres-test-db.js';
+import { applyTestHelpers, createEmptyPostgresDatabase, postgresUnavailable } from './postgres-test-db.js';
+import { TEST_HELPERS_SQL } from './test-helpers-sql.js';
 
 /**
  * Databases and tenants for benchmarks and reliability tests. A bench database is either a fresh PGlite data directory
@@ -46,7 +47,12 @@ export async function createBenchDatabase(kind: DriverKind): Promise<BenchDataba
     return {
       kind,
       motorEnv: { ...common, DATA_DIR: dataDir },
-      open: () => createPgliteDb({ dataDir: path.join(dataDir, 'pglite') }),
+      // With the test-only helpers (seedTenants creates instances with app.instance_create).
+      async open() {
+        const db = await createPgliteDb({ dataDir: path.join(dataDir, 'pglite') });
+        await db.exec(TEST_HELPERS_SQL);
+        return db;
+      },
       async query<T>(text: string, params?: unknown[]) {
         const pg = new PGlite(path.join(dataDir, 'pglite'), { extensions: pgliteExtensions });
         try {
@@ -65,7 +71,11 @@ export async function createBenchDatabase(kind: DriverKind): Promise<BenchDataba
     kind,
     url,
     motorEnv: { ...common, DATABASE_URL: url },
-    open: (o = {}) => createPostgresDb({ url, max: o.max ?? 10, groupCommit: o.groupCommit }),
+    async open(o = {}) {
+      const db = await createPostgresDb({ url, max: o.max ?? 10, groupCommit: o.groupCommit });
+      await applyTestHelpers(url);
+      return db;
+    },
     async query<T>(text: string, params?: unknown[]) {
       const pg = postgres(url, { max: 1, onnotice: () => {} });
       try {

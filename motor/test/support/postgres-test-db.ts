@@ -52,6 +52,15 @@ export async function dropPostgresDatabase(database: string): Promise<void> {
   }
 }
 
+/** Applies test/support/sql/test-helpers.sql to a migrated PostgreSQL database (idempotent). */
+export async function applyTestHelpers(url: string): Promise<void> {
+  const raw = postgres(url, { max: 1, onnotice: () => {} });
+  await raw
+    .unsafe(TEST_HELPERS_SQL)
+    .simple()
+    .finally(() => raw.end({ timeout: 1 }));
+}
+
 /**
  * A fresh, migrated real-Postgres `Db` for one test file: a new database on the test server,
  * migrations applied by the Postgres driver itself (plus test/support/sql/test-helpers.sql),
@@ -67,11 +76,7 @@ export async function createPostgresTestDb(opts: { max?: number } = {}): Promise
   let db: PostgresDb;
   try {
     db = await createPostgresDb({ url, max: opts.max ?? 4 });
-    const raw = postgres(url, { max: 1, onnotice: () => {} });
-    await raw
-      .unsafe(TEST_HELPERS_SQL)
-      .simple()
-      .finally(() => raw.end({ timeout: 1 }));
+    await applyTestHelpers(url);
   } catch (err) {
     await drop();
     throw err;

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '@atende/shared';
 import { motorUrl } from '$lib/config';
+import { withCredentials } from './token';
 
 /** One issue of a `validation_failed` answer, flattened to a field path. */
 export interface FieldIssue {
@@ -156,14 +157,16 @@ export class HttpClient {
     if (opts.raw && 'type' in opts.raw) headers['content-type'] = opts.raw.type;
     let res: Response;
     try {
-      res = await this.#fetch(this.#baseUrl + withQuery(path, opts.query), {
-        method,
-        headers,
-        body: opts.raw ? opts.raw.body : opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        // Cross-origin mode sends the session cookie to the Motor's origin too.
-        credentials: this.#baseUrl ? 'include' : 'same-origin',
-        signal: opts.signal,
-      });
+      // The cookie (same origin), or the bearer token of a dashboard on another site (token.ts).
+      res = await this.#fetch(
+        this.#baseUrl + withQuery(path, opts.query),
+        withCredentials({
+          method,
+          headers,
+          body: opts.raw ? opts.raw.body : opts.body === undefined ? undefined : JSON.stringify(opts.body),
+          signal: opts.signal,
+        }),
+      );
     } catch (cause) {
       if ((cause as Error)?.name === 'AbortError') throw cause;
       throw new ApiError({

@@ -32,9 +32,11 @@ import type {
   UnreadCounts,
   MemberLinkResult,
   RecoverResult,
+  AccessTokenResult,
   SandboxGroupMessageBody,
 } from '@atende/shared';
 import { HttpClient } from './http';
+import { clearAccessToken, onRenew, setAccessToken } from './token';
 import type {
   AuthResult,
   InviteBody,
@@ -79,16 +81,20 @@ export interface OutgoingFile {
 export function createApi(http = new HttpClient()) {
   return {
     http,
+    // In cross-site mode these answers carry the session's bearer token (token.ts keeps it).
     auth: {
-      signup: (body: SignupBody) => http.post<AuthResult>('/api/auth/signup', body),
-      login: (body: LoginBody) => http.post<AuthResult>('/api/auth/login', body),
-      logout: () => http.post<void>('/api/auth/logout'),
+      signup: (body: SignupBody) => http.post<AuthResult>('/api/auth/signup', body).then(keepToken),
+      login: (body: LoginBody) => http.post<AuthResult>('/api/auth/login', body).then(keepToken),
+      logout: () => http.post<void>('/api/auth/logout').finally(clearAccessToken),
       me: () => http.get<Me>('/api/me'),
       changePassword: (body: { currentPassword: string; newPassword: string }) =>
-        http.post<void>('/api/auth/password', body),
+        http
+          .post<AccessTokenResult | undefined>('/api/auth/password', body)
+          .then((r) => void keepToken(r ?? {})),
       recover: (body: { email: string }) => http.post<RecoverResult>('/api/auth/recover', body),
       acceptInvite: (body: { token: string; password: string }) =>
-        http.post<AuthResult>('/api/auth/invite/accept', body),
+        http.post<AuthResult>('/api/auth/invite/accept', body).then(keepToken),
+      renewToken: () => http.post<AccessTokenResult>('/api/auth/token'),
     },
     conversations: {
       list: (
@@ -218,4 +224,11 @@ export function createApi(http = new HttpClient()) {
 export type Api = ReturnType<typeof createApi>;
 
 /** The app's API client (same origin, session cookie). */
+/** Keeps the bearer token an auth answer carries (cross-site mode), and answers the rest. */
+function keepToken<T>(r: T): T {
+  setAccessToken(r as { accessToken?: unknown; expiresIn?: unknown });
+  return r;
+}
+
 export const api = createApi();
+onRenew(() => api.auth.renewToken());

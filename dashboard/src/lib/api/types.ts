@@ -13,28 +13,13 @@ import type {
   UnreadCounts,
 } from '@atende/shared';
 
-export type { SandboxMediaBody, SandboxMessageBody } from '@atende/shared';
+export type { Overview, SandboxMediaBody, SandboxMessageBody } from '@atende/shared';
 
 /** GET /api/users item; `pending` = invited by link, not accepted yet. */
 export type TeamUser = TeamMember;
 
 /** POST /api/users answer. */
 export type InviteResult = InviteUserResult;
-
-/** GET /api/overview answer. */
-export interface Overview {
-  instances: Instance[];
-  openConversations: number;
-  /** Conversations with unread messages, in all and per status tab. */
-  unread: UnreadCounts;
-  messagesToday: number;
-  /** False when the Motor runs without an LLM (GROQ_API_KEY unset). */
-  aiAvailable?: boolean;
-  /** The account's AI: enabled, last error, circuit breaker. */
-  ai?: AiHealth;
-  /** The Evolution API as the Motor last checked it (shared evolutionHealthSchema). */
-  evolution?: EvolutionHealth;
-}
 
 /** GET /api/sandbox answer. */
 export interface SandboxState {

@@ -302,11 +302,13 @@ export const en: Record<MessageKey, string> = {
   'team.you': 'you',
   'team.onlyAdmins': 'Only owners and admins manage the team.',
   'team.invited': '{name} was invited.',
+  'team.alreadyMember': 'This email is already on the team.',
   'team.pending': 'Invite pending',
   'invite.title': 'Join the team',
   'invite.subtitle': 'You were invited to Atende. Choose your password.',
   'invite.submit': 'Accept invite',
   'invite.invalid': 'This invite is no longer valid. Ask for a new link.',
+  'invite.emailTaken': 'This email already has an Atende login at another company. Sign in with it, or ask for an invite to another email.',
   'team.actions': 'Actions',
 
   'soon.title': 'Coming in round two',

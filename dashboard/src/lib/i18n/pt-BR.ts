@@ -300,11 +300,13 @@ export const ptBR = {
   'team.you': 'você',
   'team.onlyAdmins': 'Somente proprietários e administradores gerenciam a equipe.',
   'team.invited': '{name} foi convidado(a).',
+  'team.alreadyMember': 'Este e-mail já está na equipe.',
   'team.pending': 'Convite pendente',
   'invite.title': 'Entrar na equipe',
   'invite.subtitle': 'Você foi convidado(a) para o Atende. Escolha sua senha.',
   'invite.submit': 'Aceitar convite',
   'invite.invalid': 'Este convite não vale mais. Peça um novo link.',
+  'invite.emailTaken': 'Este e-mail já tem um acesso ao Atende em outra empresa. Entre com ele, ou peça um convite para outro e-mail.',
   'team.actions': 'Ações',
 
   'soon.title': 'Chega na segunda rodada',

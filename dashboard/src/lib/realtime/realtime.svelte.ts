@@ -2,6 +2,7 @@ import type { ClientToServerEvents, ReadyPayload, ServerToClientEvents } from '@
 import { io, type Socket } from 'socket.io-client';
 import { RealtimeClient, type ConnectionState, type RealtimeSocket } from './realtime-client';
 import { motorUrl } from '$lib/config';
+import { accessToken, bearerMode, withCredentials } from '$lib/api/token';
 
 export type { ConnectionState } from './realtime-client';
 
@@ -22,11 +23,16 @@ class Realtime {
 
   constructor() {
     this.client = new RealtimeClient({
+      // Catch-up goes to the Motor too, with the same credentials as every other call.
+      baseUrl: motorUrl,
+      fetch: (url, init) => globalThis.fetch(url, withCredentials(init)),
       createSocket: () => {
         const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(motorUrl || undefined, {
           path: '/socket.io',
           autoConnect: false,
-          withCredentials: true,
+          // Cross-site mode: the bearer token, read again at every (re)connect so a renewed one is used.
+          withCredentials: !bearerMode,
+          auth: (cb) => cb(bearerMode ? { token: accessToken() ?? '' } : {}),
           transports: ['websocket', 'polling'],
         });
         return socket as unknown as RealtimeSocket;

@@ -2,7 +2,7 @@
  * Pure inbox rules (no Svelte, no I/O): how a conversation list and a thread change when an event
  * or a REST page arrives. The rune store in `inbox.svelte.ts` holds the state and calls these.
  */
-import type { Conversation, ConversationStatus, Message, MessageStatus } from '@atende/shared';
+import { statusMovesForward, type Conversation, type ConversationStatus, type Message, type MessageStatus } from '@atende/shared';
 
 export interface ConversationFilter {
   status: ConversationStatus;
@@ -168,17 +168,14 @@ export function pageEnd(page: Page<unknown>, limit: number): { hasMore: boolean;
   return { hasMore: page.length >= limit, cursor: null };
 }
 
-const RANK: Partial<Record<MessageStatus, number>> = { pending: 0, sent: 1, delivered: 2, read: 3 };
-
-/** Statuses only move forward (pending → sent → delivered → read); `failed` may be retried. */
+/**
+ * Statuses only move forward (shared `statusMovesForward`, the server's rule), except that a retry
+ * of a failed message moves it back to pending: only its events can say so, a REST page cannot.
+ */
 export function mergeStatus(prev: MessageStatus, next: MessageStatus, source: Source): MessageStatus {
   if (prev === next) return next;
-  const a = RANK[prev];
-  const b = RANK[next];
-  if (a !== undefined && b !== undefined) return b > a ? next : prev;
-  if (next === 'failed') return a !== undefined && a >= 2 ? prev : 'failed';
-  if (prev === 'failed') return source === 'event' ? next : prev;
-  return next;
+  if (prev === 'failed' && source === 'event') return next;
+  return statusMovesForward(prev, next) ? next : prev;
 }
 
 /** Merges two versions of one message, keeping the more advanced status. */

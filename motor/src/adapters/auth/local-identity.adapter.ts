@@ -4,6 +4,7 @@ import type { Db } from '../../ports/db.port.js';
 import {
   toAuthContext,
   type AuthContext,
+  type AccessToken,
   type AuthResult,
   type AuthUserJson,
   type IdentityPort,
@@ -12,7 +13,13 @@ import {
   type SignupInput,
 } from '../../ports/identity.port.js';
 import { hashPassword, verifyPassword } from './password.hasher.js';
-import { signSessionId, verifySessionToken } from './session-cookie.js';
+import {
+  isAccessToken,
+  signAccessToken,
+  signSessionId,
+  verifyAccessToken,
+  verifySessionToken,
+} from './session-cookie.js';
 
 type SqlSession = { session?: { id: string; expiresAt: string } };
 
@@ -32,7 +39,39 @@ export const wrongCurrentPassword = () =>
 export class LocalIdentity implements IdentityPort {
   readonly mode = 'local' as const;
 
-  constructor(private readonly deps: { db: Db; sessionSecret: string; sessionTtlSeconds: number }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      sessionSecret: string;
+      sessionTtlSeconds: number;
+      /** Lifetime of a bearer access token (renewed by the dashboard); default 1 hour. */
+      accessTokenTtlSeconds?: number;
+    },
+  ) {}
+
+  /** The session id a cookie value or an access token proves; `unauthenticated` otherwise. */
+  private sessionOf(token: string): string {
+    const secret = this.deps.sessionSecret;
+    if (isAccessToken(token)) {
+      const a = verifyAccessToken(secret, token);
+      if (!a) throw unauthenticated();
+      if (a.expired) throw unauthenticated('your session has expired; sign in again');
+      return a.sessionId;
+    }
+    const sessionId = verifySessionToken(secret, token);
+    if (!sessionId) throw unauthenticated();
+    return sessionId;
+  }
+
+  private access(sessionId: string): AccessToken {
+    return signAccessToken(this.deps.sessionSecret, sessionId, this.deps.accessTokenTtlSeconds ?? 3600);
+  }
+
+  /** Same session, new expiry: revoking the session (logout) still ends every token of it. */
+  async renewAccessToken(auth: AuthContext): Promise<AccessToken> {
+    if (!auth.sessionId) throw unauthenticated();
+    return this.access(auth.sessionId);
+  }
 
   async signup(input: SignupInput): Promise<AuthResult> {
     const r = await this.deps.db.call<AuthUserJson & SqlSession>('signup', {
@@ -58,8 +97,7 @@ export class LocalIdentity implements IdentityPort {
   }
 
   async authenticate(token: string): Promise<AuthContext> {
-    const sessionId = verifySessionToken(this.deps.sessionSecret, token);
-    if (!sessionId) throw unauthenticated();
+    const sessionId = this.sessionOf(token);
     const u = await this.deps.db.call<AuthUserJson | null>('session_auth', { sessionId });
     if (!u) throw unauthenticated('your session has expired; sign in again');
     return toAuthContext(u, sessionId);
@@ -119,6 +157,7 @@ export class LocalIdentity implements IdentityPort {
     return {
       token: signSessionId(this.deps.sessionSecret, r.session.id),
       maxAgeSeconds: this.deps.sessionTtlSeconds,
+      accessToken: this.access(r.session.id),
     };
   }
 }

@@ -4,7 +4,17 @@ import os from 'node:os';
 // OWASP's scrypt floor (N=2^17, r=8, p=1) needs 128 MiB per hash; N=2^15 keeps a login under
 // ~60 ms on the 2-core target while staying well above brute-force comfort for a SaaS login
 // that is also rate limited.
-const PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
+export const PRODUCTION_SCRYPT = { N: 2 ** 15, r: 8, p: 1 } as const;
+let PARAMS: { N: number; r: number; p: number } = PRODUCTION_SCRYPT;
+
+/**
+ * The cost of NEW hashes (a stored hash always verifies with the cost written in it). Only the
+ * test tiers lower it (test/support/fast-hashing.ts): hundreds of signups at the production cost
+ * were a large share of `npm test`; the tests of hashing itself set it back.
+ */
+export function setScryptCost(params: { N: number; r: number; p: number }): void {
+  PARAMS = params;
+}
 const KEY_LEN = 32;
 
 /**

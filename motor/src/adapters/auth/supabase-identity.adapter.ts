@@ -5,7 +5,9 @@ import type { Db } from '../../ports/db.port.js';
 import {
   toAuthContext,
   type AuthContext,
+  type AccessToken,
   type AuthResult,
+  type IssuedSession,
   type AuthUserJson,
   type IdentityPort,
   type MemberInput,
@@ -63,7 +65,7 @@ export class SupabaseIdentity implements IdentityPort {
     const fresh = await sb.signIn({ email: auth.email, password: body.newPassword });
     if (!fresh) throw new AppError('upstream_failed', 'Supabase Auth refused the new password');
     // Other Supabase tokens stay valid until they expire: nothing to close.
-    return { session: { token: fresh.accessToken, maxAgeSeconds: fresh.expiresIn }, othersRevoked: false };
+    return { session: sessionOf(fresh), othersRevoked: false };
   }
 
   async acceptInvite(input: { inviteTokenHash: string; password: string }): Promise<AuthResult> {
@@ -79,10 +81,28 @@ export class SupabaseIdentity implements IdentityPort {
     return this.result(r, await this.deps.supabase.signIn(login));
   }
 
-  addMember(member: MemberInput, password: string): Promise<TeamMember> {
-    return this.withNewUser({ ...member, password }, (authUserId) =>
-      this.deps.db.call<TeamMember>('user_invite', { ...member, authUserId }),
-    );
+  async addMember(member: MemberInput, password: string): Promise<TeamMember> {
+    try {
+      return await this.withNewUser({ ...member, password }, (authUserId) =>
+        this.deps.db.call<TeamMember>('user_invite', { ...member, authUserId }),
+      );
+    } catch (err) {
+      // The address has a Supabase login already (another account's, or another app's): the
+      // member is added without one, exactly as the inviter would see a fresh address added.
+      if (!(err instanceof AppError && err.code === 'conflict')) throw err;
+      return this.deps.db.call<TeamMember>('user_invite', { ...member });
+    }
+  }
+
+  /**
+   * Supabase access tokens are renewed with Supabase's refresh token, which the Motor does not
+   * keep: the token presented is handed back with what is left of its life (the dashboard signs
+   * in again when it runs out).
+   */
+  async renewAccessToken(_auth: AuthContext, presented?: string): Promise<AccessToken> {
+    const exp = presented ? expOf(presented) : null;
+    if (!presented || !exp) throw unauthenticated('sign in again to get a token');
+    return { token: presented, expiresIn: Math.max(0, exp - Math.floor(Date.now() / 1000)) };
   }
 
   /** Supabase Auth's own recovery email (resetPasswordForEmail). */
@@ -119,7 +139,26 @@ export class SupabaseIdentity implements IdentityPort {
     return {
       user: r.user,
       account: r.account,
-      session: { token: s.accessToken, maxAgeSeconds: s.expiresIn },
+      session: sessionOf(s),
     };
+  }
+}
+
+/** A Supabase session as the HTTP layer hands it out: the access token is cookie and bearer both. */
+const sessionOf = (s: SupabaseSession): IssuedSession => ({
+  token: s.accessToken,
+  maxAgeSeconds: s.expiresIn,
+  accessToken: { token: s.accessToken, expiresIn: s.expiresIn },
+});
+
+/** The `exp` claim of a JWT (already verified by authenticate), or null. */
+function expOf(jwt: string): number | null {
+  try {
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      exp?: unknown;
+    };
+    return typeof payload.exp === 'number' ? payload.exp : null;
+  } catch {
+    return null;
   }
 }

@@ -1,3 +1,4 @@
+import type Router from '@koa/router';
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { Role } from '@atende/shared';
 import { credentialsOf } from '../../edge/credentials.js';
@@ -21,6 +22,19 @@ export function requireAuth(auth: Pick<AuthService, 'authenticate'>): Middleware
     ctx.state.auth = await auth.authenticate(requestCredentials(ctx));
     return next();
   };
+}
+
+/**
+ * `requireAuth` in front of every route of a router with a prefix. Mounted with `use('', …)`: a
+ * path-less `use(…)` matches the prefix case-sensitively while the routes match in any case, so
+ * `GET /API/PRODUCTS` reached its handler without the session check.
+ *
+ * @example
+ *   const router = new Router({ prefix: '/api/products' });
+ *   requireAuthOnAll(router, deps.auth);
+ */
+export function requireAuthOnAll(router: Router, auth: Pick<AuthService, 'authenticate'>): void {
+  router.use('', requireAuth(auth));
 }
 
 /**

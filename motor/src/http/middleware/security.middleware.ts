@@ -1,4 +1,5 @@
 import cors from '@koa/cors';
+import { BEARER_REQUEST_HEADER } from '@atende/shared';
 import type { Middleware } from 'koa';
 import helmet from 'koa-helmet';
 import proxyaddr from 'proxy-addr';
@@ -63,8 +64,8 @@ export function dashboardCors(origins: readonly string[]): Middleware {
     origin: (ctx) => (allowed.has(ctx.get('origin')) ? ctx.get('origin') : ''),
     credentials: true,
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowHeaders: ['content-type', 'authorization'],
-    exposeHeaders: ['retry-after', 'x-request-id'],
+    allowHeaders: ['content-type', 'authorization', BEARER_REQUEST_HEADER],
+    exposeHeaders: ['retry-after', 'x-request-id', 'x-next-cursor'],
     maxAge: 600,
   });
   return async function dashboardCorsMiddleware(ctx, next) {

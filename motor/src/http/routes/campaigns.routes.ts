@@ -10,7 +10,7 @@ import {
 import { z } from 'zod';
 import type { AuthService } from '../../services/auth.service.js';
 import type { CampaignsService } from '../../services/campaigns.service.js';
-import { authOf, requireAuth, requireRole } from '../middleware/auth.middleware.js';
+import { authOf, requireAuthOnAll, requireRole } from '../middleware/auth.middleware.js';
 import { input, validate } from '../middleware/validate.middleware.js';
 
 const actionParamSchema = z.object({ id: z.uuid(), action: z.enum(CAMPAIGN_ACTIONS) });
@@ -30,7 +30,7 @@ export function campaignsRoutes(deps: {
   const { campaigns } = deps;
   const router = new Router({ prefix: '/api/campaigns' });
   const manager = requireRole('owner', 'admin');
-  router.use(requireAuth(deps.auth));
+  requireAuthOnAll(router, deps.auth);
 
   router.get('/', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');

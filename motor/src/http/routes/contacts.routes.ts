@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { idParamSchema, listContactsQuerySchema, patchContactBodySchema } from '@atende/shared';
 import type { AuthService } from '../../services/auth.service.js';
 import type { ContactsService } from '../../services/contacts.service.js';
-import { authOf, requireAuth } from '../middleware/auth.middleware.js';
+import { authOf, requireAuthOnAll } from '../middleware/auth.middleware.js';
 import { input, validate } from '../middleware/validate.middleware.js';
 
 /**
@@ -14,7 +14,7 @@ import { input, validate } from '../middleware/validate.middleware.js';
  */
 export function contactsRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; contacts: ContactsService }) {
   const router = new Router({ prefix: '/api/contacts' });
-  router.use(requireAuth(deps.auth));
+  requireAuthOnAll(router, deps.auth);
 
   router.get('/', validate({ query: listContactsQuerySchema }), async (ctx) => {
     ctx.set('Cache-Control', 'no-store');

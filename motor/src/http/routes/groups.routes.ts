@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { listGroupsQuerySchema } from '@atende/shared';
 import type { AuthService } from '../../services/auth.service.js';
 import type { GroupsService } from '../../services/groups.service.js';
-import { authOf, requireAuth } from '../middleware/auth.middleware.js';
+import { authOf, requireAuthOnAll } from '../middleware/auth.middleware.js';
 import { input, validate } from '../middleware/validate.middleware.js';
 
 /**
@@ -13,7 +13,7 @@ import { input, validate } from '../middleware/validate.middleware.js';
  */
 export function groupsRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; groups: GroupsService }) {
   const router = new Router({ prefix: '/api/groups' });
-  router.use(requireAuth(deps.auth));
+  requireAuthOnAll(router, deps.auth);
   router.get('/', validate({ query: listGroupsQuerySchema }), async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = await deps.groups.list(authOf(ctx), input(ctx, 'query', listGroupsQuerySchema));

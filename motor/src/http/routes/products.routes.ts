@@ -9,7 +9,7 @@ import { AppError } from '../../errors.js';
 import type { AuthService } from '../../services/auth.service.js';
 import { decodeCsv } from '../../services/product-csv.parser.js';
 import type { ProductsService } from '../../services/products.service.js';
-import { authOf, requireAuth, requireRole } from '../middleware/auth.middleware.js';
+import { authOf, requireAuthOnAll, requireRole } from '../middleware/auth.middleware.js';
 import type { RawBodyRoute } from '../middleware/json-body.middleware.js';
 import { input, validate } from '../middleware/validate.middleware.js';
 
@@ -30,7 +30,7 @@ export const PRODUCTS_IMPORT_BODY: RawBodyRoute = {
 export function productsRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; products: ProductsService }) {
   const { products } = deps;
   const router = new Router({ prefix: '/api/products' });
-  router.use(requireAuth(deps.auth));
+  requireAuthOnAll(router, deps.auth);
   const writer = requireRole('owner', 'admin');
 
   router.get('/', validate({ query: listProductsQuerySchema }), async (ctx) => {
