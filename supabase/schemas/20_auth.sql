@@ -112,6 +112,37 @@ language sql stable as $$
   select app.auth_json(u) from public.users u where u.auth_user_id = p_auth_user_id
 $$;
 
+-- The user of a Supabase access token (its `sub` and `session_id` claims), unless a logout here
+-- ended that session.
+create or replace function app.auth_session_context(p_auth_user_id uuid, p_session_id uuid default null) returns jsonb
+language sql stable as $$
+  select app.auth_json(u) from public.users u
+  where u.auth_user_id = p_auth_user_id
+    and not exists (select 1 from public.sessions s
+                    where s.id = p_session_id and s.user_id = u.id and s.revoked_at is not null)
+$$;
+
+-- Logout of a Supabase session: Supabase access tokens are stateless JWTs, so the session is
+-- remembered as a revoked row in public.sessions until its last token expires; auth_session_context
+-- refuses it from then on.
+create or replace function app.supabase_session_end(
+  p_auth_user_id uuid, p_session_id uuid, p_expires_at timestamptz
+) returns jsonb
+language plpgsql as $$
+declare
+  v_user uuid;
+begin
+  select id into v_user from public.users where auth_user_id = p_auth_user_id;
+  if v_user is null or p_session_id is null then
+    return '{}'::jsonb;
+  end if;
+  delete from public.sessions where user_id = v_user and expires_at < now();
+  insert into public.sessions (id, user_id, expires_at, revoked_at)
+  values (p_session_id, v_user, greatest(p_expires_at, now() + interval '1 minute'), now())
+  on conflict (id) do update set revoked_at = coalesce(public.sessions.revoked_at, now());
+  return '{}'::jsonb;
+end $$;
+
 create or replace function app.session_revoke(p_session_id uuid) returns jsonb
 language sql as $$
   update public.sessions set revoked_at = now() where id = p_session_id and revoked_at is null;

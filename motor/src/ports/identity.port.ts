@@ -17,7 +17,7 @@ export interface AuthContext {
   role: Role;
   name: string;
   email: string;
-  /** The local session behind this request (absent for Supabase bearer tokens). */
+  /** The session behind this request: a local session row, or a Supabase token's `session_id`. */
   sessionId?: string;
 }
 
@@ -104,6 +104,8 @@ export interface IdentityPort {
    * `presented` is the bearer token the request carried, if any.
    */
   renewAccessToken(auth: AuthContext, presented?: string): Promise<AccessToken>;
+  /** Logout: ends the caller's session where it lives (`presented`: the token it came with). */
+  endSession(auth: AuthContext, presented?: string): Promise<void>;
   /** A removed member's outside login, if any, goes too (best effort). */
   forget(authUserId: string | null): Promise<void>;
   /** The stored form of a password (local users only; the demo seed uses it). */

@@ -87,13 +87,12 @@ export class AuthService {
     });
   }
 
-  /** Revokes the caller's local session (Supabase tokens simply stop being sent). */
-  async logout(auth: AuthContext | undefined): Promise<void> {
-    if (auth?.sessionId) {
-      await this.deps.db.call('session_revoke', { sessionId: auth.sessionId });
-      // This login's other tabs stop streaming now, not at the next periodic re-check.
-      this.deps.sockets?.disconnectSession(auth.sessionId);
-    }
+  /** Ends the caller's session (local, or Supabase's: see IdentityPort.endSession) and its sockets. */
+  async logout(auth: AuthContext | undefined, credentials: Credentials = {}): Promise<void> {
+    if (!auth) return;
+    await this.deps.identity.endSession(auth, tokenOf(credentials));
+    // This login's other tabs stop streaming now, not at the next periodic re-check.
+    if (auth.sessionId) this.deps.sockets?.disconnectSession(auth.sessionId);
   }
 
   /**
@@ -104,7 +103,7 @@ export class AuthService {
    *   const caller = await auth.authenticate(credentialsOf(socket.request.headers, socket.handshake.auth));
    */
   async authenticate(input: Credentials): Promise<AuthContext> {
-    const token = input.bearerToken?.trim() || readCookie(input.cookieHeader, SESSION_COOKIE);
+    const token = tokenOf(input);
     if (!token || token.length > 8192) throw unauthenticated();
     return this.deps.identity.authenticate(token);
   }
@@ -155,6 +154,9 @@ export class AuthService {
     return this.deps.identity.acceptInvite({ inviteTokenHash, password: body.password });
   }
 }
+
+/** The token a request carries: the bearer wins over the cookie. */
+const tokenOf = (c: Credentials) => c.bearerToken?.trim() || readCookie(c.cookieHeader, SESSION_COOKIE);
 
 /** A new invite token (sent once in the link) and the hash stored in the database. */
 export function newInviteToken(): { token: string; hash: string } {

@@ -243,5 +243,20 @@ describe('bearer sessions (Supabase Auth)', () => {
     expect(renewed.body.accessToken).toBe(r.body.accessToken);
     expect(renewed.body.expiresIn).toBeGreaterThan(3000);
     expect(renewed.body.expiresIn).toBeLessThanOrEqual(3600);
+    // Logout ends the Supabase session here: the copied JWT no longer opens anything.
+    expect(
+      (await api(app.baseUrl, undefined, bearer(r.body.accessToken)).post('/api/auth/logout')).status,
+    ).toBe(204);
+    const after = await api(app.baseUrl, undefined, bearer(r.body.accessToken)).get('/api/me');
+    expect(after.status).toBe(401);
+    expect(after.body.error.code).toBe('unauthenticated');
+    // A new login is a new Supabase session, which works.
+    const again = await api(app.baseUrl, undefined, asks).post('/api/auth/login', {
+      email,
+      password: 'bearer password 1',
+    });
+    expect((await api(app.baseUrl, undefined, bearer(again.body.accessToken)).get('/api/me')).status).toBe(
+      200,
+    );
   });
 });

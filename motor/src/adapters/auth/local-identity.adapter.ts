@@ -67,6 +67,10 @@ export class LocalIdentity implements IdentityPort {
     return signAccessToken(this.deps.sessionSecret, sessionId, this.deps.accessTokenTtlSeconds ?? 3600);
   }
 
+  async endSession(auth: AuthContext): Promise<void> {
+    if (auth.sessionId) await this.deps.db.call('session_revoke', { sessionId: auth.sessionId });
+  }
+
   /** Same session, new expiry: revoking the session (logout) still ends every token of it. */
   async renewAccessToken(auth: AuthContext): Promise<AccessToken> {
     if (!auth.sessionId) throw unauthenticated();

@@ -1,5 +1,5 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import { jwtVerify } from 'jose';
+import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { AppError, upstreamFailed } from '../../errors.js';
 
 export interface SupabaseAuthOptions {
@@ -110,14 +110,15 @@ export class SupabaseAuth {
   }
 
   /**
-   * The auth user id (`sub`) of a valid access token, or null when it is not valid. Verified
-   * locally with the JWT secret when configured, else by asking Supabase (`GET /auth/v1/user`).
+   * Who a valid access token is (`sub`), its Supabase session (`session_id`) and expiry, or null
+   * when it is not valid. Verified locally with the JWT secret when configured, else by asking
+   * Supabase (`GET /auth/v1/user`).
    */
-  async verify(token: string): Promise<string | null> {
+  async verify(token: string): Promise<VerifiedToken | null> {
     if (this.secret) {
       try {
         const { payload } = await jwtVerify(token, this.secret, { algorithms: ['HS256'] });
-        return typeof payload.sub === 'string' ? payload.sub : null;
+        return typeof payload.sub === 'string' ? { authUserId: payload.sub, ...claimsOf(payload) } : null;
       } catch {
         return null;
       }
@@ -127,9 +128,31 @@ export class SupabaseAuth {
       if (error.status && error.status < 500) return null;
       throw fail('get user', error);
     }
-    return data.user?.id ?? null;
+    if (!data.user?.id) return null;
+    // Supabase vouched for the token: its claims can be read as they are.
+    return { authUserId: data.user.id, ...claimsOf(decodeJwt(token)) };
+  }
+
+  /** Ends the token's Supabase session (its refresh token); best effort, as logout must not fail. */
+  async signOut(token: string): Promise<void> {
+    const { error } = await this.admin.auth.admin.signOut(token, 'local');
+    if (error) throw fail('sign out', error);
   }
 }
+
+/** What a verified Supabase access token says. */
+export interface VerifiedToken {
+  authUserId: string;
+  sessionId: string | null;
+  /** Epoch seconds. */
+  exp: number | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const claimsOf = (p: JWTPayload) => ({
+  sessionId: typeof p.session_id === 'string' && UUID.test(p.session_id) ? p.session_id : null,
+  exp: typeof p.exp === 'number' ? p.exp : null,
+});
 
 const opts = (f?: typeof fetch) => (f ? { fetch: f } : {});
 

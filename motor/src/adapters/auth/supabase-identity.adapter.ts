@@ -50,11 +50,16 @@ export class SupabaseIdentity implements IdentityPort {
   }
 
   async authenticate(token: string): Promise<AuthContext> {
-    const authUserId = await this.deps.supabase.verify(token);
-    if (!authUserId) throw unauthenticated('your session has expired; sign in again');
-    const u = await this.deps.db.call<AuthUserJson | null>('auth_user_context', { authUserId });
-    if (!u) throw unauthenticated('this login has no Atende account');
-    return toAuthContext(u);
+    const v = await this.deps.supabase.verify(token);
+    if (!v) throw unauthenticated('your session has expired; sign in again');
+    const u = await this.deps.db.call<AuthUserJson | null>('auth_session_context', {
+      authUserId: v.authUserId,
+      sessionId: v.sessionId,
+    });
+    if (!u)
+      throw unauthenticated('this session has ended, or this login has no Atende account; sign in again');
+    // The Supabase session id: logout ends it, and the sockets of it close (session room).
+    return toAuthContext(u, v.sessionId ?? undefined);
   }
 
   async changePassword(auth: AuthContext, body: { currentPassword: string; newPassword: string }) {
@@ -92,6 +97,23 @@ export class SupabaseIdentity implements IdentityPort {
       if (!(err instanceof AppError && err.code === 'conflict')) throw err;
       return this.deps.db.call<TeamMember>('user_invite', { ...member });
     }
+  }
+
+  /**
+   * Logout: the session is remembered as ended here (its access tokens, stateless JWTs, would
+   * otherwise work until they expire), and Supabase drops its refresh token (best effort).
+   */
+  async endSession(auth: AuthContext, presented?: string): Promise<void> {
+    const v = presented ? await this.deps.supabase.verify(presented).catch(() => null) : null;
+    if (!v?.sessionId) return;
+    await this.deps.db.call('supabase_session_end', {
+      authUserId: v.authUserId,
+      sessionId: v.sessionId,
+      expiresAt: new Date((v.exp ?? Date.now() / 1000 + 3600) * 1000).toISOString(),
+    });
+    await this.deps.supabase
+      .signOut(presented!)
+      .catch((e) => this.deps.logger.warn({ err: e }, 'could not end the Supabase session'));
   }
 
   /**

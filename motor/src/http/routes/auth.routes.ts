@@ -53,11 +53,12 @@ export function authRoutes(deps: { auth: AuthService; config: CookieSite }) {
 
   // Logout always clears the cookie, even when the session was already gone.
   router.post('/auth/logout', async (ctx) => {
-    const caller = await auth.authenticate(requestCredentials(ctx)).catch((err: unknown) => {
+    const credentials = requestCredentials(ctx);
+    const caller = await auth.authenticate(credentials).catch((err: unknown) => {
       if (err instanceof AppError && err.code === 'unauthenticated') return undefined;
       throw err;
     });
-    await auth.logout(caller);
+    await auth.logout(caller, credentials);
     clearSessionCookie(ctx, site);
     ctx.status = 204;
   });
