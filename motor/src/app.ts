@@ -23,6 +23,7 @@ import { sandboxRoutes } from './http/routes/sandbox.routes.js';
 import { usersRoutes } from './http/routes/users.routes.js';
 import { webhookRoutes } from './http/routes/webhook.routes.js';
 import { aiRoutes } from './http/routes/ai.routes.js';
+import { teamRoutes } from './http/routes/team.routes.js';
 import { staticDashboard } from './http/static-dashboard.js';
 
 /** What the HTTP app needs: the services built once by the composition root (createMotor). */
@@ -73,6 +74,12 @@ export function createApp(deps: AppDeps): Koa {
     contactsRoutes({ auth, contacts: s.contacts }),
     groupsRoutes({ auth, groups: s.groups }),
     mediaRoutes({ auth, media: s.media }),
+    teamRoutes({
+      auth,
+      threadTools: s.threadTools,
+      quickReplies: s.quickReplies,
+      accountSettings: s.accountSettings,
+    }),
     metricsRoutes({ metrics: s.metricsScrape }),
   ];
   for (const r of routers) app.use(r.routes()).use(r.allowedMethods());

@@ -58,6 +58,10 @@ import type { StoragePort } from './ports/storage.port.js';
 import type { Llm } from './ports/llm.port.js';
 import { AiSettingsService } from './services/ai-settings.service.js';
 import { AiResponder, type AiResponderOptions } from './services/ai-responder.service.js';
+import { AccountSettingsService } from './services/account-settings.service.js';
+import { AvatarsService, type AvatarOptions } from './services/avatars.service.js';
+import { QuickRepliesService } from './services/quick-replies.service.js';
+import { ThreadToolsService } from './services/thread-tools.service.js';
 
 /** The outside systems, each behind its port, as the services receive them. */
 export interface MotorPorts {
@@ -125,6 +129,8 @@ export interface MotorOverrides {
   storage?: StoragePort;
   /** Media fetch retries (short in tests). */
   media?: Partial<MediaOptions>;
+  /** Contact picture fetch knobs. */
+  avatars?: AvatarOptions;
   /** Transcription retries (short in tests). */
   transcription?: Partial<TranscriptionOptions>;
 }
@@ -413,6 +419,9 @@ function buildServices(deps: {
     deps.overrides?.media,
   );
   webhookIntake.onIngested(({ who, events }) => media.afterIngest(who.accountId, events));
+  const avatars = new AvatarsService({ db, whatsapp, realtime, logger }, deps.overrides?.avatars);
+  webhookIntake.onIngested(({ who, events }) => avatars.afterIngest(who.accountId, events));
+  const accountSettings = new AccountSettingsService({ db, whatsapp, logger });
   // Voice notes to text with Groq's Whisper (docs/media.md), when there is an LLM.
   const transcriber = llm
     ? new TranscriptionService({ db, llm, media, realtime, logger }, deps.overrides?.transcription)
@@ -438,7 +447,13 @@ function buildServices(deps: {
     auth: new AuthService({ db, identity, sockets, signupRateLimit: config.signupRateLimit }),
     users: new UsersService({ db, logger, publicUrl: config.publicUrl, identity, sockets }),
     events: new EventsService({ db }),
-    conversations: new ConversationsService({ db, realtime, ai, evolutionHealth }),
+    conversations: new ConversationsService({
+      db,
+      realtime,
+      ai,
+      evolutionHealth,
+      afterRead: (accountId, conversationId) => accountSettings.afterRead(accountId, conversationId),
+    }),
     sender,
     conversationStart: new ConversationStartService({ db, realtime, whatsapp, sender }),
     groups,
@@ -460,6 +475,10 @@ function buildServices(deps: {
     media,
     transcriber,
     metricsScrape: new MetricsService({ metrics: deps.ports.metrics, token: config.metricsToken }),
+    threadTools: new ThreadToolsService({ db, realtime, outbox }),
+    quickReplies: new QuickRepliesService({ db }),
+    accountSettings,
+    avatars,
   };
 }
 
@@ -482,5 +501,6 @@ function startBackgroundJobs(deps: {
     services.outbox,
     services.media,
     ...(services.transcriber ? [services.transcriber] : []),
+    services.avatars,
   ];
 }

@@ -1,6 +1,8 @@
+import type { AccountSettingsService } from './services/account-settings.service.js';
 import type { AiResponder } from './services/ai-responder.service.js';
 import type { AiSettingsService } from './services/ai-settings.service.js';
 import type { AuthService } from './services/auth.service.js';
+import type { AvatarsService } from './services/avatars.service.js';
 import type { CampaignRunner } from './services/campaign-runner.service.js';
 import type { CampaignsService } from './services/campaigns.service.js';
 import type { ContactsService } from './services/contacts.service.js';
@@ -15,9 +17,11 @@ import type { MediaService } from './services/media.service.js';
 import type { MetricsService } from './services/metrics.service.js';
 import type { OutboxService } from './services/outbox.service.js';
 import type { ProductsService } from './services/products.service.js';
+import type { QuickRepliesService } from './services/quick-replies.service.js';
 import type { ReconcileService } from './services/reconcile.service.js';
 import type { SandboxService } from './services/sandbox.service.js';
 import type { SendMessageService } from './services/send-message.service.js';
+import type { ThreadToolsService } from './services/thread-tools.service.js';
 import type { TranscriptionService } from './services/transcription.service.js';
 import type { UsersService } from './services/users.service.js';
 import type { WebhookIntakeService } from './services/webhook-intake.service.js';
@@ -62,4 +66,12 @@ export interface MotorServices {
   transcriber: TranscriptionService | null;
   /** The GET /metrics scrape behind METRICS_TOKEN. */
   metricsScrape: MetricsService;
+  /** Private notes and the business's reactions (docs/team-tools.md). */
+  threadTools: ThreadToolsService;
+  /** `/atalho` texts of the account. */
+  quickReplies: QuickRepliesService;
+  /** The account's inbox settings; read receipts to the customer. */
+  accountSettings: AccountSettingsService;
+  /** Contacts' WhatsApp pictures, fetched in the background. */
+  avatars: AvatarsService;
 }

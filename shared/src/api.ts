@@ -103,6 +103,8 @@ export type ListMessagesQuery = z.infer<typeof listMessagesQuerySchema>;
 export const sendMessageBodySchema = z.object({
   text: z.string().trim().min(1).max(4096),
   clientId: z.uuid().optional(),
+  /** Reply to this message (a message of the same conversation that reached WhatsApp). */
+  quotedMessageId: z.uuid().optional(),
 });
 export type SendMessageBody = z.infer<typeof sendMessageBodySchema>;
 export const sendMessageResultSchema = z.object({ success: z.literal(true), message: messageSchema });
@@ -196,13 +198,28 @@ export const sandboxMessageBodySchema = z.object({
     .regex(/^[0-9]{10,15}$/, 'digits only, country code first (10 to 15 digits)'),
   name: z.string().trim().min(1).max(100),
   text: z.string().trim().min(1).max(4096),
+  /** The customer replies to this message of the chat (its WhatsApp id). */
+  quotedWaMessageId: z.string().trim().min(1).max(256).optional(),
 });
 export type SandboxMessageBody = z.infer<typeof sandboxMessageBodySchema>;
+
+/** POST /api/sandbox/reactions (simulator mode only): the customer reacts to a message ("" removes). */
+export const sandboxReactionBodySchema = sandboxMessageBodySchema.omit({ text: true, quotedWaMessageId: true }).extend({
+  waMessageId: z.string().trim().min(1).max(256),
+  emoji: z.string().max(32),
+});
+export type SandboxReactionBody = z.infer<typeof sandboxReactionBodySchema>;
+
+/** POST /api/sandbox/presence (simulator mode only): the customer types, records or stops. */
+export const sandboxPresenceBodySchema = sandboxMessageBodySchema.pick({ instanceName: true, phone: true }).extend({
+  presence: z.enum(['composing', 'recording', 'paused']),
+});
+export type SandboxPresenceBody = z.infer<typeof sandboxPresenceBodySchema>;
 
 /** POST /api/sandbox/media (simulator mode only): a simulated customer sends a sample file. */
 export const SANDBOX_MEDIA_KINDS = ['image', 'audio', 'voice', 'video', 'document', 'contact'] as const;
 export type SandboxMediaKind = (typeof SANDBOX_MEDIA_KINDS)[number];
-export const sandboxMediaBodySchema = sandboxMessageBodySchema.omit({ text: true }).extend({
+export const sandboxMediaBodySchema = sandboxMessageBodySchema.omit({ text: true, quotedWaMessageId: true }).extend({
   kind: z.enum(SANDBOX_MEDIA_KINDS),
   caption: z.string().trim().min(1).max(1024).optional(),
 });

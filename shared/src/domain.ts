@@ -81,6 +81,18 @@ export const conversationSchema = z.object({
 });
 export type Conversation = z.infer<typeof conversationSchema>;
 
+/** `Message.quoted`: what a reply quotes. `messageId` is the stored original, when there is one. */
+export const quotedMessageSchema = z.object({
+  waMessageId: z.string(),
+  messageId: z.uuid().nullable(),
+  type: messageTypeSchema,
+  text: z.string().nullable(),
+  /** `in`: the customer's (or a group member's); `out`: the business's; null when unknown. */
+  direction: z.enum(['in', 'out']).nullable(),
+  authorName: z.string().nullable(),
+});
+export type QuotedMessage = z.infer<typeof quotedMessageSchema>;
+
 export const MESSAGE_STATUSES = ['received', 'pending', 'sent', 'delivered', 'read', 'failed'] as const;
 export const MESSAGE_SENDERS = ['contact', 'agent', 'ai', 'campaign', 'system'] as const;
 
@@ -127,8 +139,17 @@ export const messageSchema = z.object({
   /** A voice note's text (speech-to-text), null until transcribed or when it is not a voice note. */
   transcript: z.string().nullable().optional(),
   quotedWaMessageId: z.string().nullable(),
+  /**
+   * The message this one replies to, as it was when the reply was stored (so a quote renders even
+   * when the original is not loaded, or no longer exists): null when it is not a reply.
+   */
+  quoted: quotedMessageSchema.nullable().optional(),
   /** Reactions to this message: emoji → count (set by reaction messages). */
   reactions: z.record(z.string(), z.number()).nullable().optional(),
+  /** The business's own current reaction to this message (what the agent toggles), or null. */
+  ownReaction: z.string().nullable().optional(),
+  /** A private note: shown to agents only, never sent to WhatsApp, never in the AI's context. */
+  private: z.boolean().optional(),
   status: z.enum(MESSAGE_STATUSES),
   error: z.string().nullable(),
   sentAt: z.string().nullable(),

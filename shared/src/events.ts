@@ -67,7 +67,18 @@ export const instanceQrPayloadSchema = z.object({
 });
 export type InstanceQrPayload = z.infer<typeof instanceQrPayloadSchema>;
 
-export const typingPayloadSchema = z.object({ conversationId: z.uuid(), userId: z.uuid(), name: z.string() });
+/**
+ * `conversation.typing`: an agent typing in the composer (`from: "agent"`, their `userId`), or the
+ * customer typing or recording on WhatsApp (`from: "contact"`, `userId` null; `state: "paused"`
+ * when they stopped). Older payloads carry neither `from` nor `state` (an agent, typing).
+ */
+export const typingPayloadSchema = z.object({
+  conversationId: z.uuid(),
+  userId: z.uuid().nullable(),
+  name: z.string(),
+  from: z.enum(['agent', 'contact']).optional(),
+  state: z.enum(['typing', 'recording', 'paused']).optional(),
+});
 export type TypingPayload = z.infer<typeof typingPayloadSchema>;
 
 export const readyPayloadSchema = z.object({

@@ -12,4 +12,5 @@ export * from './inbox.js';
 export * from './contacts.js';
 export * from './groups.js';
 export * from './timestamps.js';
+export * from './team.js';
 export * from './media.js';

@@ -135,35 +135,8 @@ alter table public.messages enable row level security;
 -- filters) are in 45_team_contacts.sql.
 -- All functions return jsonb in the contract's camelCase shapes, so the Motor passes them on as-is.
 
--- Message as the contract's `Message`. A message with a file carries `media.url`, where the Motor
--- serves it (GET /api/messages/:id/media), filled here once for every reader.
-create or replace function app.message_json(m public.messages) returns jsonb
-language sql stable as $$
-  select jsonb_build_object(
-    'id', m.id,
-    'conversationId', m.conversation_id,
-    'waMessageId', m.wa_message_id,
-    'clientId', m.client_id,
-    'direction', m.direction,
-    'sender', m.sender,
-    'authorId', m.author_id,
-    'authorName', m.author_name,
-    'participant', m.participant,
-    'type', m.type,
-    'text', m.text,
-    'media', case when m.media is not null and m.type in ('image', 'audio', 'video', 'document', 'sticker')
-                  then m.media || jsonb_build_object('url', '/api/messages/' || m.id || '/media')
-                  else m.media end,
-    'transcript', m.transcript,
-    'quotedWaMessageId', m.quoted_wa_message_id,
-    'reactions', m.reactions,
-    'status', m.status,
-    'error', m.error,
-    'sentAt', app.iso(m.sent_at),
-    'createdAt', app.iso(m.created_at),
-    'editedAt', app.iso(m.edited_at),
-    'deletedAt', app.iso(m.deleted_at))
-$$;
+-- Message as the contract's `Message`: app.message_json, in 47_team_thread.sql (it reads the
+-- columns that file adds).
 
 -- The inbox: conversation list/get/patch/read, a thread's messages, agent replies, the overview.
 -- Every function takes the caller's account id from the session; another account's ids → AT404.

@@ -223,7 +223,8 @@ language sql immutable as $$
 $$;
 
 -- Emoji → count of a message's reactions, from the reaction messages that target it: the latest
--- reaction of each reactor counts ("" = removed). Null when there are none.
+-- reaction of each reactor counts ("" = removed; one the business could not send does not). Null
+-- when there are none.
 create or replace function app.reactions_of(p_instance_id uuid, p_wa_message_id text) returns jsonb
 language sql stable as $$
   select jsonb_object_agg(emoji, n) from (
@@ -231,6 +232,7 @@ language sql stable as $$
       select distinct on (r.direction, coalesce(r.participant, '')) r.text
       from public.messages r
       where r.instance_id = p_instance_id and r.quoted_wa_message_id = p_wa_message_id and r.type = 'reaction'
+        and r.status <> 'failed'
       order by r.direction, coalesce(r.participant, ''), r.sent_at desc nulls last, r.wa_message_id desc
     ) latest
     where coalesce(text, '') <> ''
@@ -352,7 +354,8 @@ begin
 end $$;
 
 -- The new message row: incoming from the contact, or outgoing typed on the business's phone
--- (fromMe). Its id is null when a concurrent delivery of the same message inserted it first.
+-- (fromMe); a reply keeps what it quotes (app.quoted_json). Its id is null when a concurrent
+-- delivery of the same message inserted it first.
 create or replace function app.ingest_insert_message(
   p_account_id uuid, p_instance_id uuid, p_conversation_id uuid, p_message jsonb
 ) returns public.messages
@@ -363,7 +366,7 @@ declare
 begin
   insert into public.messages (
     account_id, conversation_id, instance_id, wa_message_id, direction, sender, author_id, author_name,
-    participant, type, text, media, quoted_wa_message_id, status, sent_at, created_at, updated_at)
+    participant, type, text, media, quoted_wa_message_id, quoted, status, sent_at, created_at, updated_at)
   values (
     p_account_id, p_conversation_id, p_instance_id, p_message->>'waMessageId',
     case when v_from_me then 'out' else 'in' end,
@@ -374,6 +377,8 @@ begin
       then coalesce(p_message->'participant'->>'jid', p_message->'participant'->>'lid') end,
     p_message->>'type', p_message->>'text', nullif(p_message->'media', 'null'::jsonb),
     p_message->>'quotedWaMessageId',
+    case when p_message->>'quotedWaMessageId' is not null and p_message->>'type' <> 'reaction'
+      then app.quoted_json(p_instance_id, p_message->>'quotedWaMessageId', p_message->'quoted') end,
     case when v_from_me then 'sent' else 'received' end,
     coalesce(to_timestamp((p_message->>'sentAt')::double precision), now()), clock_timestamp(), now())
   on conflict (instance_id, wa_message_id) do nothing

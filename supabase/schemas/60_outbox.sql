@@ -17,8 +17,9 @@ create table public.outbox (
   kind text not null check (kind in ('reply', 'ai', 'campaign', 'optout', 'media')),
   -- Higher is claimed first among due rows (replies 100, ai 90, optout 80, media 70, campaign 10).
   priority integer not null default 0,
-  -- What to send: {type:"text", number, text} or {type:"media", number, mediatype, media,
-  -- mimetype?, caption?, fileName?}. `number` is digits or a JID.
+  -- What to send: {type:"text", number, text, quoted?: {waMessageId, fromMe, participant, text}},
+  -- {type:"media", number, mediatype, media, mimetype?, caption?, fileName?} or {type:"reaction",
+  -- number, waMessageId, fromMe, participant, emoji}. `number` is digits or a JID.
   payload jsonb not null,
   -- pending: waits for not_before · sending: claimed (lease_until) · sent · failed.
   status text not null default 'pending' check (status in ('pending', 'sending', 'sent', 'failed')),
@@ -253,14 +254,19 @@ end $$;
 -- An agent reply (POST /api/conversations/:id/messages): the message (pending) and its outbox row
 -- in one transaction, and the human takeover: the conversation's AI turns off (conversation.updated).
 -- Idempotent on `p_client_id`: the same id returns the stored message with `queued: false`, except
--- a FAILED one, which goes back to pending and is queued again. Returns {message, queued, events}.
+-- a FAILED one, which goes back to pending and is queued again. `p_quoted_message_id` replies to a
+-- message of the same conversation (AT404 otherwise) that reached WhatsApp (AT409 before it has
+-- an id); notes, system messages and reactions cannot be quoted (AT400). The reply keeps the
+-- quoted message's text (`quoted`). Returns {message, queued, events}.
 create or replace function app.send_message_begin(
-  p_account_id uuid, p_conversation_id uuid, p_user_id uuid, p_text text, p_client_id uuid default null
+  p_account_id uuid, p_conversation_id uuid, p_user_id uuid, p_text text, p_client_id uuid default null,
+  p_quoted_message_id uuid default null
 ) returns jsonb
 language plpgsql as $$
 declare
   v_conv public.conversations;
   v_msg public.messages;
+  v_quoted public.messages;
   v_author text;
   v_events jsonb := '[]'::jsonb;
 begin
@@ -283,18 +289,33 @@ begin
     end if;
     update public.messages set status = 'pending', error = null, updated_at = now()
       where id = v_msg.id returning * into v_msg;
-    perform app.outbox_enqueue(p_account_id, v_msg.id, 'reply');
+    perform app.outbox_enqueue(p_account_id, v_msg.id, 'reply', app.reply_payload(v_msg));
     v_events := jsonb_build_array(app.append_event(p_account_id, 'message.updated',
       jsonb_build_object('message', app.message_json(v_msg))));
     return jsonb_build_object('message', app.message_json(v_msg), 'queued', true, 'events', v_events);
   end if;
 
+  if p_quoted_message_id is not null then
+    select * into v_quoted from public.messages where id = p_quoted_message_id and conversation_id = v_conv.id;
+    if v_quoted.id is null then
+      raise exception 'quoted message not found' using errcode = 'AT404';
+    end if;
+    if v_quoted.private or v_quoted.sender = 'system' or v_quoted.type = 'reaction' then
+      raise exception 'this message cannot be quoted' using errcode = 'AT400';
+    end if;
+    if v_quoted.wa_message_id is null then
+      raise exception 'the quoted message has not reached WhatsApp yet' using errcode = 'AT409';
+    end if;
+  end if;
+
   insert into public.messages (account_id, conversation_id, instance_id, client_id, direction, sender, author_id,
-    author_name, type, text, status, sent_at, created_at, updated_at)
+    author_name, type, text, quoted_wa_message_id, quoted, status, sent_at, created_at, updated_at)
   values (p_account_id, v_conv.id, v_conv.instance_id, p_client_id, 'out', 'agent', p_user_id,
-    v_author, 'text', p_text, 'pending', now(), clock_timestamp(), now())
+    v_author, 'text', p_text, v_quoted.wa_message_id,
+    case when v_quoted.id is not null then app.quoted_json(v_conv.instance_id, v_quoted.wa_message_id) end,
+    'pending', now(), clock_timestamp(), now())
   returning * into v_msg;
-  perform app.outbox_enqueue(p_account_id, v_msg.id, 'reply');
+  perform app.outbox_enqueue(p_account_id, v_msg.id, 'reply', app.reply_payload(v_msg));
   perform app.bump_conversation(v_conv.id, v_msg.sent_at, app.message_preview('text', p_text));
   update public.conversations set ai_enabled = false, updated_at = now() where id = v_conv.id and ai_enabled;
   v_events := jsonb_build_array(app.append_event(p_account_id, 'message.created',

@@ -263,9 +263,10 @@ $$;
 -- What the model may see for a job held by `p_owner`, re-checking every rule first. Returns
 -- {skip: reason} (the job is closed as skipped) or {accountId, conversationId, handoff,
 -- handoffKeyword, settings:{businessDescription, instructions, model}, customerText, history}.
--- `history`: the conversation's last ≤ 20 messages with text (system messages excluded), oldest
--- first, as {role: user|assistant, content}; `customerText`: the customer's last ≤ 5 messages, for
--- product matching and the handoff keyword. Nothing of another conversation or account.
+-- `history`: the conversation's last ≤ 20 messages with text (system messages, private notes and
+-- reactions excluded), oldest first, as {role: user|assistant, content}; `customerText`: the
+-- customer's last ≤ 5 messages, for product matching and the handoff keyword. Nothing of another
+-- conversation or account.
 create or replace function app.ai_job_context(p_owner text, p_job_id uuid) returns jsonb
 language plpgsql as $$
 declare
@@ -315,7 +316,7 @@ begin
         'role', case when h.direction = 'in' then 'user' else 'assistant' end, 'content', h.text) order by h.created_at, h.id)
       from (select m.* from public.messages m
             where m.conversation_id = v_conv.id and m.sender <> 'system' and m.deleted_at is null
-              and nullif(trim(m.text), '') is not null
+              and not m.private and m.type <> 'reaction' and nullif(trim(m.text), '') is not null
             order by m.created_at desc, m.id desc limit 20) h), '[]'::jsonb));
 end $$;
 

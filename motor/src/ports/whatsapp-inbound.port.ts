@@ -21,6 +21,17 @@ export interface InboundMessage {
   media: Message['media'];
   /** The id of the message this one replies to (or, for a reaction, reacts to). */
   quotedWaMessageId: string | null;
+  /**
+   * What a reply says of the message it quotes: its kind, text (or caption) and author's JID; the
+   * stored original wins when the Motor has it.
+   */
+  quoted: {
+    type: MessageType;
+    text: string | null;
+    participant: string | null;
+    /** The quoted message is the business's own (null when the webhook cannot tell, in groups). */
+    fromMe: boolean | null;
+  } | null;
   waMessageId: string;
   /** `send`: the echo of a message the Motor sent through the REST API; `upsert`: anything else. */
   origin: 'upsert' | 'send';
@@ -78,6 +89,15 @@ export type InboundChange =
       connection: Pick<ConnectionChange, 'status' | 'reason'> & Partial<ConnectionChange>;
     }
   | { kind: 'qr.updated'; qrCode: string; pairingCode: string | null }
+  | {
+      /** Someone in a chat is typing, recording, or stopped (`paused`); nothing is stored. */
+      kind: 'presence';
+      /** The chat: a contact's phone JID or LID, or a group. */
+      chatJid: string;
+      /** Who, in a group (else the chat itself). */
+      participantJid: string | null;
+      state: 'typing' | 'recording' | 'paused';
+    }
   | { kind: 'contacts.changed'; contacts: InboundContact[] }
   | { kind: 'groups.changed'; groups: InboundGroup[] }
   | {

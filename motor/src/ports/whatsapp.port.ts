@@ -46,6 +46,15 @@ export interface SentMessage {
   messageTimestamp: number | null;
 }
 
+/** Which message a reply or a reaction points at (the chat is the send's `number`). */
+export interface QuotedKey {
+  waMessageId: string;
+  /** The business's own message. */
+  fromMe: boolean;
+  /** In groups: who wrote it. */
+  participant?: string | null;
+}
+
 /** A group as the gateway describes it (participants only when asked for). */
 export interface GroupInfo {
   /** `…@g.us` */
@@ -128,11 +137,23 @@ export interface WhatsAppGateway {
   /** Idempotent: an instance Evolution does not know resolves. */
   deleteInstance(instanceName: string): Promise<void>;
   setWebhook(instanceName: string, webhook: WebhookSettings): Promise<void>;
-  /** `number`: digits, or a …@s.whatsapp.net / …@g.us / …@lid JID. */
+  /**
+   * `number`: digits, or a …@s.whatsapp.net / …@g.us / …@lid JID; `quoted`: reply to that
+   * message; `subscribePresence`: afterwards WhatsApp reports the chat's typing (presence.update).
+   */
   sendText(
     instanceName: string,
-    input: { number: string; text: string; quotedWaMessageId?: string },
+    input: { number: string; text: string; quoted?: QuotedKey & { text: string }; subscribePresence?: boolean },
   ): Promise<SentMessage>;
+  /** `POST /message/sendReaction`: the business reacts to a message (`emoji` "" removes it). */
+  sendReaction(instanceName: string, input: { number: string; target: QuotedKey; emoji: string }): Promise<SentMessage>;
+  /** `POST /chat/markMessageAsRead`: blue ticks for the customer on these incoming messages. */
+  markMessagesRead(
+    instanceName: string,
+    messages: Array<{ waMessageId: string; remoteJid: string; participant: string | null }>,
+  ): Promise<void>;
+  /** `POST /chat/fetchProfilePictureUrl`: the contact's picture URL, null when hidden or none. */
+  fetchProfilePictureUrl(instanceName: string, number: string): Promise<string | null>;
   sendMedia(
     instanceName: string,
     input: {
@@ -196,8 +217,18 @@ export interface WhatsAppSandbox {
   /** A customer (`phone`: digits) writes `text` to the instance's number. */
   customerMessage(
     instanceName: string,
-    input: { phone: string; name: string; text: string },
+    input: { phone: string; name: string; text: string; quotedWaMessageId?: string },
   ): Promise<{ waMessageId: string }>;
+  /** The customer reacts to a message of their chat (`emoji` "" removes it). */
+  customerReaction(
+    instanceName: string,
+    input: { phone: string; name: string; waMessageId: string; emoji: string },
+  ): Promise<{ waMessageId: string }>;
+  /** The customer starts typing, records a voice note, or stops (`paused`). */
+  customerPresence(
+    instanceName: string,
+    input: { phone: string; presence: 'composing' | 'recording' | 'paused' },
+  ): Promise<void>;
   /** A member (`phone`) writes `text` in the group called `subject` (made, with the number in it, when new). */
   groupMessage(
     instanceName: string,

@@ -45,7 +45,7 @@ export function registerSocketHandlers(socket: RealtimeSocket, deps: SocketHandl
     if (lastTyping.size > 100) lastTyping.delete(lastTyping.keys().next().value!);
     deps.realtime.publishTyping(
       auth.accountId,
-      { conversationId, userId: auth.userId, name: auth.name },
+      { conversationId, userId: auth.userId, name: auth.name, from: 'agent', state: 'typing' },
       auth.userId,
     );
   });

@@ -36,6 +36,8 @@ export class ConversationsService {
       realtime: RealtimePublisher;
       ai?: { readonly available: boolean; health(accountId: string): Promise<AiHealth> };
       evolutionHealth?: { current(): Promise<EvolutionHealth> };
+      /** Runs after an agent read a conversation (read receipts to the customer, when enabled). */
+      afterRead?: (accountId: string, conversationId: string) => void;
     },
   ) {}
 
@@ -122,6 +124,7 @@ export class ConversationsService {
       conversationId,
     });
     this.deps.realtime.publish(r.events);
+    this.deps.afterRead?.(caller.accountId, conversationId);
   }
 
   /** Status / assignee (a user of the same account, else 404) / AI toggle / labels. */

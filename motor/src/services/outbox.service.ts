@@ -10,7 +10,20 @@ import type { SentMessage, SentRecord, WhatsAppGateway } from '../ports/whatsapp
 
 /** What an outbox row sends (`payload` column). `number`: digits or a JID. */
 export type OutboxPayload =
-  | { type: 'text'; number: string | null; text: string; quotedWaMessageId?: string }
+  | {
+      type: 'text';
+      number: string | null;
+      text: string;
+      quoted?: { waMessageId: string; fromMe: boolean; participant: string | null; text: string };
+    }
+  | {
+      type: 'reaction';
+      number: string | null;
+      waMessageId: string;
+      fromMe: boolean;
+      participant: string | null;
+      emoji: string;
+    }
   | {
       type: 'media';
       number: string | null;
@@ -196,6 +209,14 @@ export class OutboxService {
       c.kind,
       'waMessageId' in outcome ? 'sent' : outcome.retryAt ? 'retry' : outcome.reasonCode,
     );
+    if (c.payload.type === 'reaction' && !('waMessageId' in outcome) && !outcome.retryAt) {
+      // The reaction will not reach WhatsApp: its target shows the counts without it.
+      const settled = await this.deps.db.call<{ events: AccountEvent[] }>('reaction_settle', {
+        accountId: c.accountId,
+        reactionId: c.messageId,
+      });
+      this.deps.realtime.publish(settled.events);
+    }
   }
 
   private async attempt(c: OutboxClaim): Promise<Outcome> {
@@ -213,6 +234,7 @@ export class OutboxService {
     return { waMessageId: sent.waMessageId };
   }
 
+  /** An agent's reply (`reply`) also asks WhatsApp to report the customer's typing afterwards. */
   private async send(c: OutboxClaim, p: OutboxPayload, number: string): Promise<SentMessage> {
     const { instanceName } = c;
     if (p.type === 'media') {
@@ -222,10 +244,18 @@ export class OutboxService {
       if (voiceNote) return this.deps.whatsapp.sendVoiceNote(instanceName, { number, audio: media });
       return this.deps.whatsapp.sendMedia(instanceName, { ...rest, media, number });
     }
+    if (p.type === 'reaction') {
+      return this.deps.whatsapp.sendReaction(instanceName, {
+        number,
+        target: { waMessageId: p.waMessageId, fromMe: p.fromMe, participant: p.participant },
+        emoji: p.emoji,
+      });
+    }
     return this.deps.whatsapp.sendText(instanceName, {
       number,
       text: p.text,
-      ...(p.quotedWaMessageId ? { quotedWaMessageId: p.quotedWaMessageId } : {}),
+      ...(p.quoted ? { quoted: p.quoted } : {}),
+      ...(c.kind === 'reply' ? { subscribePresence: true } : {}),
     });
   }
 
@@ -279,6 +309,8 @@ const mediaUnavailable = (message: string) => new AppError('not_found', message,
 
 function matches(p: OutboxPayload, r: SentRecord): boolean {
   if (p.type === 'text') return r.text === p.text;
+  // Sending a reaction again only replaces it with itself.
+  if (p.type === 'reaction') return false;
   const kind = `${p.mediatype === 'audio' ? 'audio' : p.mediatype}Message`;
   return r.messageType === kind && (r.text ?? '') === (p.caption ?? '');
 }

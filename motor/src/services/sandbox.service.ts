@@ -1,4 +1,9 @@
-import type { SandboxGroupMessageBody, SandboxMediaBody } from '@atende/shared';
+import type {
+  SandboxGroupMessageBody,
+  SandboxMediaBody,
+  SandboxPresenceBody,
+  SandboxReactionBody,
+} from '@atende/shared';
 import { AppError } from '../errors.js';
 import type { WhatsAppSandbox } from '../ports/whatsapp.port.js';
 import type { InstancesService } from './instances.service.js';
@@ -33,11 +38,29 @@ export class SandboxService {
 
   async customerMessage(
     caller: Caller,
-    input: { instanceName: string; phone: string; name: string; text: string },
+    input: { instanceName: string; phone: string; name: string; text: string; quotedWaMessageId?: string },
   ) {
     const sandbox = this.sandbox();
     const instance = await this.deps.instances.get(caller, input.instanceName);
-    return sandbox.customerMessage(instance.name, { phone: input.phone, name: input.name, text: input.text });
+    return sandbox.customerMessage(instance.name, {
+      phone: input.phone,
+      name: input.name,
+      text: input.text,
+      ...(input.quotedWaMessageId ? { quotedWaMessageId: input.quotedWaMessageId } : {}),
+    });
+  }
+
+  async customerReaction(caller: Caller, input: SandboxReactionBody) {
+    const sandbox = this.sandbox();
+    const instance = await this.deps.instances.get(caller, input.instanceName);
+    const { instanceName: _, ...reaction } = input;
+    return sandbox.customerReaction(instance.name, reaction);
+  }
+
+  async customerPresence(caller: Caller, input: SandboxPresenceBody) {
+    const sandbox = this.sandbox();
+    const instance = await this.deps.instances.get(caller, input.instanceName);
+    await sandbox.customerPresence(instance.name, { phone: input.phone, presence: input.presence });
   }
 
   async groupMessage(caller: Caller, input: SandboxGroupMessageBody) {

@@ -35,7 +35,8 @@ type Begun = { message: Message; queued: boolean; events: AccountEvent[] };
  * also pauses the conversation's AI: a human took over), pushed, and answered at once; the outbox
  * sender then sends it and the ticks follow as `message.updated` (sent, delivered, read, or failed
  * with Evolution's reason). The same `clientId` returns the same message without sending twice;
- * for a FAILED message it queues the same row again.
+ * for a FAILED message it queues the same row again. `quotedMessageId` replies to a message of the
+ * conversation (Evolution's `quoted`), and the reply keeps the quoted text.
  *
  * A file goes in two steps (docs/media.md): `stage` stores the upload's bytes under a fresh message
  * id while it streams in, `sendMedia` then writes that message and its outbox row; the sender reads
@@ -66,6 +67,7 @@ export class SendMessageService {
       userId: caller.userId,
       text: input.text.replaceAll('\u0000', ''), // Postgres text cannot hold U+0000
       clientId: input.clientId ?? null,
+      quotedMessageId: input.quotedMessageId ?? null,
     });
     return this.began(begun);
   }

@@ -74,6 +74,7 @@ export class WebhookIntakeService {
         this.call('ingest_message_change', w, { waMessageId: c.waMessageId, deleted: true }),
       'connection.changed': (w, c) => this.call('ingest_connection', w, { ...c.connection }),
       'qr.updated': (w, c) => this.qr(w, c),
+      presence: (w, c) => this.presence(w, c),
       'contacts.changed': (w, c) => this.call('ingest_contacts', w, { contacts: c.contacts }),
       'groups.changed': (w, c) => this.call('ingest_groups', w, { groups: c.groups }),
       'group.participants.changed': (w, c) =>
@@ -176,6 +177,32 @@ export class WebhookIntakeService {
     );
     if (r.qr) this.deps.realtime.publishQr(who.accountId, r.qr); // null: not connecting (a stopped session's QR)
     return { events: r.events };
+  }
+
+  /**
+   * The customer typing, recording or stopping: relayed to the account's agents as the ephemeral
+   * `conversation.typing` (nothing stored). A chat with no conversation here is ignored.
+   */
+  private async presence(
+    who: WebhookPrincipal,
+    c: Extract<InboundChange, { kind: 'presence' }>,
+  ): Promise<Ingested> {
+    const target = await this.deps.db.call<{ conversationId: string; name: string } | null>('presence_target', {
+      accountId: who.accountId,
+      instanceId: who.instanceId,
+      jid: c.chatJid,
+      participant: c.participantJid,
+    });
+    if (target) {
+      this.deps.realtime.publishTyping(who.accountId, {
+        conversationId: target.conversationId,
+        userId: null,
+        name: target.name,
+        from: 'contact',
+        state: c.state,
+      });
+    }
+    return { events: [] };
   }
 
   /**

@@ -90,6 +90,7 @@ export function incomingText(p: {
   name: string;
   text: string;
   id?: string;
+  quoted?: QuotedInfo;
 }) {
   return {
     key: {
@@ -102,6 +103,7 @@ export function incomingText(p: {
     pushName: p.name,
     status: 'DELIVERY_ACK',
     message: { conversation: p.text },
+    ...(p.quoted ? { contextInfo: { mentionedJid: [], groupMentions: [], ...quotedContext(p.quoted) } } : {}),
     messageType: 'conversation',
     messageTimestamp: Math.floor(Date.now() / 1000),
     instanceId: p.instanceId,
@@ -109,8 +111,20 @@ export function incomingText(p: {
   };
 }
 
+/** What a reply's `contextInfo` says of the message it quotes (messages-upsert-quoted-reply.json). */
+export interface QuotedInfo {
+  id: string;
+  /** The quoted message's author. */
+  participant: string;
+  /** Its content, as Evolution flattens it (`{conversation}`, `{imageMessage}`, …). */
+  message: Record<string, unknown> | null;
+}
+
+const quotedContext = (q: QuotedInfo | undefined) =>
+  q ? { stanzaId: q.id, participant: q.participant, ...(q.message ? { quotedMessage: q.message } : {}) } : {};
+
 /** The `send.message` object, which is also sendText's 201 answer (send-message.json). */
-export function sentText(p: { instanceId: string; remoteJid: string; text: string; quotedId?: string }) {
+export function sentText(p: { instanceId: string; remoteJid: string; text: string; quoted?: QuotedInfo }) {
   const now = Math.floor(Date.now() / 1000);
   return {
     key: { remoteJid: p.remoteJid, fromMe: true, id: outgoingMessageId() },
@@ -120,7 +134,7 @@ export function sentText(p: { instanceId: string; remoteJid: string; text: strin
     contextInfo: {
       mentionedJid: [],
       groupMentions: [],
-      ...(p.quotedId ? { stanzaId: p.quotedId } : {}),
+      ...quotedContext(p.quoted),
       ephemeralSettingTimestamp: { low: now - 173_280, high: 0, unsigned: false },
       disappearingMode: { initiator: 0 },
     },
@@ -273,6 +287,57 @@ export function incomingMedia(p: {
           ]
         : ['audioMessage', { ...common, seconds: p.file.seconds, ptt: p.kind === 'voice' }];
   return { ...base, message: { [type]: content }, messageType: type };
+}
+
+/** A reaction (`reactionMessage`) to the message `key`; `text` "" removes it (messages-upsert-reaction.json). */
+export function reactionData(p: {
+  instanceId: string;
+  chatKey: { remoteJid: string; remoteJidAlt?: string; fromMe: boolean; id: string };
+  target: { remoteJid: string; fromMe: boolean; id: string };
+  pushName: string;
+  text: string;
+  status: string;
+  source: string;
+}) {
+  const ms = Date.now();
+  return {
+    key: { ...p.chatKey, ...(p.chatKey.fromMe ? {} : { addressingMode: 'pn' }) },
+    pushName: p.pushName,
+    status: p.status,
+    message: {
+      reactionMessage: {
+        key: p.target,
+        text: p.text,
+        senderTimestampMs: { low: ms | 0, high: Math.floor(ms / 2 ** 32), unsigned: false },
+      },
+    },
+    messageType: 'reactionMessage',
+    messageTimestamp: Math.floor(ms / 1000),
+    instanceId: p.instanceId,
+    source: p.source,
+  };
+}
+
+/** `presence.update` data: Baileys' presence map of one chat (presence-update.json). */
+export const presenceData = (jid: string, presence: 'composing' | 'recording' | 'available') => ({
+  id: jid,
+  presences: { [jid]: { lastKnownPresence: presence } },
+});
+
+/**
+ * The simulated customer's WhatsApp picture: a small SVG portrait as a data URL, its colour from
+ * the number (Evolution answers a pps.whatsapp.net URL; the simulator has no server for one).
+ */
+export function simulatedPicture(digits: string): string {
+  let h = 0;
+  for (const ch of digits) h = (h * 31 + ch.charCodeAt(0)) % 360;
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">` +
+    `<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="hsl(${h} 62% 62%)"/>` +
+    `<stop offset="1" stop-color="hsl(${(h + 40) % 360} 58% 42%)"/></linearGradient></defs>` +
+    `<rect width="64" height="64" fill="url(#g)"/><circle cx="32" cy="25" r="11" fill="#fff" fill-opacity=".9"/>` +
+    `<path d="M12 60c2-12 10-18 20-18s18 6 20 18z" fill="#fff" fill-opacity=".9"/></svg>`;
+  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
 }
 
 /** A customer shares a contact card (`contactMessage` with its vCard). */

@@ -15,6 +15,20 @@ export const simMessageBodySchema = z.object({
   name: z.string().trim().min(1).max(100),
   text: z.string().trim().min(1).max(4096),
   lid: z.string().regex(/^[0-9]+@lid$/).optional(),
+  /** Reply to this message of the chat (its WhatsApp id). */
+  quotedId: z.string().trim().min(1).max(256).optional(),
+});
+export const simReactionBodySchema = z.object({
+  from: digits,
+  name: z.string().trim().min(1).max(100),
+  /** The WhatsApp id of the message of the chat to react to. */
+  messageId: z.string().trim().min(1).max(256),
+  /** "" removes the reaction. */
+  emoji: z.string().max(32),
+});
+export const simPresenceBodySchema = z.object({
+  from: digits,
+  presence: z.enum(['composing', 'recording', 'paused']),
 });
 export const simMediaBodySchema = z.object({
   from: digits,
@@ -63,6 +77,18 @@ export const controlRoutes: SimRoute[] = [
     path: '/_sim/instances/:name/media',
     auth: 'global',
     handler: ({ ctx, params, body }) => ({ status: 201, body: msg.customerMedia(ctx, life.getInstance(ctx, params.name!), parse(simMediaBodySchema, body)) }),
+  },
+  {
+    method: 'POST',
+    path: '/_sim/instances/:name/reactions',
+    auth: 'global',
+    handler: ({ ctx, params, body }) => ({ status: 201, body: msg.customerReaction(ctx, life.getInstance(ctx, params.name!), parse(simReactionBodySchema, body)) }),
+  },
+  {
+    method: 'POST',
+    path: '/_sim/instances/:name/presence',
+    auth: 'global',
+    handler: ({ ctx, params, body }) => ({ status: 200, body: msg.customerPresence(ctx, life.getInstance(ctx, params.name!), parse(simPresenceBodySchema, body)) }),
   },
   {
     method: 'POST',
@@ -117,6 +143,7 @@ export const controlRoutes: SimRoute[] = [
           webhook: inst.webhook ? { url: inst.webhook.url, enabled: inst.webhook.enabled, events: inst.webhook.events } : null,
           webhooks: { sent: inst.webhooks.sent, failed: inst.webhooks.failed, log: inst.webhooks.log },
           messages: inst.messages.length,
+          readReceipts: inst.readReceipts,
           groups: [...inst.groups.values()].map((g) => ({ jid: g.id, subject: g.subject, size: g.participants.length })),
         },
       };

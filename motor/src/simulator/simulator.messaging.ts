@@ -5,8 +5,12 @@ import {
   incomingText,
   jidOf,
   messageUpdate,
+  presenceData,
+  reactionData,
   sentMedia,
   sentText,
+  simulatedPicture,
+  type QuotedInfo,
 } from './evolution-payloads.js';
 import { samplePng, sampleFile, sampleVcard, type SampleKind } from './sample-media.js';
 import type { SimContext } from './simulator.lifecycle.js';
@@ -73,14 +77,88 @@ export function sendText(ctx: SimContext, inst: SimInstance, body: Record<string
     throw new SimHttpError(400, ['Text is required']);
   const remoteJid = recipientJid(body.number);
   requireOpen(inst);
-  const quoted = body.quoted as { key?: { id?: unknown } } | undefined;
-  const data = sentText({
+  const data = sentText({ instanceId: inst.id, remoteJid, text: body.text, quoted: quotedOf(inst, body.quoted) });
+  return afterSend(ctx, inst, data);
+}
+
+/**
+ * sendText's `quoted`: with `message` it is used as given; without, the original is looked up by
+ * `key.id` among the instance's messages (as Evolution reads its database), and a quote it cannot
+ * find is dropped: the message goes out as a plain text.
+ */
+function quotedOf(inst: SimInstance, quoted: unknown): QuotedInfo | undefined {
+  const q = quoted as { key?: { id?: unknown; fromMe?: unknown; participant?: unknown }; message?: unknown } | undefined;
+  const id = q?.key?.id;
+  if (typeof id !== 'string' || id === '') return undefined;
+  const stored = inst.messages.find((m) => m.key.id === id);
+  const given = q?.message && typeof q.message === 'object' ? (q.message as Record<string, unknown>) : null;
+  if (!stored && !given) return undefined;
+  const fromMe = stored ? stored.key.fromMe : q?.key?.fromMe === true;
+  const participant =
+    typeof q?.key?.participant === 'string'
+      ? q.key.participant
+      : fromMe
+        ? (inst.wuid ?? '')
+        : (stored?.key.remoteJid ?? '');
+  return { id, participant, message: given ?? (stored!.message as Record<string, unknown>) };
+}
+
+/** `POST /message/sendReaction/{name}` `{key:{id, remoteJid, fromMe}, reaction}` (201, the send.message object). */
+export function sendReaction(ctx: SimContext, inst: SimInstance, body: Record<string, unknown>) {
+  const key = body.key as { id?: unknown; remoteJid?: unknown; fromMe?: unknown } | undefined;
+  if (!key || typeof key !== 'object') throw new SimHttpError(400, [['instance requires property "key"']]);
+  for (const k of ['id', 'remoteJid', 'fromMe'] as const)
+    if (key[k] === undefined) throw new SimHttpError(400, [[`instance.key requires property "${k}"`]]);
+  if (typeof key.id !== 'string' || key.id === '' || typeof key.remoteJid !== 'string' || key.remoteJid === '')
+    throw new SimHttpError(400, [['instance.key.id and instance.key.remoteJid must not be empty']]);
+  if (typeof key.fromMe !== 'boolean') throw new SimHttpError(400, [['instance.key.fromMe is not of a type(s) boolean']]);
+  if (typeof body.reaction !== 'string') throw new SimHttpError(400, [['instance requires property "reaction"']]);
+  const remoteJid = recipientJid(key.remoteJid);
+  requireOpen(inst);
+  const data = reactionData({
     instanceId: inst.id,
-    remoteJid,
-    text: body.text,
-    quotedId: typeof quoted?.key?.id === 'string' ? quoted.key.id : undefined,
+    chatKey: { remoteJid, fromMe: true, id: outgoingId() },
+    target: { remoteJid, fromMe: key.fromMe, id: key.id },
+    pushName: 'Você',
+    text: body.reaction,
+    status: 'PENDING',
+    source: 'web',
   });
   return afterSend(ctx, inst, data);
+}
+
+const outgoingId = () => sentText({ instanceId: '', remoteJid: '', text: '.' }).key.id;
+
+/** `POST /chat/markMessageAsRead/{name}` `{readMessages:[{id, fromMe, remoteJid}]}` (201). */
+export function markMessageAsRead(inst: SimInstance, body: Record<string, unknown>) {
+  const list = body.readMessages;
+  if (!Array.isArray(list)) throw new SimHttpError(400, [['instance requires property "readMessages"']]);
+  if (list.length === 0) throw new SimHttpError(400, [['instance.readMessages does not meet minimum length of 1']]);
+  for (const r of list as Array<Record<string, unknown>>) {
+    for (const k of ['id', 'fromMe', 'remoteJid'])
+      if (r?.[k] === undefined) throw new SimHttpError(400, [[`instance.readMessages[0] requires property "${k}"`]]);
+  }
+  if (inst.state !== 'open') throw new SimHttpError(500, ['Read messages fail', 'Error: Connection Closed']);
+  // Evolution reads only phone and group JIDs (a LID is skipped silently).
+  for (const r of list as Array<{ id: string; remoteJid: string }>) {
+    if (!/@(s\.whatsapp\.net|g\.us)$/.test(r.remoteJid)) continue;
+    const record = inst.messages.find((m) => m.key.id === r.id && !m.key.fromMe);
+    if (record && !record.MessageUpdate.some((u) => u.status === 'READ')) {
+      record.MessageUpdate.push({ status: 'READ' });
+      inst.readReceipts += 1;
+    }
+  }
+  return { message: 'Read messages', read: 'success' };
+}
+
+/** `POST /chat/fetchProfilePictureUrl/{name}` `{number}` (200): every simulated customer has a picture. */
+export function fetchProfilePictureUrl(inst: SimInstance, body: Record<string, unknown>) {
+  const number = typeof body.number === 'string' ? body.number : '';
+  const digits = number.split('@')[0]!.replace(/\D/g, '');
+  const wuid = number.includes('@') ? number : jidOf(digits);
+  // Evolution answers null when Baileys cannot fetch it (not connected, privacy, no picture).
+  if (inst.state !== 'open' || !digits || number.endsWith('@g.us')) return { wuid, profilePictureUrl: null };
+  return { wuid, profilePictureUrl: simulatedPicture(digits) };
 }
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -168,11 +246,50 @@ function afterSend<T extends { key: SimMessageRecord['key']; status: string }>(
 export function customerMessage(
   ctx: SimContext,
   inst: SimInstance,
-  p: { from: string; name: string; text: string; lid?: string },
+  p: { from: string; name: string; text: string; lid?: string; quotedId?: string },
 ) {
+  const quoted = p.quotedId ? quotedOf(inst, { key: { id: p.quotedId } }) : undefined;
+  if (p.quotedId && !quoted) throw new SimHttpError(404, [`No message ${p.quotedId} in this chat to quote`]);
   return fromCustomer(ctx, inst, p, (lid) =>
-    incomingText({ instanceId: inst.id, phone: p.from, lid, name: p.name, text: p.text }),
+    incomingText({ instanceId: inst.id, phone: p.from, lid, name: p.name, text: p.text, quoted }),
   );
+}
+
+/** A customer reacts to a message of the chat (`emoji` "" removes it): `messages.upsert` reactionMessage. */
+export function customerReaction(
+  ctx: SimContext,
+  inst: SimInstance,
+  p: { from: string; name: string; messageId: string; emoji: string },
+) {
+  const remoteJid = jidOf(p.from);
+  const target = inst.messages.find((m) => m.key.id === p.messageId && m.key.remoteJid === remoteJid);
+  if (!target) throw new SimHttpError(404, [`No message ${p.messageId} in this chat to react to`]);
+  return fromCustomer(ctx, inst, p, (lid) =>
+    reactionData({
+      instanceId: inst.id,
+      chatKey: { remoteJid, remoteJidAlt: lid, fromMe: false, id: `3A${cuid().slice(1, 19).toUpperCase()}` },
+      // As in the sample Evolution sends: the reacted key seen from the business's side.
+      target: { remoteJid, fromMe: target.key.fromMe, id: target.key.id },
+      pushName: p.name,
+      text: p.emoji,
+      status: 'DELIVERY_ACK',
+      source: 'ios',
+    }),
+  );
+}
+
+/** The customer types, records a voice note, or stops (`paused`): `presence.update`. */
+export function customerPresence(
+  ctx: SimContext,
+  inst: SimInstance,
+  p: { from: string; presence: 'composing' | 'recording' | 'paused' },
+) {
+  if (inst.state !== 'open')
+    throw new SimHttpError(409, [`The "${inst.name}" instance is not connected (state: ${inst.state})`]);
+  const jid = jidOf(p.from);
+  // Baileys reports `paused` as `available`.
+  ctx.hooks.emit(inst, 'presence.update', presenceData(jid, p.presence === 'paused' ? 'available' : p.presence));
+  return { remoteJid: jid, presence: p.presence };
 }
 
 /** A customer sends a sample file (`kind`) or a contact card: `messages.upsert` with the media message. */

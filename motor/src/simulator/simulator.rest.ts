@@ -108,6 +108,25 @@ export const evolutionRoutes: SimRoute[] = [
   },
   {
     method: 'POST',
+    path: '/message/sendReaction/:name',
+    auth: 'instance',
+    handler: ({ ctx, params, body }) =>
+      ok(msg.sendReaction(ctx, life.getInstance(ctx, params.name!), body), 201),
+  },
+  {
+    method: 'POST',
+    path: '/chat/markMessageAsRead/:name',
+    auth: 'instance',
+    handler: ({ ctx, params, body }) => ok(msg.markMessageAsRead(life.getInstance(ctx, params.name!), body), 201),
+  },
+  {
+    method: 'POST',
+    path: '/chat/fetchProfilePictureUrl/:name',
+    auth: 'instance',
+    handler: ({ ctx, params, body }) => ok(msg.fetchProfilePictureUrl(life.getInstance(ctx, params.name!), body)),
+  },
+  {
+    method: 'POST',
     path: '/message/sendWhatsAppAudio/:name',
     auth: 'instance',
     handler: ({ ctx, params, body }) =>

@@ -113,6 +113,8 @@ export interface SimInstance {
   createdAt: string;
   updatedAt: string;
   webhooks: { sent: number; failed: number; log: WebhookLogEntry[] };
+  /** Customer messages marked read through chat/markMessageAsRead. */
+  readReceipts: number;
 }
 
 export function newInstance(p: {
@@ -139,6 +141,7 @@ export function newInstance(p: {
     createdAt: now,
     updatedAt: now,
     webhooks: { sent: 0, failed: 0, log: [] },
+    readReceipts: 0,
   };
 }
 

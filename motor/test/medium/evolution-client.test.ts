@@ -142,7 +142,7 @@ describe(EvolutionClient.name, () => {
     const sent = await sut.sendText('c-send', {
       number: '5511999990001',
       text: 'Olá!',
-      quotedWaMessageId: '3A0000',
+      quoted: { waMessageId: '3A0000', fromMe: false, text: 'Quanto custa?' },
     });
     expect(sent.waMessageId).toMatch(/^3EB0[0-9A-F]{18}$/);
     expect(sent).toMatchObject({ remoteJid: '5511999990001@s.whatsapp.net', status: 'PENDING' });

@@ -260,7 +260,9 @@ describe(attachRealtimeGateway.name, () => {
       const eve = await connect({ cookie: stranger.cookie });
       expect(await ana.command('conversation:typing', { conversationId })).toEqual({ ok: true, data: null });
       await bruno.waitFor(() => bruno.typing.length === 1);
-      expect(bruno.typing).toEqual([{ conversationId, userId: owner.userId, name: 'Ana' }]);
+      expect(bruno.typing).toEqual([
+        { conversationId, userId: owner.userId, name: 'Ana', from: 'agent', state: 'typing' },
+      ]);
       // A round trip on the other sockets proves nothing was on its way to them.
       await Promise.all(
         [eve, ana, anaTab2].map((c) => c.command('conversation:typing', { conversationId: randomUUID() })),

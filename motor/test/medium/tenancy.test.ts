@@ -30,6 +30,7 @@ interface Seeded {
   contactId: string;
   productId: string;
   productSku: string;
+  quickReplyId: string;
 }
 
 type Ids = { a: Seeded; b: Seeded };
@@ -110,6 +111,19 @@ const MATRIX: Row[] = [
   { method: 'GET', route: '/api/conversations/labels', path: () => '/api/conversations/labels', expect: 'own' },
   { method: 'GET', route: '/api/groups', path: ({ a }) => `/api/groups?instanceId=${a.instanceId}`, expect: 'own' },
   { method: 'PATCH', route: '/api/contacts/:id', path: ({ a }) => `/api/contacts/${a.contactId}`, body: () => ({ optedOut: true }), expect: 404 },
+  { method: 'POST', route: '/api/conversations/:id/notes', path: ({ a }) => `/api/conversations/${a.conversationId}/notes`, body: () => ({ text: 'nota de B' }), expect: 404 },
+  { method: 'POST', route: '/api/messages/:id/reactions', path: ({ a }) => `/api/messages/${a.messageId}/reactions`, body: () => ({ emoji: '👍' }), expect: 404 },
+  // B's own conversation quoting A's message: the quoted message must be of the same conversation.
+  { method: 'POST', route: '/api/conversations/:id/messages', path: ({ b }) => `/api/conversations/${b.conversationId}/messages`, body: ({ a }) => ({ text: 'citando A', quotedMessageId: a.messageId }), expect: 404 },
+  { method: 'GET', route: '/api/quick-replies', path: () => '/api/quick-replies', expect: 'own' },
+  // A shortcut is unique per account: B may use A's.
+  { method: 'POST', route: '/api/quick-replies', path: () => '/api/quick-replies', body: () => ({ shortcut: 'segredo-a', text: 'de B' }), expect: 'own' },
+  { method: 'PATCH', route: '/api/quick-replies/:id', path: ({ a }) => `/api/quick-replies/${a.quickReplyId}`, body: () => ({ text: 'de B' }), expect: 404 },
+  { method: 'DELETE', route: '/api/quick-replies/:id', path: ({ a }) => `/api/quick-replies/${a.quickReplyId}`, expect: 404 },
+  { method: 'GET', route: '/api/account/settings', path: () => '/api/account/settings', expect: 'own' },
+  { method: 'PATCH', route: '/api/account/settings', path: () => '/api/account/settings', body: () => ({ readReceipts: true }), expect: 'own' },
+  { method: 'POST', route: '/api/sandbox/reactions', path: () => '/api/sandbox/reactions', body: ({ a }) => ({ instanceName: a.instanceName, phone: a.phone, name: 'B', waMessageId: '3A00', emoji: '👍' }), expect: 404 },
+  { method: 'POST', route: '/api/sandbox/presence', path: () => '/api/sandbox/presence', body: ({ a }) => ({ instanceName: a.instanceName, phone: a.phone, presence: 'composing' }), expect: 404 },
   { method: 'GET', route: '/api/campaigns/:id/recipients.csv', path: ({ a }) => `/api/campaigns/${a.campaignId}/recipients.csv`, expect: 404 },
 ];
 
@@ -147,6 +161,13 @@ describe('tenancy matrix', () => {
       async customerMedia(name) {
         sandboxCalls.push(name);
         return { waMessageId: uniqueMessageId() };
+      },
+      async customerReaction(name) {
+        sandboxCalls.push(name);
+        return { waMessageId: uniqueMessageId() };
+      },
+      async customerPresence(name) {
+        sandboxCalls.push(name);
       },
       async groupMessage(name) {
         sandboxCalls.push(name);
@@ -197,7 +218,13 @@ describe('tenancy matrix', () => {
       sku: productSku,
       priceCents: 100,
     });
+    const quickReply = await api(app.baseUrl, owner.cookie).post('/api/quick-replies', {
+      shortcut: `segredo-${accountName.slice(-1).toLowerCase()}`,
+      text: `${text} (atalho)`,
+    });
+    expect(quickReply.status).toBe(201);
     return {
+      quickReplyId: quickReply.body.id,
       instanceId: instance.id,
       campaignId: campaign.body.id,
       contactId: list.body[0].contact.id,
@@ -229,6 +256,7 @@ describe('tenancy matrix', () => {
     ids.a.instanceId,
     ids.a.campaignId,
     ids.a.productId,
+    ids.a.quickReplyId,
     'Loja A',
   ];
 
@@ -300,6 +328,8 @@ describe('tenancy matrix', () => {
       name: 'Produto secreto Loja A',
     });
     expect(sandboxCalls).not.toContain(ids.a.instanceName);
+    expect((await a.get('/api/quick-replies')).body).toMatchObject([{ id: ids.a.quickReplyId, shortcut: 'segredo-a' }]);
+    expect((await a.get('/api/account/settings')).body).toEqual({ readReceipts: false });
     // And the event log of A carries nothing B did.
     const events = await a.get('/api/events?after=0');
     expect(JSON.stringify(events.body)).not.toContain(ids.b.owner.account.id);

@@ -111,6 +111,15 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
       expect(messages[0]).toMatchObject({
         text: 'Pode ser às 10h?',
         quotedWaMessageId: '3EB0A1B2C3D4E5F6A7B8C9',
+        // The original is not stored here: what the reply says of it is kept, so the quote renders.
+        quoted: {
+          waMessageId: '3EB0A1B2C3D4E5F6A7B8C9',
+          messageId: null,
+          type: 'text',
+          text: 'Temos horário disponível amanhã.',
+          direction: 'out',
+          authorName: null,
+        },
       });
     },
     'messages-upsert-image-caption.json': async () => {
@@ -314,9 +323,14 @@ describe(`${WebhookIntakeService.name} — Evolution samples`, () => {
       );
     },
     'presence-update.json': async () => {
-      const { inst, last } = await deliver('presence-update.json');
-      expect(last.body).toEqual({ success: true, ignored: true });
-      expect(rt.published.filter((e) => e.accountId === inst.accountId)).toEqual([]);
+      // The customer of this chat writes, then types: "digitando…" reaches the agents, nothing is stored.
+      const { inst, last } = await deliver('messages-upsert-text.json', 'presence-update.json');
+      expect(last.body).toEqual({ success: true });
+      const { convs } = await messagesOf(inst);
+      expect(rt.typings.filter((t) => t.accountId === inst.accountId)).toEqual([
+        { accountId: inst.accountId, conversationId: convs[0]!.id, userId: null, name: 'Maria Teste', from: 'contact', state: 'typing' },
+      ]);
+      expect(rt.published.filter((e) => e.accountId === inst.accountId).map((e) => e.type)).toEqual(['message.created']);
     },
     'status-instance.json': async () => {
       const { state, last } = await deliver('status-instance.json');

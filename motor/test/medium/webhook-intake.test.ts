@@ -77,7 +77,7 @@ describe(`${WebhookIntakeService.name} — HTTP edge`, () => {
       const ok = await postWebhook(app.baseUrl, fixture('presence-update.json', inst.name), {
         authorization: `Bearer ${await jwt(inst.secret)}`,
       });
-      expect(ok).toMatchObject({ status: 200, body: { success: true, ignored: true } });
+      expect(ok).toMatchObject({ status: 200, body: { success: true } });
       const wrong = await postWebhook(app.baseUrl, fixture('presence-update.json', inst.name), {
         authorization: `Bearer ${await jwt('another secret')}`,
       });

@@ -14,7 +14,20 @@ import type { GroupInfo, SentMessage, SentRecord, WhatsAppGateway } from '../../
  *   await startTestApp({ deps: { whatsapp: wa } });
  */
 export function fakeWhatsApp() {
-  const sent: Array<{ instanceName: string; number: string; text: string }> = [];
+  const sent: Array<{
+    instanceName: string;
+    number: string;
+    text: string;
+    quoted?: { waMessageId: string; fromMe: boolean; participant?: string | null; text: string };
+  }> = [];
+  const reactions: Array<{ instanceName: string; number: string; waMessageId: string; fromMe: boolean; emoji: string }> =
+    [];
+  const reads: Array<{ instanceName: string; messages: Array<{ waMessageId: string; remoteJid: string }> }> = [];
+  /** Profile picture URL per number (digits or JID) for fetchProfilePictureUrl; absent = none. */
+  const pictures = new Map<string, string>();
+  const pictureAsks: string[] = [];
+  /** Chats whose typing an agent's reply asked WhatsApp to report (sendText `delay`). */
+  const presenceSubscriptions: string[] = [];
   // `lost`: WhatsApp got the message but the answer never came back (throws like a timeout).
   const next: Array<{
     waMessageId?: string;
@@ -75,8 +88,24 @@ export function fakeWhatsApp() {
         name: null,
       }));
     },
+    async sendReaction(instanceName, input): Promise<SentMessage> {
+      const step = next.shift() ?? {};
+      if (step.error) throw upstreamFailed(step.error, { status: step.status ?? 400, reason: 'invalid_request' });
+      reactions.push({ instanceName, number: input.number, ...input.target, emoji: input.emoji });
+      n += 1;
+      const waMessageId = `3EB0REACT${run}${String(n).padStart(8, '0')}`;
+      return { waMessageId, remoteJid: input.number, status: 'PENDING', messageTimestamp: Math.floor(Date.now() / 1000) };
+    },
+    async markMessagesRead(instanceName, messages) {
+      reads.push({ instanceName, messages: messages.map((m) => ({ waMessageId: m.waMessageId, remoteJid: m.remoteJid })) });
+    },
+    async fetchProfilePictureUrl(_instanceName, number) {
+      pictureAsks.push(number);
+      return pictures.get(number) ?? pictures.get(number.split('@')[0]!) ?? null;
+    },
     async sendText(instanceName, input): Promise<SentMessage> {
-      sent.push({ instanceName, number: input.number, text: input.text });
+      sent.push({ instanceName, number: input.number, text: input.text, ...(input.quoted ? { quoted: input.quoted } : {}) });
+      if (input.subscribePresence) presenceSubscriptions.push(input.number);
       const step = next.shift() ?? {};
       if (step.wait) await step.wait;
       if (step.error) {
@@ -106,7 +135,22 @@ export function fakeWhatsApp() {
       return { waMessageId, remoteJid: input.number, status: 'PENDING', messageTimestamp: timestamp };
     },
   };
-  return Object.assign(gateway, { sent, next, delivered, lookups, notOnWhatsApp, registeredAs, numberLookups, groups, groupFetches });
+  return Object.assign(gateway, {
+    sent,
+    next,
+    delivered,
+    lookups,
+    notOnWhatsApp,
+    registeredAs,
+    numberLookups,
+    groups,
+    groupFetches,
+    reactions,
+    reads,
+    pictures,
+    pictureAsks,
+    presenceSubscriptions,
+  });
 }
 
 /** Evolution's `response.message` may be JSON (e.g. `[{"exists":false,…}]`); a script gives it as text. */

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { InstanceQrPayload } from '@atende/shared';
+import type { InstanceQrPayload, TypingPayload } from '@atende/shared';
 import type { Db } from '../../src/ports/db.port.js';
 import type { AccountEvent, RealtimePublisher } from '../../src/ports/realtime.port.js';
 import { createAccount } from './factories.js';
@@ -25,15 +25,21 @@ export function fixture(name: string, instanceName: string): any {
 }
 
 /** A realtime publisher recording durable events and QR pushes. */
-export function recorder(): RealtimePublisher & { published: AccountEvent[]; qrs: InstanceQrPayload[] } {
+export function recorder(): RealtimePublisher & {
+  published: AccountEvent[];
+  qrs: InstanceQrPayload[];
+  typings: Array<TypingPayload & { accountId: string }>;
+} {
   const published: AccountEvent[] = [];
   const qrs: InstanceQrPayload[] = [];
+  const typings: Array<TypingPayload & { accountId: string }> = [];
   return {
     published,
     qrs,
+    typings,
     publish: (e) => void published.push(...e),
     publishQr: (_a, p) => void qrs.push(p),
-    publishTyping() {},
+    publishTyping: (accountId, p) => void typings.push({ ...p, accountId }),
   };
 }
 

@@ -32,6 +32,13 @@ import type {
   UnreadCounts,
   MemberLinkResult,
   RecoverResult,
+  AccountSettings,
+  CreateQuickReplyBody,
+  PatchAccountSettingsBody,
+  PatchQuickReplyBody,
+  QuickReply,
+  SandboxPresenceBody,
+  SandboxReactionBody,
   AccessTokenResult,
   SandboxGroupMessageBody,
 } from '@atende/shared';
@@ -117,8 +124,10 @@ export function createApi(http = new HttpClient()) {
       messages: (id: string, q: { cursor?: string | null; before?: string | null; limit?: number } = {}) =>
         http.getPage<Message>(`/api/conversations/${enc(id)}/messages`, { query: q }),
       unread: () => http.get<UnreadCounts>('/api/conversations/unread'),
-      send: (id: string, body: { text: string; clientId: string }) =>
+      send: (id: string, body: { text: string; clientId: string; quotedMessageId?: string }) =>
         http.post<{ success: true; message: Message }>(`/api/conversations/${enc(id)}/messages`, body),
+      /** A private note: only the team sees it, never sent to WhatsApp. */
+      note: (id: string, text: string) => http.post<Message>(`/api/conversations/${enc(id)}/notes`, { text }),
       /** A file (multipart): the fields go before the file so the Motor reads them first. */
       sendFile: (id: string, file: OutgoingFile) => {
         const form = new FormData();
@@ -209,8 +218,27 @@ export function createApi(http = new HttpClient()) {
       /** The test box: matched products and the model's answer; nothing is sent to WhatsApp. */
       test: (text: string) => http.post<AiTestResult>('/api/settings/ai/test', { text }),
     },
+    messages: {
+      /** The business's reaction to a message ("" removes it); answers the message with its counts. */
+      react: (id: string, emoji: string) =>
+        http.post<{ success: true; message: Message }>(`/api/messages/${enc(id)}/reactions`, { emoji }),
+    },
+    quickReplies: {
+      list: () => http.get<QuickReply[]>('/api/quick-replies'),
+      create: (body: CreateQuickReplyBody) => http.post<QuickReply>('/api/quick-replies', body),
+      update: (id: string, body: PatchQuickReplyBody) => http.patch<QuickReply>(`/api/quick-replies/${enc(id)}`, body),
+      remove: (id: string) => http.delete<void>(`/api/quick-replies/${enc(id)}`),
+    },
+    accountSettings: {
+      get: () => http.get<AccountSettings>('/api/account/settings'),
+      patch: (body: PatchAccountSettingsBody) => http.patch<AccountSettings>('/api/account/settings', body),
+    },
     sandbox: {
       state: () => http.get<SandboxState>('/api/sandbox'),
+      /** The simulated customer reacts to a message of their chat. */
+      reactAsCustomer: (body: SandboxReactionBody) => http.post<unknown>('/api/sandbox/reactions', body),
+      /** The simulated customer types, records or stops. */
+      presenceAsCustomer: (body: SandboxPresenceBody) => http.post<unknown>('/api/sandbox/presence', body),
       scan: (instanceName: string) => http.post<unknown>('/api/sandbox/scan', { instanceName }),
       sendAsCustomer: (body: SandboxMessageBody) => http.post<unknown>('/api/sandbox/messages', body),
       /** The simulated customer sends a sample photo, audio, voice note or PDF. */

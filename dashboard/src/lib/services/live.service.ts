@@ -1,6 +1,6 @@
 import { goto } from '$app/navigation';
 import { realtime } from '$lib/realtime/realtime.svelte';
-import { campaigns, features, inbox, instances, team } from '$lib/state/stores';
+import { campaigns, features, inbox, instances, quickReplies, team } from '$lib/state/stores';
 
 let stop: (() => void) | null = null;
 
@@ -49,4 +49,5 @@ export function stopLive(): void {
   team.clear();
   features.clear();
   campaigns.clear();
+  quickReplies.clear();
 }

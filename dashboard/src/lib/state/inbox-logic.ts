@@ -237,6 +237,8 @@ export function optimisticMessage(opts: {
   text: string;
   author: { id: string; name: string };
   now?: Date;
+  /** The message it replies to. */
+  quoted?: Message | null;
 }): Message {
   return {
     id: opts.clientId,
@@ -251,7 +253,8 @@ export function optimisticMessage(opts: {
     type: 'text',
     text: opts.text,
     media: null,
-    quotedWaMessageId: null,
+    quotedWaMessageId: opts.quoted?.waMessageId ?? null,
+    quoted: opts.quoted ? quoteOf(opts.quoted) : null,
     reactions: null,
     status: 'pending',
     error: null,
@@ -291,4 +294,49 @@ export function unreadConversations(unread: Record<string, number>): number {
   let n = 0;
   for (const k in unread) if ((unread[k] ?? 0) > 0) n++;
   return n;
+}
+
+/** What a reply shows of the message it quotes (as the server stores it in `Message.quoted`). */
+export function quoteOf(m: Message): NonNullable<Message['quoted']> {
+  return {
+    waMessageId: m.waMessageId ?? '',
+    messageId: m.id,
+    type: m.type,
+    text: m.text?.trim() || m.media?.caption?.trim() || null,
+    direction: m.direction,
+    authorName: m.authorName ?? null,
+  };
+}
+
+/**
+ * The message with the business's reaction set to `emoji` ("" removes it): the counts move the
+ * way the server will move them.
+ *
+ * @example
+ * withOwnReaction({ ...m, reactions: { '👍': 2 }, ownReaction: '👍' }, '❤️').reactions // { '👍': 1, '❤️': 1 }
+ */
+export function withOwnReaction(m: Message, emoji: string): Message {
+  const counts: Record<string, number> = { ...(m.reactions ?? {}) };
+  const old = m.ownReaction ?? '';
+  if (old && counts[old]) {
+    counts[old] -= 1;
+    if (counts[old] <= 0) delete counts[old];
+  }
+  if (emoji) counts[emoji] = (counts[emoji] ?? 0) + 1;
+  return { ...m, reactions: Object.keys(counts).length ? counts : null, ownReaction: emoji || null };
+}
+
+/**
+ * Whether an incoming message deserves a notification and a sound: a new conversation, or a
+ * message in a conversation assigned to the agent; never the thread they are looking at, never a
+ * reaction or a note.
+ */
+export function shouldAlert(
+  m: Message,
+  c: Conversation,
+  ctx: { meId: string | null; openId: string | null; viewing: boolean; isNewConversation: boolean },
+): boolean {
+  if (m.direction !== 'in' || m.type === 'reaction' || m.private) return false;
+  if (ctx.viewing && ctx.openId === c.id) return false;
+  return (!!ctx.meId && c.assigneeId === ctx.meId) || (ctx.isNewConversation && !c.assigneeId);
 }

@@ -17,6 +17,7 @@ import {
   prependPage,
   upsertConversation,
   upsertMessage,
+  withOwnReaction,
   type ConversationFilter,
   type ListState,
   type Source,
@@ -45,13 +46,16 @@ type ListQuery = {
 };
 
 export interface InboxDeps {
-  api: Pick<Api, 'conversations'>;
+  api: Pick<Api, 'conversations' | 'messages'>;
   /** Who is typing in the composer (author of optimistic messages). */
   me: () => { id: string; name: string } | null;
   /** Whether the agent is looking at the page (marks the open conversation read). */
   isViewing?: () => boolean;
-  /** Called for every new incoming message (sound, notifications). */
-  onIncoming?: (message: Message, conversation: Conversation) => void;
+  /**
+   * Called for every new incoming message (sound, notifications); `isNewConversation` when its
+   * conversation was not known to this inbox before.
+   */
+  onIncoming?: (message: Message, conversation: Conversation, info: { isNewConversation: boolean }) => void;
   newId?: () => string;
   /** Reports a failed background call (mark read, etc.). */
   onError?: (error: unknown) => void;
@@ -86,7 +90,10 @@ export class InboxStore {
   /** The conversation shown in the thread pane (may be outside the list's filter). */
   current = $state.raw<Conversation | null>(null);
   openId = $state<string | null>(null);
-  typing = $state.raw<Record<string, { name: string; until: number }>>({});
+  /** Who is typing in each conversation: another agent, or the customer (typing or recording). */
+  typing = $state.raw<
+    Record<string, { name: string; until: number; from: 'agent' | 'contact'; state: 'typing' | 'recording' }>
+  >({});
   /** Merged-away conversation id → the id it was merged into (the open page follows it). */
   merged = $state.raw<Record<string, string>>({});
   /** Ids of loaded conversations with unread messages. */
@@ -144,9 +151,13 @@ export class InboxStore {
   readonly #handlers: { [K in DurableEvent['type']]?: (d: EventData<K>) => void } = {
     'message.created': ({ message, conversation }) => {
       const isNew = !this.threads[message.conversationId]?.messages.some((m) => m.id === message.id);
+      const isNewConversation =
+        !this.#known.has(conversation.id) && !this.list.items.some((c) => c.id === conversation.id);
       this.#putConversation(conversation, 'event', { incoming: isNew && message.direction === 'in' });
       this.#putMessage(message, 'event');
-      if (isNew && message.direction === 'in') this.#deps.onIncoming?.(message, conversation);
+      if (isNew && message.direction === 'in') this.#deps.onIncoming?.(message, conversation, { isNewConversation });
+      // The customer's message ends their "digitando…".
+      if (message.direction === 'in' && this.typing[conversation.id]?.from === 'contact') this.#stopTyping(conversation.id);
     },
     'message.updated': ({ message }) => this.#putMessage(message, 'event'),
     'conversation.updated': ({ conversation }) => this.#putConversation(conversation, 'event'),
@@ -184,17 +195,28 @@ export class InboxStore {
     this.#putConversation(conversation, 'event');
   }
 
-  /** Ephemeral `conversation.typing` from another agent. */
+  /**
+   * Ephemeral `conversation.typing`: another agent in the composer, or the customer typing or
+   * recording on WhatsApp (`paused` ends it; so does their message, or silence for a few seconds).
+   */
   applyTyping(p: TypingPayload, now = Date.now()): void {
-    if (p.userId === this.#deps.me()?.id) return;
-    this.typing = { ...this.typing, [p.conversationId]: { name: p.name, until: now + TYPING_MS } };
+    const from = p.from ?? 'agent';
+    if (from === 'agent' && p.userId === this.#deps.me()?.id) return;
+    if (p.state === 'paused') {
+      if (this.typing[p.conversationId]?.from === from) this.#stopTyping(p.conversationId);
+      return;
+    }
+    const state = p.state === 'recording' ? 'recording' : 'typing';
+    this.typing = { ...this.typing, [p.conversationId]: { name: p.name, until: now + TYPING_MS, from, state } };
     setTimeout(() => {
       const t = this.typing[p.conversationId];
-      if (t && t.until <= Date.now()) {
-        const { [p.conversationId]: _, ...rest } = this.typing;
-        this.typing = rest;
-      }
+      if (t && t.until <= Date.now()) this.#stopTyping(p.conversationId);
     }, TYPING_MS + 50);
+  }
+
+  #stopTyping(conversationId: string): void {
+    const { [conversationId]: _, ...rest } = this.typing;
+    this.typing = rest;
   }
 
   /** Changes the filter (tab or search) and reloads the first page. */
@@ -292,13 +314,37 @@ export class InboxStore {
    * Sends a text: shows it at once with a fresh clientId, then lets the server's version (from
    * the answer or the socket, whichever comes first) replace it. A failure marks it `failed`.
    */
-  async send(conversationId: string, text: string): Promise<void> {
+  async send(conversationId: string, text: string, opts: { quoted?: Message | null } = {}): Promise<void> {
     const me = this.#deps.me();
     const body = text.trim();
     if (!me || !body) return;
     const clientId = this.#deps.newId?.() ?? crypto.randomUUID();
-    this.#putMessage(optimisticMessage({ conversationId, clientId, text: body, author: me }), 'rest');
-    await this.#post(conversationId, body, clientId);
+    const quoted = opts.quoted ?? null;
+    this.#putMessage(optimisticMessage({ conversationId, clientId, text: body, author: me, quoted }), 'rest');
+    await this.#post(conversationId, body, clientId, quoted?.id);
+  }
+
+  /** Saves a private note (only the team sees it); throws when the server refuses it. */
+  async note(conversationId: string, text: string): Promise<void> {
+    const body = text.trim();
+    if (!body) return;
+    this.#putMessage(await this.#deps.api.conversations.note(conversationId, body), 'rest');
+  }
+
+  /**
+   * The business reacts to a message (`emoji` "" or the current one removes it): the counts
+   * change at once, the server's answer settles them; a refusal puts them back and throws.
+   */
+  async react(message: Message, emoji: string): Promise<void> {
+    const next = message.ownReaction === emoji ? '' : emoji;
+    this.#putMessage(withOwnReaction(message, next), 'rest');
+    try {
+      const r = await this.#deps.api.messages.react(message.id, next);
+      this.#putMessage(r.message, 'rest');
+    } catch (error) {
+      this.#putMessage(message, 'rest');
+      throw error;
+    }
   }
 
   /**
@@ -329,7 +375,12 @@ export class InboxStore {
         m.id === message.id ? { ...m, clientId, status: 'pending', error: null } : m,
       ),
     });
-    await this.#post(message.conversationId, message.text || message.media?.fileName || message.type, clientId);
+    await this.#post(
+      message.conversationId,
+      message.text || message.media?.fileName || message.type,
+      clientId,
+      message.quoted?.messageId ?? undefined,
+    );
   }
 
   /** PATCH status / assignee / AI; the answer (and the socket event) updates list and header. */
@@ -345,7 +396,18 @@ export class InboxStore {
     if (c) this.#putConversation({ ...c, unreadCount: 0 }, 'rest');
     else this.#scheduleUnread();
     this.unreadIds.delete(id);
-    this.#deps.api.conversations.read(id).catch((e) => this.#deps.onError?.(e));
+    this.#read(id);
+  }
+
+  /**
+   * Tells the server; once it answered, the counts are read again: a count read while the read
+   * was on its way would still hold this conversation, and nothing else would correct it.
+   */
+  #read(id: string): void {
+    this.#deps.api.conversations
+      .read(id)
+      .then(() => this.#scheduleUnread())
+      .catch((e) => this.#deps.onError?.(e));
   }
 
   /** Drops everything (logout, or a `reset` before reloading). */
@@ -371,9 +433,13 @@ export class InboxStore {
     await Promise.all(jobs);
   }
 
-  async #post(conversationId: string, text: string, clientId: string): Promise<void> {
+  async #post(conversationId: string, text: string, clientId: string, quotedMessageId?: string): Promise<void> {
     try {
-      const res = await this.#deps.api.conversations.send(conversationId, { text, clientId });
+      const res = await this.#deps.api.conversations.send(conversationId, {
+        text,
+        clientId,
+        ...(quotedMessageId ? { quotedMessageId } : {}),
+      });
       this.#putMessage({ ...res.message, clientId: res.message.clientId ?? clientId }, 'rest');
     } catch (error) {
       const t = this.thread(conversationId);
@@ -470,7 +536,7 @@ export class InboxStore {
     if (this.#readTimer) clearTimeout(this.#readTimer);
     this.#readTimer = setTimeout(() => {
       this.#readTimer = null;
-      this.#deps.api.conversations.read(id).catch((e) => this.#deps.onError?.(e));
+      this.#read(id);
     }, 400);
   }
 

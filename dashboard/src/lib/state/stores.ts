@@ -1,6 +1,12 @@
 /** The app's store instances, wired to the one API client. */
+import { goto } from '$app/navigation';
 import { api } from '$lib/api';
+import { conversationName, messageSnippet } from '$lib/components/inbox/format';
+import { t } from '$lib/i18n/index.svelte';
+import { notifications } from '$lib/services/notifications.svelte';
 import { playChime } from '$lib/services/sound';
+import { shouldAlert } from './inbox-logic';
+import { QuickRepliesStore } from './quick-replies.svelte';
 import { Drafts } from './drafts';
 import { FeaturesStore } from './features.svelte';
 import { InboxStore } from './inbox.svelte';
@@ -10,15 +16,31 @@ import { session } from './session.svelte';
 import { TeamStore } from './team.svelte';
 import { CampaignsStore } from './campaigns.svelte';
 
-export const inbox = new InboxStore({
+const viewing = () => typeof document === 'undefined' || document.visibilityState === 'visible';
+
+export const inbox: InboxStore = new InboxStore({
   api,
   me: () => session.user,
-  isViewing: () => typeof document === 'undefined' || document.visibilityState === 'visible',
-  onIncoming: () => {
+  isViewing: viewing,
+  // A new conversation, or a message in one of mine: a sound and a browser notification.
+  onIncoming: (message, conversation, { isNewConversation }) => {
+    const ctx = { meId: session.user?.id ?? null, openId: inbox.openId, viewing: viewing(), isNewConversation };
+    if (!shouldAlert(message, conversation, ctx)) return;
     if (prefs.sound) playChime();
+    const name = conversationName(conversation);
+    notifications.show({
+      title: isNewConversation ? t('notify.newConversation', { name }) : name,
+      body: messageSnippet(message) || t('notify.newMessage'),
+      tag: conversation.id,
+      icon: conversation.contact?.avatarUrl ?? null,
+      onclick: () => void goto(`/conversations/${conversation.id}`),
+    });
   },
   onError: (e) => console.warn('[inbox]', e),
 });
+
+/** Configurações → Atendimento and the composer's `/atalho` picker. */
+export const quickReplies = new QuickRepliesStore(api);
 
 export const instances = new InstancesStore(api);
 export const team = new TeamStore(api);

@@ -9,6 +9,7 @@ import type {
   LogoutOutcome,
   MediaFile,
   QrCode,
+  QuotedKey,
   SentMessage,
   SentRecord,
   WebhookSettings,
@@ -182,7 +183,7 @@ export class EvolutionClient implements WhatsAppGateway {
 
   async sendText(
     instanceName: string,
-    input: { number: string; text: string; quotedWaMessageId?: string },
+    input: { number: string; text: string; quoted?: QuotedKey & { text: string }; subscribePresence?: boolean },
   ): Promise<SentMessage> {
     const r = await this.http.request({
       method: 'POST',
@@ -190,11 +191,66 @@ export class EvolutionClient implements WhatsAppGateway {
       body: {
         number: input.number,
         text: input.text,
-        ...(input.quotedWaMessageId ? { quoted: { key: { id: input.quotedWaMessageId } } } : {}),
+        // Any `delay` makes Evolution subscribe to the chat's presence (Baileys presenceSubscribe)
+        // before sending; without it no presence.update ever comes. 1 ms of "typing" is invisible.
+        ...(input.subscribePresence ? { delay: 1 } : {}),
+        // With `message`, Evolution quotes without looking the original up in its own database
+        // (which may not hold it: a message from before the instance was created, say).
+        ...(input.quoted
+          ? {
+              quoted: {
+                key: keyOf(input.number, input.quoted),
+                message: { conversation: input.quoted.text },
+              },
+            }
+          : {}),
       },
       schema: s.sentMessageSchema,
     });
     return toSent(r);
+  }
+
+  async sendReaction(
+    instanceName: string,
+    input: { number: string; target: QuotedKey; emoji: string },
+  ): Promise<SentMessage> {
+    const r = await this.http.request({
+      method: 'POST',
+      path: `/message/sendReaction/${enc(instanceName)}`,
+      body: { key: keyOf(input.number, input.target), reaction: input.emoji },
+      schema: s.sentMessageSchema,
+    });
+    return toSent(r);
+  }
+
+  async markMessagesRead(
+    instanceName: string,
+    messages: Array<{ waMessageId: string; remoteJid: string; participant: string | null }>,
+  ): Promise<void> {
+    if (messages.length === 0) return;
+    await this.http.request({
+      method: 'POST',
+      path: `/chat/markMessageAsRead/${enc(instanceName)}`,
+      body: {
+        readMessages: messages.map((m) => ({
+          id: m.waMessageId,
+          fromMe: false,
+          remoteJid: m.remoteJid,
+          ...(m.participant ? { participant: m.participant } : {}),
+        })),
+      },
+      schema: s.anySchema,
+    });
+  }
+
+  async fetchProfilePictureUrl(instanceName: string, number: string): Promise<string | null> {
+    const r = await this.http.request({
+      method: 'POST',
+      path: `/chat/fetchProfilePictureUrl/${enc(instanceName)}`,
+      body: { number },
+      schema: s.profilePictureSchema,
+    });
+    return r.profilePictureUrl ?? null;
   }
 
   async sendMedia(
@@ -323,6 +379,16 @@ export class EvolutionClient implements WhatsAppGateway {
     });
     return r.map((n) => ({ number: n.number, exists: n.exists, jid: n.jid, name: n.name ?? null }));
   }
+}
+
+/** Evolution's message key for a message of the chat `number` (digits or a JID). */
+function keyOf(number: string, q: QuotedKey) {
+  return {
+    id: q.waMessageId,
+    remoteJid: number.includes('@') ? number : `${number}@s.whatsapp.net`,
+    fromMe: q.fromMe,
+    ...(q.participant ? { participant: q.participant } : {}),
+  };
 }
 
 function webhookBody(w: WebhookSettings) {

@@ -88,3 +88,9 @@ export const whatsappNumbersSchema = z.array(
 
 /** `POST /chat/getBase64FromMediaMessage` (the file as base64). */
 export const mediaBase64Schema = z.looseObject({ base64: z.string().min(1), mimetype: str, fileName: str });
+
+/** `POST /chat/fetchProfilePictureUrl` → `{wuid, profilePictureUrl}` (null when hidden or none). */
+export const profilePictureSchema = z.looseObject({
+  wuid: z.string().nullish(),
+  profilePictureUrl: z.string().max(4000).nullish(),
+});

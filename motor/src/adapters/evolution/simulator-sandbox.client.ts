@@ -39,16 +39,48 @@ export class SimulatorSandboxClient implements WhatsAppSandbox {
     return { state: r.state, wuid: r.wuid ?? null };
   }
 
-  async customerMessage(instanceName: string, input: { phone: string; name: string; text: string }) {
+  async customerMessage(
+    instanceName: string,
+    input: { phone: string; name: string; text: string; quotedWaMessageId?: string },
+  ) {
     const r = await mapped(() =>
       this.http.request({
         method: 'POST',
         path: `/_sim/instances/${enc(instanceName)}/messages`,
-        body: { from: input.phone, name: input.name, text: input.text },
+        body: { from: input.phone, name: input.name, text: input.text, quotedId: input.quotedWaMessageId },
         schema: messageSchema,
       }),
     );
     return { waMessageId: r.key.id };
+  }
+
+  async customerReaction(
+    instanceName: string,
+    input: { phone: string; name: string; waMessageId: string; emoji: string },
+  ) {
+    const r = await mapped(() =>
+      this.http.request({
+        method: 'POST',
+        path: `/_sim/instances/${enc(instanceName)}/reactions`,
+        body: { from: input.phone, name: input.name, messageId: input.waMessageId, emoji: input.emoji },
+        schema: messageSchema,
+      }),
+    );
+    return { waMessageId: r.key.id };
+  }
+
+  async customerPresence(
+    instanceName: string,
+    input: { phone: string; presence: 'composing' | 'recording' | 'paused' },
+  ) {
+    await mapped(() =>
+      this.http.request({
+        method: 'POST',
+        path: `/_sim/instances/${enc(instanceName)}/presence`,
+        body: { from: input.phone, presence: input.presence },
+        schema: z.unknown(),
+      }),
+    );
   }
 
   async groupMessage(instanceName: string, input: { subject: string; phone: string; name: string; text: string }) {

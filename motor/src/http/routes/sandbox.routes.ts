@@ -3,6 +3,8 @@ import {
   sandboxGroupMessageBodySchema,
   sandboxMediaBodySchema,
   sandboxMessageBodySchema,
+  sandboxPresenceBodySchema,
+  sandboxReactionBodySchema,
   sandboxScanBodySchema,
 } from '@atende/shared';
 import type { AuthService } from '../../services/auth.service.js';
@@ -45,6 +47,16 @@ export function sandboxRoutes(deps: { auth: Pick<AuthService, 'authenticate'>; s
   router.post('/api/sandbox/media', validate({ body: sandboxMediaBodySchema }), async (ctx) => {
     const r = await sandbox.customerMedia(authOf(ctx), input(ctx, 'body', sandboxMediaBodySchema));
     ctx.body = { success: true, simulated: true, waMessageId: r.waMessageId };
+  });
+
+  router.post('/api/sandbox/reactions', validate({ body: sandboxReactionBodySchema }), async (ctx) => {
+    const r = await sandbox.customerReaction(authOf(ctx), input(ctx, 'body', sandboxReactionBodySchema));
+    ctx.body = { success: true, simulated: true, waMessageId: r.waMessageId };
+  });
+
+  router.post('/api/sandbox/presence', validate({ body: sandboxPresenceBodySchema }), async (ctx) => {
+    await sandbox.customerPresence(authOf(ctx), input(ctx, 'body', sandboxPresenceBodySchema));
+    ctx.body = { success: true, simulated: true };
   });
 
   router.post('/api/sandbox/group-messages', validate({ body: sandboxGroupMessageBodySchema }), async (ctx) => {

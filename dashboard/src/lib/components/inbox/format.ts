@@ -72,6 +72,15 @@ export function messageSnippet(m: Message): string {
   return text ? `${kind}: ${text}` : kind;
 }
 
+/** What a reply shows of the message it quotes (`Message.quoted`): its text, else its kind. */
+export function quotedSnippet(q: NonNullable<Message['quoted']>): string {
+  const text = q.text?.trim();
+  if (!text && q.type === 'other') return t('msg.quotedMissing');
+  if (q.type === 'text' || !TYPE_KEYS[q.type]) return text || '';
+  const kind = t(TYPE_KEYS[q.type]!);
+  return text ? `${kind}: ${text}` : kind;
+}
+
 /**
  * A failure reason for people: a reason code (shared FAILURE_REASONS) or an error code is
  * translated; anything else (older rows holding Evolution's English) shows the generic text.

@@ -11,6 +11,7 @@ import {
   normalizeGroupParticipants,
   normalizeGroups,
   normalizeMessage,
+  normalizePresence,
   normalizeReceipt,
 } from './webhook.normalizer.js';
 import {
@@ -22,6 +23,7 @@ import {
   groupParticipantsDataSchema,
   groupsDataSchema,
   messageDataSchema,
+  presenceDataSchema,
   qrDataSchema,
   qrImageSchema,
   receiptDataSchema,
@@ -60,6 +62,10 @@ const READERS: Record<string, Reader> = {
     connection: { status: 'disconnected', reason: 'closed' },
   }),
   'qrcode.updated': (d) => qr(d),
+  'presence.update': (d) => {
+    const p = normalizePresence(parse('presence.update', presenceDataSchema, d));
+    return p ? { kind: 'presence', ...p } : null;
+  },
   'contacts.upsert': (d) => contacts(d),
   'contacts.update': (d) => contacts(d),
   'groups.upsert': (d) => ({

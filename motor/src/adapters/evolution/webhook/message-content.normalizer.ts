@@ -8,6 +8,8 @@ export interface MessageContent {
   media: Message['media'];
   /** The id of the message this one replies to (or, for a reaction, reacts to). */
   quotedWaMessageId: string | null;
+  /** What the reply says of the message it quotes (`participant`: its author's JID). */
+  quoted: { type: MessageType; text: string | null; participant: string | null } | null;
 }
 
 type Obj = Record<string, unknown>;
@@ -115,18 +117,30 @@ const contactsMedia = (contacts: Array<{ name: string | null; phones: string[] }
  */
 export function messageContent(message: unknown, contextInfo?: unknown): MessageContent {
   const m = unwrapMessage(message);
-  const quotedOf = (c: Obj | null) => str(obj(contextInfo)?.stanzaId) ?? str(obj(c?.contextInfo)?.stanzaId);
   const out = (
     type: MessageType,
     text: string | null,
     c: Obj | null,
     md: Message['media'] = null,
-  ): MessageContent => ({
-    type,
-    text,
-    media: md,
-    quotedWaMessageId: quotedOf(c),
-  });
+  ): MessageContent => {
+    // Evolution lifts the main content's contextInfo to `data.contextInfo`; v1 left it inside.
+    const ctx = obj(contextInfo)?.stanzaId ? obj(contextInfo) : obj(c?.contextInfo);
+    const quotedWaMessageId = str(ctx?.stanzaId);
+    const said = quotedWaMessageId && obj(ctx?.quotedMessage) ? messageContent(ctx!.quotedMessage) : null;
+    return {
+      type,
+      text,
+      media: md,
+      quotedWaMessageId,
+      quoted: quotedWaMessageId
+        ? {
+            type: said?.type ?? 'other',
+            text: said ? (said.text ?? said.media?.caption ?? null) : null,
+            participant: str(ctx?.participant),
+          }
+        : null,
+    };
+  };
 
   if (typeof m.conversation === 'string') return out('text', m.conversation, null);
   let c = obj(m.extendedTextMessage);
@@ -159,6 +173,7 @@ export function messageContent(message: unknown, contextInfo?: unknown): Message
       text: typeof c.text === 'string' ? c.text : '',
       media: null,
       quotedWaMessageId: str(obj(c.key)?.id),
+      quoted: null,
     };
   }
   if ((c = obj(m.contactMessage))) {

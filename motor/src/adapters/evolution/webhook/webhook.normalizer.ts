@@ -22,6 +22,7 @@ import type {
   int64Schema,
   MessageData,
   ParticipantData,
+  presenceDataSchema,
   receiptDataSchema,
 } from './webhook.schemas.js';
 
@@ -78,8 +79,18 @@ export function normalizeMessage(data: MessageData, origin: 'upsert' | 'send'): 
     );
     if (ms && Number.isFinite(ms) && ms > 0) sentAt = ms / 1000;
   }
+  // In a 1:1 chat a quote is the customer's own message or the business's.
+  const quoted = content.quoted && {
+    ...content.quoted,
+    fromMe:
+      chat.kind === 'direct' && content.quoted.participant
+        ? normalizeJid(content.quoted.participant) !== chat.jid &&
+          normalizeJid(content.quoted.participant) !== chat.lid
+        : null,
+  };
   return {
     ...content,
+    quoted,
     waMessageId: k.id,
     origin,
     fromMe,
@@ -185,3 +196,30 @@ export function normalizeGroupParticipants(data: z.infer<typeof groupParticipant
     participants: data.participants.map(participant),
   };
 }
+
+/**
+ * presence.update → who is typing or recording in which chat; `paused` when they stopped
+ * (Baileys reports paused as `available`). A group tells the first member typing. Null for a
+ * chat the Motor ignores.
+ *
+ * @example
+ *   normalizePresence({ id: '5511…@s.whatsapp.net', presences: { '5511…@s.whatsapp.net': { lastKnownPresence: 'composing' } } })
+ *   // → { chatJid: '5511…@s.whatsapp.net', participantJid: null, state: 'typing' }
+ */
+export function normalizePresence(data: z.infer<typeof presenceDataSchema>) {
+  const chatJid = normalizeJid(data.id);
+  if (!chatJid || isIgnoredChat(chatJid)) return null;
+  const entries = Object.entries(data.presences).map(([jid, p]) => ({
+    jid: normalizeJid(jid),
+    state: PRESENCE[p.lastKnownPresence ?? ''] ?? ('paused' as const),
+  }));
+  const active = entries.find((e) => e.state !== 'paused') ?? entries[0];
+  if (!active) return null;
+  return {
+    chatJid,
+    participantJid: isGroupJid(chatJid) ? active.jid : null,
+    state: active.state,
+  };
+}
+
+const PRESENCE: Record<string, 'typing' | 'recording'> = { composing: 'typing', recording: 'recording' };

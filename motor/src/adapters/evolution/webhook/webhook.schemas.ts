@@ -126,3 +126,14 @@ export const groupParticipantsDataSchema = z.looseObject({
   action: z.enum(['add', 'remove', 'promote', 'demote', 'modify']),
   participants: z.array(z.union([jidString, participantSchema])).max(10_000),
 });
+
+/** presence.update: Baileys' `{id: <chat JID>, presences: {<JID>: {lastKnownPresence, lastSeen?}}}`. */
+export const presenceDataSchema = z.looseObject({
+  id: jidString,
+  presences: z
+    .record(
+      z.string().max(256),
+      z.looseObject({ lastKnownPresence: z.string().max(50).nullish(), lastSeen: z.number().nullish() }),
+    )
+    .refine((p) => Object.keys(p).length <= 1024, 'too many presences'),
+});
