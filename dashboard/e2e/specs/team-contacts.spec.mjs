@@ -41,6 +41,7 @@ export default async function teamContacts(t) {
 
   await t.step('labels: added in the contact panel, shown on the row, suggested again', async () => {
     await row(page, 'Ána Souza').click();
+    await page.locator('.bubble', { hasText: 'Meus óculos ficaram prontos' }).waitFor();
     await openPanel(page);
     const panel = page.getByTestId('contact-panel');
     const input = panel.getByRole('combobox', { name: 'Etiquetas da conversa' });
@@ -48,6 +49,7 @@ export default async function teamContacts(t) {
     await input.press('Enter');
     await input.fill('óculos prontos');
     await input.press('Enter');
+    await row(page, 'Ána Souza').getByTestId('label-chips').getByText('óculos prontos').waitFor();
     await row(page, 'Ána Souza').getByTestId('label-chips').getByText('vip').waitFor();
     await row(page, 'Bruno Lima').click();
     await page.getByTestId('contact-panel').getByRole('heading', { name: 'Bruno Lima' }).waitFor();
@@ -114,7 +116,17 @@ export default async function teamContacts(t) {
       const r = await apiCall(page, 'POST', '/api/sandbox/group-messages', { instanceName, subject: 'Clientes VIP', phone, name, text });
       if (r.status >= 300) throw new Error(`group message: ${r.status} ${JSON.stringify(r.json)}`);
     };
-    await say('5511999990003', 'Carlos Teste', 'Bom dia, pessoal! A promoção de lentes vale até quando?');
+    // The first one through the sandbox panel (Configurações → WhatsApp), as a tester would.
+    await page.goto('/settings/whatsapp');
+    const sandbox = page.getByTestId('sandbox');
+    await sandbox.getByLabel('Grupo (opcional)').fill('Clientes VIP');
+    await sandbox.getByLabel('Telefone do cliente').fill('5511999990003');
+    await sandbox.getByLabel('Nome do cliente').fill('Carlos Teste');
+    await sandbox.getByLabel('Mensagem').fill('Bom dia, pessoal! A promoção de lentes vale até quando?');
+    await sandbox.getByRole('button', { name: 'Enviar como cliente' }).click();
+    await page.getByText('Mensagem do cliente enviada.').waitFor();
+    await page.goto('/conversations');
+    await row(page, 'Clientes VIP').waitFor();
     await say('5511999990004', 'Duda Martins', 'Também quero saber 😊');
     await say('5511999990003', 'Carlos Teste', 'E serve para lentes multifocais?');
     await row(page, 'Clientes VIP').click();
@@ -125,7 +137,9 @@ export default async function teamContacts(t) {
     if (!vip?.conversationId || vip.size !== 3) throw new Error(`groups: ${JSON.stringify(groups.json)}`);
     await page.locator('textarea').last().fill('Bom dia! Vale até sexta e serve sim para multifocais.');
     await page.keyboard.press('Enter');
-    await page.locator('.bubble', { hasText: 'Vale até sexta' }).waitFor();
+    await page
+      .locator('[data-status="sent"], [data-status="delivered"], [data-status="read"]', { hasText: 'Vale até sexta' })
+      .waitFor({ timeout: TIMEOUT });
     await page.getByTestId('contact-panel').getByText('3 participantes').waitFor();
     await shot(page, 'team-group-thread');
   });
@@ -204,6 +218,8 @@ export default async function teamContacts(t) {
     await page.getByTestId('contact-name').getByText('Ána Souza Prado').waitFor();
     await page.getByLabel('Buscar por nome ou número').fill('');
     await page.getByTestId('contact-row').nth(4).waitFor();
+    for (const close of await page.locator('.toast .icon-btn').all()) await close.click();
+    await page.locator('.toast').first().waitFor({ state: 'detached' });
     await shot(page, 'team-contacts-page');
   });
 

@@ -76,6 +76,10 @@ export async function receiveMediaUpload<T>(
       reject(new AppError('validation_failed', `malformed multipart body: ${err.message}`)),
     );
   });
+  // A client that goes away mid-upload: end the parse (and the stored part) instead of waiting forever.
+  ctx.req.on('close', () => {
+    if (!ctx.req.complete) bb.destroy(new Error('the upload was interrupted'));
+  });
   ctx.req.pipe(bb);
   try {
     // The file is stored while the rest of the body is parsed; a refusal of it stops everything.

@@ -259,6 +259,28 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
     expect((await as.get(`/api/conversations/${conversationId}`)).status).toBe(200);
   });
 
+  it('an upload cut off by the client leaves nothing stored behind', async () => {
+    const boundary = '----atende-cut';
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="meio.png"\r\nContent-Type: image/png\r\n\r\n`,
+    );
+    const req = http.request(`${app.baseUrl}/api/conversations/${conversationId}/messages`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
+    });
+    req.on('error', () => {});
+    req.write(Buffer.concat([head, samplePng(), Buffer.alloc(2 * MB, 1)]));
+    await new Promise((r) => setTimeout(r, 300));
+    req.destroy();
+    const { readdir } = await import('node:fs/promises');
+    const left = await waitFor(
+      async () => (await readdir(path.join(dir, accountId)).catch(() => [] as string[])).filter((f) => f.endsWith('.tmp')),
+      (files) => files.length === 0,
+    );
+    expect(left).toEqual([]);
+    expect((await as.get(`/api/conversations/${conversationId}`)).status).toBe(200);
+  });
+
   it('413 at once for a declared body above the largest limit', async () => {
     const r = await new Promise<number>((resolve, reject) => {
       const req = http.request(`${app.baseUrl}/api/conversations/${conversationId}/messages`, {

@@ -354,6 +354,8 @@ export const en: Record<MessageKey, string> = {
   'sandbox.asCustomer': 'Send as customer',
   'sandbox.phone': 'Customer phone',
   'sandbox.name': 'Customer name',
+  'sandbox.group': 'Group (optional)',
+  'sandbox.groupHint': 'Empty: a direct chat. With a name: writes in that group.',
   'sandbox.text': 'Message',
   'sandbox.sent': 'Customer message sent.',
   'sandbox.scanned': 'Scan simulated.',

@@ -352,6 +352,8 @@ export const ptBR = {
   'sandbox.asCustomer': 'Enviar como cliente',
   'sandbox.phone': 'Telefone do cliente',
   'sandbox.name': 'Nome do cliente',
+  'sandbox.group': 'Grupo (opcional)',
+  'sandbox.groupHint': 'Vazio: conversa direta. Com um nome: escreve nesse grupo.',
   'sandbox.text': 'Mensagem',
   'sandbox.sent': 'Mensagem do cliente enviada.',
   'sandbox.scanned': 'Leitura simulada.',

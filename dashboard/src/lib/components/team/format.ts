@@ -28,3 +28,18 @@ export function serial() {
     return run;
   };
 }
+
+// Readable on the light and the dark bubble alike.
+const PARTICIPANT_COLORS = ['#1f8a5b', '#2b6fb0', '#8e44ad', '#c0622b', '#b03a48', '#12837a', '#7a6a12', '#4f5bd5'];
+
+/**
+ * A group member's name colour on the bubbles, stable per member (as WhatsApp does), so a thread
+ * with several people reads at a glance.
+ *
+ * @example participantColor('5511999990003@s.whatsapp.net') // always the same colour
+ */
+export function participantColor(participant: string): string {
+  let h = 0;
+  for (const ch of participant) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return PARTICIPANT_COLORS[h % PARTICIPANT_COLORS.length]!;
+}
