@@ -2,16 +2,7 @@
  * The names the dashboard uses for the contract's shapes (all from `@atende/shared`), plus the
  * few the Motor answers that shared/ does not define yet.
  */
-import type {
-  AiHealth,
-  EvolutionHealth,
-  Instance,
-  InviteUserBody,
-  InviteUserResult,
-  Me,
-  TeamMember,
-  UnreadCounts,
-} from '@atende/shared';
+import type { InviteUserBody, InviteUserResult, Me, TeamMember } from '@atende/shared';
 
 export type { Overview, SandboxMediaBody, SandboxMessageBody } from '@atende/shared';
 
