@@ -217,6 +217,7 @@ export default async function inbox(t) {
     await phone.getByRole('link', { name: 'Back to the list' }).click();
     await phone.getByLabel('Search name, phone or text').fill('');
     await phone.locator(`a[data-conversation-id="${second}"]`).click();
+    await phone.waitForURL(`**/conversations/${second}`);
     await expectEmptyComposer(phone, second, 'the draft leaked on the phone');
     await shot(phone, 'inbox-phone-en-thread');
   });
