@@ -151,11 +151,9 @@ export default async function teamContacts(t) {
     await sandboxMessage(page, { instanceName: second, phone: customers[0].phone, name: 'Ána Souza', text: 'Oi, é a Ána de novo' });
     await page.goto('/conversations');
     await row(page, 'Ána Souza').nth(1).waitFor();
-    // Live updates (the second number's webhooks, pictures) keep re-laying the list out in the
-    // full suite, so Playwright may never see the row "stable"; the step is about the panel.
     const labelled = row(page, 'Ána Souza').filter({ has: page.getByTestId('label-chips') });
     const href = await labelled.getAttribute('href');
-    await labelled.click({ force: true });
+    await labelled.click();
     await page.waitForURL(`**${href}`);
     const panel = page.getByTestId('contact-panel');
     await panel.getByTestId('panel-phone').getByText('+55 11 98765-0101').waitFor();

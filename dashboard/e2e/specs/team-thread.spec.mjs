@@ -3,11 +3,6 @@
 // granted in the Playwright context; the polite offer is checked in a context without it).
 
 /** @param {import('../run.mjs').T} t */
-// Its own Motor (fresh database and simulated Evolution). Run on the shared Motor right after
-// team-contacts.spec.mjs, the sandbox strip found no sent message to quote ("Envie uma mensagem
-// primeiro") although the bubble showed "sent": an open question, listed in docs/team-tools.md.
-export const motorEnv = {};
-
 export default async function teamThread(t) {
   const { newPage, apiCall, signup, connectNumber, sandboxMessage, shot } = t;
   const stamp = Date.now().toString(36);

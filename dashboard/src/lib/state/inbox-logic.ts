@@ -185,6 +185,9 @@ export function mergeMessage(prev: Message, next: Message, source: Source): Mess
     ...prev,
     ...next,
     clientId: next.clientId ?? prev.clientId ?? null,
+    // A version older than the one shown (the POST's answer after the socket's "sent") never
+    // takes back the WhatsApp id the newer one brought.
+    waMessageId: next.waMessageId ?? prev.waMessageId,
     status,
     error:
       status === 'failed' ? (next.error ?? prev.error) : status === prev.status ? prev.error : next.error,

@@ -174,6 +174,25 @@ describe(InboxStore.name, () => {
     expect(sut.thread(a.id).messages).toHaveLength(1);
   });
 
+  it("the POST's pending answer arriving after the socket's \"sent\" keeps the WhatsApp id and the ticks", async () => {
+    const a = conv();
+    const api = fakeApi({ list: [a], messages: { [a.id]: [] } });
+    const answer = deferred<{ success: true; message: Message }>();
+    api.conversations.send.mockImplementation(() => answer.promise);
+    const sut = makeStore(api, { newId: () => 'client-4' });
+    await sut.loadList();
+    await sut.open(a.id);
+    const sending = sut.send(a.id, 'Qual sabor?');
+    const pending = msg({ conversationId: a.id, direction: 'out', sender: 'agent', text: 'Qual sabor?', status: 'pending', waMessageId: null, clientId: 'client-4' });
+    sut.apply(event('message.created', { message: pending, conversation: a }));
+    sut.apply(event('message.updated', { message: { ...pending, status: 'sent', waMessageId: 'WA-1' } }));
+    answer.resolve({ success: true, message: pending });
+    await sending;
+    const [shown] = sut.thread(a.id).messages;
+    expect(sut.thread(a.id).messages).toHaveLength(1);
+    expect(shown).toMatchObject({ status: 'sent', waMessageId: 'WA-1' });
+  });
+
   it('a failed send is marked failed and retried with the same clientId', async () => {
     const a = conv();
     const api = fakeApi({ list: [a], messages: { [a.id]: [] } });
