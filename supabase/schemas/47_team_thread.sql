@@ -346,7 +346,13 @@ create or replace function app.presence_target(p_account_id uuid, p_instance_id 
 returns jsonb
 language sql stable as $$
   select jsonb_build_object('conversationId', c.id,
-    'name', coalesce(ct.name, ct.push_name, ct.phone, split_part(p_participant, '@', 1), g.subject, ''))
+    'name', coalesce(ct.name, ct.push_name, ct.phone,
+      -- In a group: the member's name, as their last message there was signed, else their number.
+      (select m.author_name from public.messages m
+        where m.conversation_id = c.id and p_participant is not null and m.participant = p_participant
+          and m.author_name is not null
+        order by coalesce(m.sent_at, m.created_at) desc, m.created_at desc, m.id desc limit 1),
+      split_part(p_participant, '@', 1), g.subject, ''))
   from public.conversations c
   left join public.contacts ct on ct.id = c.contact_id
   left join public.groups g on g.id = c.group_id

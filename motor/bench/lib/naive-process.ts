@@ -14,8 +14,8 @@ const motorDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
  *   await httpIngest({ url: naive.url, … }); console.log(cpuMs(naive.pid));
  *   await naive.stop();
  */
-export async function startNaiveProcess(o: { db: string; instances: readonly BenchInstance[] }) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(motorDir, 'bench/naive-main.ts')], {
+export async function startNaiveProcess(o: { db: string; instances: readonly BenchInstance[]; nodeArgs?: string[] }) {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', path.join(motorDir, 'bench/naive-main.ts')], {
     cwd: motorDir,
     env: { ...process.env, NAIVE_DB: o.db, NAIVE_INSTANCES: JSON.stringify(o.instances) },
     stdio: ['ignore', 'pipe', 'pipe'],

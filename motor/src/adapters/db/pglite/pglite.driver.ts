@@ -26,6 +26,9 @@ export interface PgliteDb extends Db {
   exec(sql: string): Promise<void>;
 }
 
+/** The arguments `app.ingest_messages` reads from each item. */
+const INGEST_ARGS = new Set(['accountId', 'instanceId', 'message']);
+
 const workerFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pglite.worker.js');
 
 /**
@@ -105,6 +108,10 @@ export async function createPgliteDb(opts: PgliteDbOptions = {}): Promise<Pglite
     driver: 'pglite',
     applied,
     call<T>(fn: string, args?: Record<string, unknown>) {
+      // The worker runs queued ingest calls as one statement (pglite.worker.js).
+      if (fn === 'ingest_message' && args && Object.keys(args).every((k) => INGEST_ARGS.has(k))) {
+        return send<T>({ kind: 'ingest', item: JSON.stringify(args) });
+      }
       let stmt;
       try {
         stmt = buildCall(fn, args);

@@ -9,6 +9,8 @@ export interface PgliteInit {
 
 export type WorkerRequest =
   | { kind: 'call'; id: number; sql: string; params: unknown[] }
+  /** An `app.ingest_message` call, its arguments as JSON text: queued ones run as one `app.ingest_messages`. */
+  | { kind: 'ingest'; id: number; item: string }
   | { kind: 'exec'; id: number; sql: string }
   | { kind: 'query'; id: number; sql: string; params?: unknown[] }
   | { kind: 'dump'; id: number; path: string }
