@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { PgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { EvolutionClient } from '../../src/adapters/evolution/evolution.client.js';
 import { SimulatorSandboxClient } from '../../src/adapters/evolution/simulator-sandbox.client.js';
 import { InstancesService } from '../../src/services/instances.service.js';
@@ -12,6 +13,7 @@ import {
 import { api, signup } from '../support/http-client.js';
 import { recorder } from '../support/ingest-harness.js';
 import { testLogger } from '../support/silent-logger.js';
+import { createTestDb } from '../support/test-db.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 // Issue 12, points 1–6, against the simulator behaving like a real Evolution 2.3.6.
@@ -34,6 +36,14 @@ async function waitFor<T>(read: () => Promise<T> | T, ok: (v: T) => boolean, tim
   }
 }
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// One database for the file: each rig is a new simulator, Motor and account, and every test
+// uses instance names of its own.
+let db: PgliteDb;
+beforeAll(async () => {
+  db = await createTestDb();
+});
+afterAll(() => db?.close());
 
 interface Rig {
   sim: RunningSimulator;
@@ -61,6 +71,7 @@ async function rig(
   const client = { baseUrl: sim.url, apiKey: o.apiKey ?? KEY, timeoutMs: o.timeoutMs ?? 5000 };
   const rt = recorder();
   const app = await startTestApp({
+    db,
     deps: () => ({
       realtime: rt,
       whatsapp: new EvolutionClient(client),
