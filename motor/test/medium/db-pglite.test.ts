@@ -59,12 +59,12 @@ describe('PGlite driver start-up failures', () => {
 // database as the Motor's worker starts it (a clone of the test dump, booted by pglite.worker.js),
 // so a PGlite upgrade that changes it shows up here and the README's durability note gets revisited.
 describe('PGlite durability settings', () => {
-  it('runs with fsync off (and the 32 MB shared buffers the worker asks for)', async () => {
+  it('runs with fsync off (and the 16 MB shared buffers the worker asks for)', async () => {
     const db = await createTestDb();
     try {
       await db.exec(`create or replace function app.durability_probe() returns jsonb language sql as $$
         select jsonb_build_object('fsync', current_setting('fsync'), 'sharedBuffers', current_setting('shared_buffers')) $$`);
-      await expect(db.call('durability_probe')).resolves.toEqual({ fsync: 'off', sharedBuffers: '32MB' });
+      await expect(db.call('durability_probe')).resolves.toEqual({ fsync: 'off', sharedBuffers: '16MB' });
     } finally {
       await db.close();
     }
