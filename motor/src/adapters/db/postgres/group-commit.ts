@@ -20,7 +20,11 @@ import type postgres from 'postgres';
  *   const rows = await gc.run('select app.ingest_message(p_account_id := $1, …) as r', params);
  */
 export interface GroupCommit {
-  run(text: string, params: unknown[]): Promise<postgres.Row[]>;
+  /**
+   * `ingest`: the call is `app.ingest_message` with these arguments; consecutive ones in a batch
+   * run as ONE `app.ingest_messages` statement (one parse, bind and result instead of N).
+   */
+  run(text: string, params: unknown[], ingest?: Record<string, unknown>): Promise<postgres.Row[]>;
   /** Batches run so far and calls they carried (for benchmarks and logs). */
   stats(): { batches: number; calls: number; fallbacks: number };
 }
@@ -28,6 +32,7 @@ export interface GroupCommit {
 interface Pending {
   text: string;
   params: unknown[];
+  ingest?: Record<string, unknown>;
   resolve: (rows: postgres.Row[]) => void;
   reject: (err: unknown) => void;
 }
@@ -35,9 +40,38 @@ interface Pending {
 type Params = postgres.ParameterOrJSON<never>[];
 
 /** A server-side SQL error (it has a SQLSTATE), as opposed to a broken connection. */
-const isSqlError = (err: unknown) => typeof (err as { code?: unknown })?.code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
+const isSqlError = (err: unknown) =>
+  typeof (err as { code?: unknown })?.code === 'string' &&
+  /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
 
-export function createGroupCommit(o: { sql: postgres.Sql; prepare: boolean; maxBatch?: number }): GroupCommit {
+/** A batch's statements in arrival order; a run of consecutive ingest calls is one statement. */
+function statementsOf(batch: Pending[]): Array<{ text: string; params: unknown[]; calls: number }> {
+  const out: Array<{ text: string; params: unknown[]; calls: number }> = [];
+  for (let i = 0; i < batch.length;) {
+    const run: Record<string, unknown>[] = [];
+    for (let c = batch[i]; c?.ingest; c = batch[++i]) run.push(c.ingest);
+    if (run.length > 1) {
+      // Text cast to jsonb: postgres.js would take a JS array for a Postgres array.
+      out.push({
+        text: 'select app.ingest_messages($1::text::jsonb) as r',
+        params: [JSON.stringify(run)],
+        calls: run.length,
+      });
+    } else if (run.length === 1)
+      out.push({ text: batch[i - 1]!.text, params: batch[i - 1]!.params, calls: 1 });
+    else {
+      out.push({ text: batch[i]!.text, params: batch[i]!.params, calls: 1 });
+      i++;
+    }
+  }
+  return out;
+}
+
+export function createGroupCommit(o: {
+  sql: postgres.Sql;
+  prepare: boolean;
+  maxBatch?: number;
+}): GroupCommit {
   const maxBatch = o.maxBatch ?? 200;
   const queue: Pending[] = [];
   let running = false;
@@ -65,12 +99,22 @@ export function createGroupCommit(o: { sql: postgres.Sql; prepare: boolean; maxB
     try {
       // Pipelined: all sent before the first answer comes back.
       const begin = conn.unsafe('begin');
-      const calls = batch.map((c) => conn.unsafe(c.text, c.params as Params, { prepare: o.prepare }));
+      const statements = statementsOf(batch);
+      const calls = statements.map((s) => conn.unsafe(s.text, s.params as Params, { prepare: o.prepare }));
       const commit = conn.unsafe('commit');
       const settled = await Promise.allSettled([begin, ...calls, commit]);
       const firstError = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
       if (firstError) failure = firstError.reason;
-      else results = settled.slice(1, -1).map((s) => (s as PromiseFulfilledResult<postgres.Row[]>).value);
+      else
+        results = settled.slice(1, -1).flatMap((s, i) => {
+          const rows = (s as PromiseFulfilledResult<postgres.Row[]>).value;
+          if (statements[i]!.calls === 1) return [rows];
+          const each = ((rows[0] as { r?: unknown[] } | undefined)?.r ?? []) as unknown[];
+          return Array.from(
+            { length: statements[i]!.calls },
+            (_, k) => [{ r: each[k] ?? null }] as postgres.Row[],
+          );
+        });
     } finally {
       conn.release();
     }
@@ -98,9 +142,9 @@ export function createGroupCommit(o: { sql: postgres.Sql; prepare: boolean; maxB
   }
 
   return {
-    run(text, params) {
+    run(text, params, ingest) {
       return new Promise((resolve, reject) => {
-        queue.push({ text, params, resolve, reject });
+        queue.push({ text, params, ingest, resolve, reject });
         // Let every call made in this tick join the first batch.
         if (!running) queueMicrotask(() => void drain());
       });
