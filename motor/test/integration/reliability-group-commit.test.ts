@@ -74,6 +74,27 @@ describeWithService(down, 'PostgreSQL with group commit', () => {
       expect(page.events.map((e) => e.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     });
 
+    it('keeps each account in order while several accounts write at once (one lane per account)', async () => {
+      const accounts = await Promise.all(Array.from({ length: 6 }, () => createAccount(db)));
+      const calls = accounts.flatMap(({ accountId }) =>
+        Array.from({ length: 40 }, (_, i) =>
+          db.call<{ seq: number }>('append_event', { accountId, type: 't', data: { i } }),
+        ),
+      );
+      await Promise.all(calls);
+      for (const { accountId } of accounts) {
+        const page = await db.call<{ events: { seq: number; data: { i: number } }[] }>('events_after', {
+          accountId,
+          after: 0,
+          limit: 100,
+        });
+        // Called in order, committed in order: seq n carries the n-th call.
+        expect(page.events.map((e) => [e.seq, e.data.i])).toEqual(
+          Array.from({ length: 40 }, (_, i) => [i + 1, i]),
+        );
+      }
+    });
+
     it('fails a bad call alone: the other calls of its batch commit', async () => {
       const { accountId } = await createAccount(db);
       const results = await Promise.allSettled(

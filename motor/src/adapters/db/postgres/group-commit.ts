@@ -8,9 +8,11 @@ import type postgres from 'postgres';
  * flush) per batch instead of one per call is what lifts ingest past the one-call-per-transaction
  * baseline; the PGlite worker does the same (pglite.worker.js).
  *
- * One batch runs at a time, so two batches of this process never wait on each other's row locks
- * (no deadlock between them). When any call of a batch fails, Postgres has aborted the whole
- * transaction (a pipelined COMMIT then only rolls back): every call of the batch is re-run on its
+ * Calls are split into `lanes` (2 by default) by account: one batch runs at a time per lane, so
+ * an account's calls keep their order, and two batches of this process never touch the same
+ * account's rows (no deadlock between them). Two lanes keep two backends busy: with one batch at a
+ * time a single PostgreSQL backend did all the SQL (docs/perf/README.md). When any call of a
+ * batch fails, Postgres has aborted the whole transaction (a pipelined COMMIT then only rolls back): every call of the batch is re-run on its
  * own, so a bad call fails alone and the others commit, and a deadlock with another process's
  * transaction becomes ordinary retries. Connection failures are not retried here: the callers get
  * the error (the driver maps it to 503 `unavailable`; webhooks are redelivered and idempotent).
@@ -24,7 +26,12 @@ export interface GroupCommit {
    * `ingest`: the call is `app.ingest_message` with these arguments; consecutive ones in a batch
    * run as ONE `app.ingest_messages` statement (one parse, bind and result instead of N).
    */
-  run(text: string, params: unknown[], ingest?: Record<string, unknown>): Promise<postgres.Row[]>;
+  run(
+    text: string,
+    params: unknown[],
+    ingest?: Record<string, unknown>,
+    accountId?: unknown,
+  ): Promise<postgres.Row[]>;
   /** Batches run so far and calls they carried (for benchmarks and logs). */
   stats(): { batches: number; calls: number; fallbacks: number };
 }
@@ -71,10 +78,19 @@ export function createGroupCommit(o: {
   sql: postgres.Sql;
   prepare: boolean;
   maxBatch?: number;
+  lanes?: number;
 }): GroupCommit {
   const maxBatch = o.maxBatch ?? 200;
-  const queue: Pending[] = [];
-  let running = false;
+  const lanes = Array.from({ length: Math.max(1, o.lanes ?? 2) }, () => ({
+    queue: [] as Pending[],
+    running: false,
+  }));
+  const laneOf = (accountId: unknown) => {
+    if (typeof accountId !== 'string') return lanes[0]!;
+    let h = 0;
+    for (let i = 0; i < accountId.length; i++) h = (h * 31 + accountId.charCodeAt(i)) | 0;
+    return lanes[Math.abs(h) % lanes.length]!;
+  };
   const counts = { batches: 0, calls: 0, fallbacks: 0 };
 
   const one = (c: Pending) =>
@@ -131,22 +147,23 @@ export function createGroupCommit(o: {
     await Promise.all(batch.map(one));
   }
 
-  async function drain() {
-    if (running) return;
-    running = true;
+  async function drain(lane: (typeof lanes)[number]) {
+    if (lane.running) return;
+    lane.running = true;
     try {
-      while (queue.length > 0) await runBatch(queue.splice(0, maxBatch));
+      while (lane.queue.length > 0) await runBatch(lane.queue.splice(0, maxBatch));
     } finally {
-      running = false;
+      lane.running = false;
     }
   }
 
   return {
-    run(text, params, ingest) {
+    run(text, params, ingest, accountId) {
       return new Promise((resolve, reject) => {
-        queue.push({ text, params, ingest, resolve, reject });
+        const lane = laneOf(accountId);
+        lane.queue.push({ text, params, ingest, resolve, reject });
         // Let every call made in this tick join the first batch.
-        if (!running) queueMicrotask(() => void drain());
+        if (!lane.running) queueMicrotask(() => void drain(lane));
       });
     },
     stats: () => ({ ...counts }),

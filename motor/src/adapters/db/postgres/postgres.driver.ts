@@ -103,7 +103,7 @@ export async function createPostgresDb(opts: PostgresDbOptions): Promise<Postgre
       ) as postgres.ParameterOrJSON<never>[];
       try {
         const run = writes?.volatile.has(fn)
-          ? writes.gc.run(stmt.sql, params, isBatchableIngest(fn, args) ? args : undefined)
+          ? writes.gc.run(stmt.sql, params, isBatchableIngest(fn, args) ? args : undefined, args?.accountId)
           : sql.unsafe(stmt.sql, params, { prepare: opts.prepare ?? true });
         const rows = await withTimeout(run, callTimeoutMs);
         return ((rows[0] as { r?: T } | undefined)?.r ?? null) as T;
