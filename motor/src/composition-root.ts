@@ -5,6 +5,7 @@ import type Koa from 'koa';
 import { loadSessionSecret } from './adapters/auth/session-secret.js';
 import { LocalIdentity } from './adapters/auth/local-identity.adapter.js';
 import { SupabaseAuth } from './adapters/auth/supabase-auth.adapter.js';
+import { SealedBox } from './adapters/auth/sealed-box.js';
 import { SupabaseIdentity } from './adapters/auth/supabase-identity.adapter.js';
 import { createDb } from './adapters/db/create-db.js';
 import { createWhatsApp } from './adapters/evolution/create-whatsapp.js';
@@ -343,10 +344,10 @@ async function createIdentity(deps: {
       : config.supabase
         ? new SupabaseAuth(config.supabase)
         : null;
-  if (supabase) return new SupabaseIdentity({ db, logger, supabase });
   const sessionSecret =
     o.sessionSecret ??
     (await loadSessionSecret({ configured: config.sessionSecret, dataDir: config.dataDir }));
+  if (supabase) return new SupabaseIdentity({ db, logger, supabase, box: new SealedBox(sessionSecret) });
   return new LocalIdentity({ db, sessionSecret, sessionTtlSeconds: SESSION_TTL_SECONDS });
 }
 

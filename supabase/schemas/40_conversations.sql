@@ -118,6 +118,20 @@ create unique index messages_conversation_client_key on public.messages (convers
 -- A thread page in WhatsApp's order (sent, then arrival, then id), newest first before a cursor.
 create index messages_thread_sent_idx
   on public.messages (conversation_id, (coalesce(sent_at, created_at)) desc, created_at desc, id desc);
+-- WhatsApp's timestamps have whole seconds: a business message keeps that precision too, so
+-- within one second the thread falls back to arrival order (a customer's reply in the same
+-- second as the message it answers sorts after it).
+create or replace function app.messages_sent_at_whole_seconds() returns trigger
+language plpgsql as $$
+begin
+  new.sent_at := date_trunc('second', new.sent_at);
+  return new;
+end
+$$;
+create trigger messages_sent_at_whole_seconds
+  before insert or update of sent_at on public.messages
+  for each row when (new.direction = 'out' and new.sent_at is not null)
+  execute function app.messages_sent_at_whole_seconds();
 -- Reactions point at their target through quoted_wa_message_id.
 create index messages_reaction_target_idx
   on public.messages (instance_id, quoted_wa_message_id) where type = 'reaction';

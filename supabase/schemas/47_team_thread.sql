@@ -6,6 +6,8 @@
 -- the AI's context. `quoted` is what a reply quotes, copied when the reply is stored, so old
 -- quotes render after the original scrolled out of reach or was deleted.
 alter table public.messages add column private boolean not null default false;
+-- The contact panel's notes count (notes are rare: the index holds only them).
+create index messages_private_idx on public.messages (conversation_id) where private;
 alter table public.messages add column quoted jsonb;
 -- When the contact's WhatsApp picture was last asked for (null: never): fetched in the background,
 -- at most once a day per contact.
@@ -346,7 +348,13 @@ create or replace function app.presence_target(p_account_id uuid, p_instance_id 
 returns jsonb
 language sql stable as $$
   select jsonb_build_object('conversationId', c.id,
-    'name', coalesce(ct.name, ct.push_name, ct.phone, split_part(p_participant, '@', 1), g.subject, ''))
+    'name', coalesce(ct.name, ct.push_name, ct.phone,
+      -- In a group: the member's name, as their last message there was signed, else their number.
+      (select m.author_name from public.messages m
+        where m.conversation_id = c.id and p_participant is not null and m.participant = p_participant
+          and m.author_name is not null
+        order by coalesce(m.sent_at, m.created_at) desc, m.created_at desc, m.id desc limit 1),
+      split_part(p_participant, '@', 1), g.subject, ''))
   from public.conversations c
   left join public.contacts ct on ct.id = c.contact_id
   left join public.groups g on g.id = c.group_id

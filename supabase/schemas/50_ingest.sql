@@ -263,13 +263,15 @@ end $$;
 
 -- Moves the conversation's last activity to this message if it is the newest (out-of-order safe):
 -- its time, its preview text and its type. `p_type` defaults to 'text' (what agents type).
+-- Compared at WhatsApp's precision (whole seconds): a conversation started at 10:00:00.700 takes
+-- its first message, stamped 10:00:00.
 create or replace function app.bump_conversation(
   p_conversation_id uuid, p_at timestamptz, p_preview text, p_type text default 'text'
 ) returns void
 language sql as $$
   update public.conversations set
     last_message_at = p_at, last_message_preview = p_preview, last_message_type = p_type, updated_at = now()
-  where id = p_conversation_id and (last_message_at is null or p_at >= last_message_at)
+  where id = p_conversation_id and (last_message_at is null or p_at >= date_trunc('second', last_message_at))
 $$;
 
 -- app.ingest_message is told as the intake's story: one call and one transaction for the Motor, a

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BEARER_REQUEST_HEADER } from '@atende/shared';
 import { io } from 'socket.io-client';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signAccessToken } from '../../src/adapters/auth/session-cookie.js';
 import { SupabaseAuth } from '../../src/adapters/auth/supabase-auth.adapter.js';
@@ -224,7 +225,7 @@ describe('bearer sessions (Supabase Auth)', () => {
     await gotrue?.close();
   });
 
-  it('hands out the Supabase access token; renewal returns it with what is left of its life', async () => {
+  it('hands out the Supabase access token; renewal answers a fresh one of the same session from its sealed refresh token', async () => {
     const email = `sb-bearer-${randomUUID()}@example.com`;
     const r = await api(app.baseUrl, undefined, asks).post('/api/auth/signup', {
       email,
@@ -238,11 +239,38 @@ describe('bearer sessions (Supabase Auth)', () => {
     expect(
       (await api(app.baseUrl, undefined, bearer(r.body.accessToken)).get('/api/me')).body.user.email,
     ).toBe(email);
+    const session = decodeJwt(r.body.accessToken).session_id;
+    // The database holds the refresh token sealed, never as Supabase issued it.
+    const issued = [...gotrue.refreshTokens].filter(([, h]) => h.sessionId === session).map(([t]) => t);
+    const who = { authUserId: decodeJwt(r.body.accessToken).sub, sessionId: session };
+    const kept = await app.db.call<{ sealed: string } | null>('supabase_refresh_of', who);
+    expect(kept!.sealed).toMatch(/^v1\./);
+    for (const t of issued) expect(kept!.sealed).not.toContain(t);
+
     const renewed = await api(app.baseUrl, undefined, bearer(r.body.accessToken)).post('/api/auth/token');
     expect(renewed.status).toBe(200);
-    expect(renewed.body.accessToken).toBe(r.body.accessToken);
-    expect(renewed.body.expiresIn).toBeGreaterThan(3000);
-    expect(renewed.body.expiresIn).toBeLessThanOrEqual(3600);
+    // Supabase's refresh grant was used: the issued refresh token is spent, a new one replaced it.
+    expect(issued.map((t) => gotrue.refreshTokens.get(t)!.used)).toEqual([true]);
+    expect([...gotrue.refreshTokens.values()].filter((h) => h.sessionId === session && !h.used)).toHaveLength(
+      1,
+    );
+    expect(decodeJwt(renewed.body.accessToken).session_id).toBe(session);
+    expect(renewed.body.expiresIn).toBe(3600);
+    // Supabase rotated the refresh token; the next renewal uses the new one, from either token.
+    const twice = await api(app.baseUrl, undefined, bearer(renewed.body.accessToken)).post('/api/auth/token');
+    expect(twice.status).toBe(200);
+    expect(decodeJwt(twice.body.accessToken).session_id).toBe(session);
+    expect((await api(app.baseUrl, undefined, bearer(twice.body.accessToken)).get('/api/me')).status).toBe(
+      200,
+    );
+    // Supabase no longer honouring it (revoked there): the presented token, with what is left of its life.
+    for (const [t, h] of gotrue.refreshTokens) if (h.sessionId === session) gotrue.refreshTokens.delete(t);
+    const left = await api(app.baseUrl, undefined, bearer(twice.body.accessToken)).post('/api/auth/token');
+    expect(left.status).toBe(200);
+    expect(left.body.accessToken).toBe(twice.body.accessToken);
+    expect(left.body.expiresIn).toBeGreaterThan(3000);
+    expect(left.body.expiresIn).toBeLessThanOrEqual(3600);
+    r.body.accessToken = twice.body.accessToken;
     // Logout ends the Supabase session here: the copied JWT no longer opens anything.
     expect(
       (await api(app.baseUrl, undefined, bearer(r.body.accessToken)).post('/api/auth/logout')).status,
@@ -250,6 +278,7 @@ describe('bearer sessions (Supabase Auth)', () => {
     const after = await api(app.baseUrl, undefined, bearer(r.body.accessToken)).get('/api/me');
     expect(after.status).toBe(401);
     expect(after.body.error.code).toBe('unauthenticated');
+    expect(await app.db.call('supabase_refresh_of', who)).toBeNull();
     // A new login is a new Supabase session, which works.
     const again = await api(app.baseUrl, undefined, asks).post('/api/auth/login', {
       email,

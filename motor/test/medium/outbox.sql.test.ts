@@ -14,8 +14,8 @@ describe(OutboxService.name, () => {
   let wa = fakeWhatsApp();
   const loops: OutboxService[] = [];
 
-  const conversation = async (phone: string) => {
-    await db.call('ingest_message', {
+  const customerSays = (phone: string, text: string) =>
+    db.call('ingest_message', {
       accountId: inst.accountId,
       instanceId: inst.instanceId,
       message: {
@@ -25,10 +25,12 @@ describe(OutboxService.name, () => {
         chat: { kind: 'direct', jid: `${phone}@s.whatsapp.net`, lid: null },
         pushName: 'Cliente',
         type: 'text',
-        text: 'oi',
+        text,
         sentAt: Math.floor(Date.now() / 1000),
       },
     });
+  const conversation = async (phone: string) => {
+    await customerSays(phone, 'oi');
     const list = await db.call<Array<{ id: string; contact: { phone: string } }>>('conversations_list', {
       accountId: inst.accountId,
       q: phone,
@@ -189,5 +191,17 @@ describe(OutboxService.name, () => {
     expect(wa.lookups).toHaveLength(2); // before attempts 2 and 3
     expect((await messageOf(conv, id)).error).toBe('evolution_unreachable');
     expect((await outboxOf(id)).error).toMatch(/after 3 attempts/);
+  });
+
+  it("a customer's reply in the same second as our message sorts after it (WhatsApp's whole seconds, then arrival)", async () => {
+    const conv = await conversation('5511911110009');
+    const ours = await reply(conv, 'Qual sabor?');
+    await customerSays('5511911110009', 'Chocolate!'); // stamped to the whole second, as WhatsApp does
+    const msgs = await db.call<Array<{ id: string; text: string; sentAt: string }>>('messages_list', {
+      accountId: inst.accountId,
+      conversationId: conv,
+    });
+    expect(msgs.map((m) => m.text).slice(-2)).toEqual(['Qual sabor?', 'Chocolate!']);
+    expect(msgs.find((m) => m.id === ours)!.sentAt).toMatch(/\.000Z$/);
   });
 });

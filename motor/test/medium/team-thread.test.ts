@@ -479,6 +479,26 @@ describe('thread tools (HTTP + webhooks)', () => {
     });
   });
 
+  it('a group member typing is named as their messages are signed, not by their number', async () => {
+    const body = fixture('messages-upsert-group.json', inst.name);
+    const group = '120363000000000777@g.us';
+    const member = '5511911110033@s.whatsapp.net';
+    body.data.key = {
+      remoteJid: group,
+      fromMe: false,
+      id: `3A${randomUUID().replaceAll('-', '').slice(0, 18).toUpperCase()}`,
+      participant: member,
+    };
+    body.data.pushName = 'Bia do Grupo';
+    body.data.messageTimestamp = Math.floor(Date.now() / 1000);
+    await hook(body);
+    const presence = fixture('presence-update.json', inst.name);
+    presence.data = { id: group, presences: { [member]: { lastKnownPresence: 'composing' } } };
+    const n = rt.typings.length;
+    await hook(presence);
+    expect(rt.typings.slice(n)).toMatchObject([{ name: 'Bia do Grupo', from: 'contact', state: 'typing' }]);
+  });
+
   describe('read receipts to the customer', () => {
     it('is off by default; owners turn it on; opening the thread then marks the messages read once', async () => {
       expect((await client.get('/api/account/settings')).body).toEqual({ readReceipts: false });

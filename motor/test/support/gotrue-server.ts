@@ -23,7 +23,9 @@ export interface GotrueServer {
   /** Password recovery emails GoTrue would have sent (`POST /recover`): to whom, back to where. */
   recoveries: { email: string; redirectTo: string | null }[];
   /** Signs a token as GoTrue would (tests: expired or foreign tokens). */
-  sign(user: GotrueUser, opts?: { expiresIn?: number; secret?: string }): Promise<string>;
+  sign(user: GotrueUser, opts?: { expiresIn?: number; secret?: string; sessionId?: string }): Promise<string>;
+  /** Refresh tokens handed out: each one use, rotated by `grant_type=refresh_token`, dropped at logout. */
+  refreshTokens: Map<string, { userId: string; sessionId: string; used: boolean }>;
   close(): Promise<void>;
 }
 
@@ -37,7 +39,9 @@ export interface GotrueUser {
 
 const API_VERSION = '2024-01-01';
 
-export async function startGotrueServer(opts: { jwtSecret?: string } = {}): Promise<GotrueServer> {
+export async function startGotrueServer(
+  opts: { jwtSecret?: string; sessionSeconds?: number } = {},
+): Promise<GotrueServer> {
   const jwtSecret = opts.jwtSecret ?? 'gotrue-test-jwt-secret-with-at-least-32-chars';
   const key = new TextEncoder().encode(jwtSecret);
   const users = new Map<string, GotrueUser>();
@@ -45,8 +49,14 @@ export async function startGotrueServer(opts: { jwtSecret?: string } = {}): Prom
   const recoveries: GotrueServer['recoveries'] = [];
   let url = '';
 
-  const sign = (u: GotrueUser, o: { expiresIn?: number; secret?: string } = {}) =>
-    new SignJWT({ email: u.email, role: 'authenticated', aud: 'authenticated', session_id: randomUUID() })
+  const refreshTokens: GotrueServer['refreshTokens'] = new Map();
+  const sign = (u: GotrueUser, o: { expiresIn?: number; secret?: string; sessionId?: string } = {}) =>
+    new SignJWT({
+      email: u.email,
+      role: 'authenticated',
+      aud: 'authenticated',
+      session_id: o.sessionId ?? randomUUID(),
+    })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(u.id)
       .setIssuer(`${url}/auth/v1`)
@@ -70,14 +80,18 @@ export async function startGotrueServer(opts: { jwtSecret?: string } = {}): Prom
     is_anonymous: false,
   });
   const byEmail = (email: string) => [...users.values()].find((u) => u.email === email.toLowerCase());
-  const session = async (u: GotrueUser) => ({
-    access_token: await sign(u),
-    token_type: 'bearer',
-    expires_in: 3600,
-    expires_at: Math.floor(Date.now() / 1000) + 3600,
-    refresh_token: randomUUID().replace(/-/g, ''),
-    user: userJson(u),
-  });
+  const session = async (u: GotrueUser, sessionId: string = randomUUID()) => {
+    const refresh = randomUUID().replace(/-/g, '');
+    refreshTokens.set(refresh, { userId: u.id, sessionId, used: false });
+    return {
+      access_token: await sign(u, { sessionId, expiresIn: opts.sessionSeconds }),
+      token_type: 'bearer',
+      expires_in: opts.sessionSeconds ?? 3600,
+      expires_at: Math.floor(Date.now() / 1000) + (opts.sessionSeconds ?? 3600),
+      refresh_token: refresh,
+      user: userJson(u),
+    };
+  };
   const bearer = (req: http.IncomingMessage) => /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
   const isService = (req: http.IncomingMessage) => bearer(req) === serviceRoleKey;
 
@@ -106,6 +120,21 @@ export async function startGotrueServer(opts: { jwtSecret?: string } = {}): Prom
       if (!found || found.password !== body.password)
         return fail(400, 'invalid_credentials', 'Invalid login credentials');
       return send(200, await session(found));
+    }
+    if (
+      req.method === 'POST' &&
+      u.pathname === '/auth/v1/token' &&
+      u.searchParams.get('grant_type') === 'refresh_token'
+    ) {
+      const held = refreshTokens.get(String(body.refresh_token ?? ''));
+      if (!held)
+        return fail(400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found');
+      if (held.used) return fail(400, 'refresh_token_already_used', 'Invalid Refresh Token: Already Used');
+      const found = users.get(held.userId);
+      if (!found)
+        return fail(400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found');
+      held.used = true;
+      return send(200, await session(found, held.sessionId));
     }
     if (req.method === 'GET' && u.pathname === '/auth/v1/user') {
       try {
@@ -147,7 +176,17 @@ export async function startGotrueServer(opts: { jwtSecret?: string } = {}): Prom
       if (typeof body.password === 'string') found.password = body.password;
       return send(200, userJson(found));
     }
-    if (req.method === 'POST' && u.pathname === '/auth/v1/logout') return send(204);
+    if (req.method === 'POST' && u.pathname === '/auth/v1/logout') {
+      // scope=local: the bearer token's session loses its refresh tokens.
+      try {
+        const { payload } = await jwtVerify(bearer(req) ?? '', key, { algorithms: ['HS256'] });
+        for (const [t, held] of refreshTokens)
+          if (held.sessionId === payload.session_id) refreshTokens.delete(t);
+      } catch {
+        return fail(401, 'bad_jwt', 'invalid JWT: unable to parse or verify signature');
+      }
+      return send(204);
+    }
     // resetPasswordForEmail: GoTrue answers 200 {} for known and unknown emails alike.
     if (req.method === 'POST' && u.pathname === '/auth/v1/recover') {
       recoveries.push({ email: String(body.email), redirectTo: u.searchParams.get('redirect_to') });
@@ -158,6 +197,7 @@ export async function startGotrueServer(opts: { jwtSecret?: string } = {}): Prom
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
+    refreshTokens,
     url,
     jwtSecret,
     serviceRoleKey,

@@ -17,6 +17,8 @@ export interface SupabaseSession {
   authUserId: string;
   accessToken: string;
   expiresIn: number;
+  /** Supabase's refresh token (one use: each refresh answers a new one). */
+  refreshToken: string;
 }
 
 /** supabase-js builds a Realtime client eagerly and, on Node 20 (no global WebSocket), throws
@@ -68,6 +70,24 @@ export class SupabaseAuth {
       authUserId: data.user.id,
       accessToken: data.session.access_token,
       expiresIn: data.session.expires_in,
+      refreshToken: data.session.refresh_token,
+    };
+  }
+
+  /** A fresh access token of the same session; null when Supabase no longer honours the refresh token. */
+  async refresh(refreshToken: string): Promise<SupabaseSession | null> {
+    const c = this.client(this.opts.anonKey ?? this.opts.serviceRoleKey);
+    const { data, error } = await c.auth.refreshSession({ refresh_token: refreshToken });
+    if (error) {
+      if (error.status && error.status < 500) return null;
+      throw fail('refresh', error);
+    }
+    if (!data.session || !data.user) return null;
+    return {
+      authUserId: data.user.id,
+      accessToken: data.session.access_token,
+      expiresIn: data.session.expires_in,
+      refreshToken: data.session.refresh_token,
     };
   }
 
@@ -153,6 +173,15 @@ const claimsOf = (p: JWTPayload) => ({
   sessionId: typeof p.session_id === 'string' && UUID.test(p.session_id) ? p.session_id : null,
   exp: typeof p.exp === 'number' ? p.exp : null,
 });
+
+/** The `session_id` claim of a Supabase access token (read, not verified: for tokens Supabase just issued). */
+export const sessionIdOf = (token: string): string | null => {
+  try {
+    return claimsOf(decodeJwt(token)).sessionId;
+  } catch {
+    return null;
+  }
+};
 
 const opts = (f?: typeof fetch) => (f ? { fetch: f } : {});
 

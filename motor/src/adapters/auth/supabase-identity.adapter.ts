@@ -14,13 +14,15 @@ import {
   type SignupInput,
 } from '../../ports/identity.port.js';
 import { wrongCurrentPassword } from './local-identity.adapter.js';
-import type { SupabaseAuth, SupabaseSession } from './supabase-auth.adapter.js';
+import type { SealedBox } from './sealed-box.js';
+import { sessionIdOf, type SupabaseAuth, type SupabaseSession } from './supabase-auth.adapter.js';
 
 /**
  * Supabase Auth: users live in GoTrue (created, signed in and deleted through SupabaseAuth, the
  * supabase-js client); our database keeps the account, role and the `auth_user_id` link. The
  * access token is the session. A user created at Supabase whose database half fails is deleted
- * again, so nothing is half-made.
+ * again, so nothing is half-made. With a `box`, each session's refresh token is kept sealed in
+ * the database, so the session's access token is renewed all day (POST /api/auth/token).
  *
  * @example
  *   const identity = new SupabaseIdentity({ db, logger, supabase: new SupabaseAuth(config.supabase) });
@@ -28,7 +30,7 @@ import type { SupabaseAuth, SupabaseSession } from './supabase-auth.adapter.js';
 export class SupabaseIdentity implements IdentityPort {
   readonly mode = 'supabase' as const;
 
-  constructor(private readonly deps: { db: Db; logger: Logger; supabase: SupabaseAuth }) {}
+  constructor(private readonly deps: { db: Db; logger: Logger; supabase: SupabaseAuth; box?: SealedBox }) {}
 
   async signup(input: SignupInput): Promise<AuthResult> {
     const base = { email: input.email, name: input.name, accountName: input.accountName };
@@ -69,6 +71,7 @@ export class SupabaseIdentity implements IdentityPort {
     await sb.updatePassword(s.authUserId, body.newPassword);
     const fresh = await sb.signIn({ email: auth.email, password: body.newPassword });
     if (!fresh) throw new AppError('upstream_failed', 'Supabase Auth refused the new password');
+    await this.keepRefresh(fresh);
     // Other Supabase tokens stay valid until they expire: nothing to close.
     return { session: sessionOf(fresh), othersRevoked: false };
   }
@@ -111,20 +114,40 @@ export class SupabaseIdentity implements IdentityPort {
       sessionId: v.sessionId,
       expiresAt: new Date((v.exp ?? Date.now() / 1000 + 3600) * 1000).toISOString(),
     });
+    await this.deps.db.call('supabase_refresh_forget', { sessionId: v.sessionId });
     await this.deps.supabase
       .signOut(presented!)
       .catch((e) => this.deps.logger.warn({ err: e }, 'could not end the Supabase session'));
   }
 
   /**
-   * Supabase access tokens are renewed with Supabase's refresh token, which the Motor does not
-   * keep: the token presented is handed back with what is left of its life (the dashboard signs
-   * in again when it runs out).
+   * A fresh access token of the presented token's session, from the session's sealed refresh
+   * token (Supabase answers a new one, kept in its place). Without one (kept by a Motor with
+   * another SESSION_SECRET, or Supabase refusing it) the presented token is handed back with
+   * what is left of its life, and the dashboard signs in again when it runs out.
    */
   async renewAccessToken(_auth: AuthContext, presented?: string): Promise<AccessToken> {
     const exp = presented ? expOf(presented) : null;
     if (!presented || !exp) throw unauthenticated('sign in again to get a token');
+    const fresh = await this.refreshed(presented);
+    if (fresh) return { token: fresh.accessToken, expiresIn: fresh.expiresIn };
     return { token: presented, expiresIn: Math.max(0, exp - Math.floor(Date.now() / 1000)) };
+  }
+
+  private async refreshed(presented: string): Promise<SupabaseSession | null> {
+    const { box, db, supabase } = this.deps;
+    const v = box ? await supabase.verify(presented) : null;
+    if (!box || !v?.sessionId) return null;
+    const kept = await db.call<{ sealed: string } | null>('supabase_refresh_of', {
+      authUserId: v.authUserId,
+      sessionId: v.sessionId,
+    });
+    const refreshToken = kept ? box.open(kept.sealed) : null;
+    if (!refreshToken) return null;
+    const fresh = await supabase.refresh(refreshToken);
+    if (!fresh || fresh.authUserId !== v.authUserId) return null;
+    await this.keepRefresh(fresh);
+    return fresh;
   }
 
   /** Supabase Auth's own recovery email (resetPasswordForEmail). */
@@ -141,6 +164,19 @@ export class SupabaseIdentity implements IdentityPort {
   }
 
   /** Creates the Supabase user, then the database half; undoes the first if the second fails. */
+  /** Seals and stores the session's refresh token; a failure costs only the all-day renewal. */
+  private async keepRefresh(s: SupabaseSession): Promise<void> {
+    const sessionId = sessionIdOf(s.accessToken);
+    if (!this.deps.box || !sessionId || !s.refreshToken) return;
+    await this.deps.db
+      .call('supabase_refresh_keep', {
+        authUserId: s.authUserId,
+        sessionId,
+        sealed: this.deps.box.seal(s.refreshToken),
+      })
+      .catch((e) => this.deps.logger.warn({ err: e }, 'could not keep the Supabase refresh token'));
+  }
+
   private async withNewUser<T>(
     input: { email: string; password: string; name?: string },
     store: (authUserId: string) => Promise<T>,
@@ -156,8 +192,9 @@ export class SupabaseIdentity implements IdentityPort {
     }
   }
 
-  private result(r: AuthUserJson, s: SupabaseSession | null): AuthResult {
+  private async result(r: AuthUserJson, s: SupabaseSession | null): Promise<AuthResult> {
     if (!s) throw new AppError('upstream_failed', 'Supabase Auth refused the password it just stored');
+    await this.keepRefresh(s);
     return {
       user: r.user,
       account: r.account,
