@@ -79,7 +79,7 @@ export async function measureIngest(kind: DriverKind, o: { motorEnv?: Record<str
     });
     const idleRss = motor.rss();
     const servers = { naive: { url: naiveServer.url, pid: naiveServer.pid }, motor: { url: motor.url, pid: motor.pid } };
-    const rounds: Record<keyof typeof servers, Array<RunStats & { cpuMs: number; dbCpuMs: number }>> = { naive: [], motor: [] };
+    const rounds: Record<keyof typeof servers, Array<RunStats & { cpuMs: number; dbCpuMs: number; clientCpuMs: number }>> = { naive: [], motor: [] };
     // PostgreSQL on this machine: its processes' CPU per webhook too (the database's share).
     const dbCpu = () => (kind === 'postgres' ? cpuMsOfCommand('postgres') : NaN);
     let rss = NaN;
@@ -94,8 +94,9 @@ export async function measureIngest(kind: DriverKind, o: { motorEnv?: Record<str
           for (const [name, s] of Object.entries(servers) as Array<[keyof typeof servers, (typeof servers)['motor']]>) {
             const cpu0 = cpuMs(s.pid);
             const db0 = dbCpu();
+            const client0 = cpuMs(process.pid);
             const stats = await httpIngest({ url: s.url, ...run, durationMs: (seconds * 1000) / ROUNDS });
-            rounds[name].push({ ...stats, cpuMs: cpuMs(s.pid) - cpu0, dbCpuMs: dbCpu() - db0 });
+            rounds[name].push({ ...stats, cpuMs: cpuMs(s.pid) - cpu0, dbCpuMs: dbCpu() - db0, clientCpuMs: cpuMs(process.pid) - client0 });
           }
         }
         rss = motor.rss();
@@ -111,8 +112,11 @@ export async function measureIngest(kind: DriverKind, o: { motorEnv?: Record<str
     const naiveCpu = rounds.naive.reduce((t, x) => t + x.cpuMs, 0) / Math.max(1, naive.ok);
     const motorCpu = rounds.motor.reduce((t, x) => t + x.cpuMs, 0) / Math.max(1, viaMotor.ok);
     const motorDbCpu = rounds.motor.reduce((t, x) => t + x.dbCpuMs, 0) / Math.max(1, viaMotor.ok);
+    const naiveDbCpu = rounds.naive.reduce((t, x) => t + x.dbCpuMs, 0) / Math.max(1, naive.ok);
+    // The load client and the agents' sockets (this process): what the machine spends besides the servers.
+    const clientCpu = [...rounds.motor, ...rounds.naive].reduce((t, x) => t + x.clientCpuMs, 0) / Math.max(1, viaMotor.ok + naive.ok);
     if (kind !== 'pglite') await db.close();
-    return { baseline, naive, viaMotor, rss, idleRss, naiveCpu, motorCpu, motorDbCpu };
+    return { baseline, naive, viaMotor, rss, idleRss, naiveCpu, motorCpu, motorDbCpu, naiveDbCpu, clientCpu };
   } finally {
     await database.drop();
   }
@@ -142,7 +146,7 @@ export async function run(): Promise<BenchResult[]> {
         unit: 'webhooks/s',
         baseline: { name: `direct ingest_message, ${label} driver`, value: r.baseline.perSecond },
         target: '≥ 2× the naive server',
-        note: `naive server ${r.naive.perSecond.toFixed(0)}/s (Motor ×${(r.viaMotor.perSecond / r.naive.perSecond).toFixed(2)}, naive p99 ${r.naive.latency.p99.toFixed(1)} ms); p50 ${r.viaMotor.latency.p50.toFixed(1)} ms, p99 ${r.viaMotor.latency.p99.toFixed(1)} ms at ${CONCURRENCY} in flight; baseline p99 ${r.baseline.latency.p99.toFixed(1)} ms; Motor RSS ${(r.idleRss / 2 ** 20).toFixed(0)} MB idle, ${(r.rss / 2 ** 20).toFixed(0)} MB under load; CPU per webhook: Motor ${r.motorCpu.toFixed(2)} ms, naive ${r.naiveCpu.toFixed(2)} ms${Number.isFinite(r.motorDbCpu) ? `, PostgreSQL (for the Motor's) ${r.motorDbCpu.toFixed(2)} ms` : ''}`,
+        note: `naive server ${r.naive.perSecond.toFixed(0)}/s (Motor ×${(r.viaMotor.perSecond / r.naive.perSecond).toFixed(2)}, naive p99 ${r.naive.latency.p99.toFixed(1)} ms); p50 ${r.viaMotor.latency.p50.toFixed(1)} ms, p99 ${r.viaMotor.latency.p99.toFixed(1)} ms at ${CONCURRENCY} in flight; baseline p99 ${r.baseline.latency.p99.toFixed(1)} ms; Motor RSS ${(r.idleRss / 2 ** 20).toFixed(0)} MB idle, ${(r.rss / 2 ** 20).toFixed(0)} MB under load; CPU per webhook: Motor ${r.motorCpu.toFixed(2)} ms, naive ${r.naiveCpu.toFixed(2)} ms${Number.isFinite(r.motorDbCpu) ? `, PostgreSQL for the Motor's ${r.motorDbCpu.toFixed(2)} ms, for the naive's ${r.naiveDbCpu.toFixed(2)} ms` : ''}, load client + 100 agents ${r.clientCpu.toFixed(2)} ms`,
       });
       rows.push({
         name: `${label}: naive server (HTTP webhook)`,
@@ -154,8 +158,9 @@ export async function run(): Promise<BenchResult[]> {
       });
       details[label] = {
         baseline: summary(r.baseline),
-        naive: { ...summary(r.naive), cpuMsPerWebhook: r.naiveCpu },
+        naive: { ...summary(r.naive), cpuMsPerWebhook: r.naiveCpu, postgresCpuMsPerWebhook: r.naiveDbCpu },
         motor: { ...summary(r.viaMotor), cpuMsPerWebhook: r.motorCpu, postgresCpuMsPerWebhook: r.motorDbCpu },
+        clientCpuMsPerWebhook: r.clientCpu,
         motorRssBytes: r.rss,
         motorIdleRssBytes: r.idleRss,
       };

@@ -43,6 +43,8 @@ export type PatchContactBody = z.infer<typeof patchContactBodySchema>;
 /** GET /api/contacts/:id: the contact with its conversations (newest activity first), for the panel. */
 export interface ContactDetail extends Contact {
   conversations: Conversation[];
+  /** The team's private notes in all of the contact's conversations. */
+  notesCount: number;
 }
 
 /**

@@ -243,7 +243,9 @@ begin
   end if;
   return app.contact_json(v) || jsonb_build_object('conversations', coalesce((
     select jsonb_agg(app.conversation_json(c.id) order by c.last_message_at desc nulls last, c.id desc)
-    from public.conversations c where c.contact_id = v.id), '[]'::jsonb));
+    from public.conversations c where c.contact_id = v.id), '[]'::jsonb),
+    'notesCount', (select count(*) from public.messages m join public.conversations c on c.id = m.conversation_id
+                   where c.contact_id = v.id and m.private and m.deleted_at is null));
 end $$;
 
 -- group-participants.update: `p_participants` = [{id, phoneNumber, lid, admin}], `p_action` one of

@@ -6,6 +6,8 @@
 -- the AI's context. `quoted` is what a reply quotes, copied when the reply is stored, so old
 -- quotes render after the original scrolled out of reach or was deleted.
 alter table public.messages add column private boolean not null default false;
+-- The contact panel's notes count (notes are rare: the index holds only them).
+create index messages_private_idx on public.messages (conversation_id) where private;
 alter table public.messages add column quoted jsonb;
 -- When the contact's WhatsApp picture was last asked for (null: never): fetched in the background,
 -- at most once a day per contact.

@@ -81,6 +81,8 @@ export default async function teamThread(t) {
     if (!(await note.getByText('Nota interna').isVisible())) throw new Error('the note is not labelled');
     const stored = (await messages(a)).find((m) => m.text?.includes('sem lactose'));
     if (!stored?.private || stored.waMessageId !== null) throw new Error(`note stored as ${JSON.stringify(stored)}`);
+    // The contact panel counts it at once.
+    await a.getByTestId('contact-panel').getByTestId('panel-notes').getByText('1 nota interna').waitFor();
     // Back to replies for what follows.
     await a.getByRole('radio', { name: 'Responder' }).click();
   });

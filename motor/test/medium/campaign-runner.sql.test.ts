@@ -7,6 +7,7 @@ import { setInstanceStatus } from '../support/campaign-fixtures.js';
 import { api, signup, type SignedUp } from '../support/http-client.js';
 import { testLogger } from '../support/silent-logger.js';
 import { recordingPublisher, startTestApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
 
 // The runner end to end on one Motor: the real app, the real Evolution simulator (REST and its
 // webhooks back into the app), the outbox sender. Campaign messages leave paced, once each, land
@@ -14,16 +15,6 @@ import { recordingPublisher, startTestApp, type TestApp } from '../support/test-
 // skips the contact with one confirmation, and a disconnect pauses until the number is back.
 
 const KEY = 'campaign-runner-key';
-
-async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const textOf = (m: { message?: unknown }) =>
   (m.message as { conversation?: string } | undefined)?.conversation;

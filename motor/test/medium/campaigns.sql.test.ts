@@ -4,16 +4,7 @@ import { addMember, api, signup, type SignedUp } from '../support/http-client.js
 import { createInstance, inboundText, setInstanceStatus } from '../support/campaign-fixtures.js';
 import type { fakeWhatsApp } from '../support/fake-whatsapp.js';
 import { recordingPublisher, startTestApp, type TestApp } from '../support/test-app.js';
-
-async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { waitFor } from '../support/wait-for.js';
 
 // The campaigns API from outside (docs/campaigns.md): fields, the status machine, the audience
 // materialised at start, recipients and CSV, the preview, and the automatic moves of the tick.

@@ -6,7 +6,7 @@ import { createDb } from '../../src/adapters/db/create-db.js';
 import { MigrationError } from '../../src/adapters/db/migrations.js';
 import { createPgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { createAccount } from '../support/factories.js';
-import { createInstance } from '../support/ingest-harness.js';
+import { expectBatchedIngest } from '../support/batched-ingest.js';
 import { createTestDb } from '../support/test-db.js';
 
 describe('PGlite driver on disk', () => {
@@ -59,12 +59,12 @@ describe('PGlite driver start-up failures', () => {
 // database as the Motor's worker starts it (a clone of the test dump, booted by pglite.worker.js),
 // so a PGlite upgrade that changes it shows up here and the README's durability note gets revisited.
 describe('PGlite durability settings', () => {
-  it('runs with fsync off (and the 32 MB shared buffers the worker asks for)', async () => {
+  it('runs with fsync off (and the 16 MB shared buffers the worker asks for)', async () => {
     const db = await createTestDb();
     try {
       await db.exec(`create or replace function app.durability_probe() returns jsonb language sql as $$
         select jsonb_build_object('fsync', current_setting('fsync'), 'sharedBuffers', current_setting('shared_buffers')) $$`);
-      await expect(db.call('durability_probe')).resolves.toEqual({ fsync: 'off', sharedBuffers: '32MB' });
+      await expect(db.call('durability_probe')).resolves.toEqual({ fsync: 'off', sharedBuffers: '16MB' });
     } finally {
       await db.close();
     }
@@ -86,11 +86,14 @@ describe('PGlite batches', () => {
       const settled = await Promise.allSettled(calls);
       expect(settled.filter((s) => s.status === 'rejected')).toHaveLength(1);
       expect(settled[30]).toMatchObject({ status: 'rejected', reason: { code: 'validation_failed' } });
-      const page = await db.call<{ seq: number; events: { seq: number; data: { i: number } }[] }>('events_after', {
-        accountId,
-        after: 0,
-        limit: 1000,
-      });
+      const page = await db.call<{ seq: number; events: { seq: number; data: { i: number } }[] }>(
+        'events_after',
+        {
+          accountId,
+          after: 0,
+          limit: 1000,
+        },
+      );
       expect(page.events.map((e) => e.seq)).toEqual(Array.from({ length: 59 }, (_, i) => i + 1));
       expect(new Set(page.events.map((e) => e.data.i)).size).toBe(59);
     } finally {
@@ -101,38 +104,7 @@ describe('PGlite batches', () => {
   it('runs 60 concurrent ingest_message calls as one statement: each answered with its own events, a bad one failing alone', async () => {
     const db = await createTestDb();
     try {
-      const inst = await createInstance(db);
-      const message = (i: number) => ({
-        waMessageId: i === 30 ? '' : `BATCH-${i}`,
-        origin: 'upsert',
-        fromMe: false,
-        chat: { kind: 'direct', jid: `5511900000${String(i % 7).padStart(3, '0')}@s.whatsapp.net`, lid: null },
-        participant: null,
-        pushName: `Cliente ${i % 7}`,
-        type: 'text',
-        text: `mensagem ${i}`,
-        media: null,
-        sentAt: 1_700_000_000 + i,
-      });
-      type Created = { events: { type: string; seq: number; data: { message: { waMessageId: string; text: string } } }[] };
-      const calls = Array.from({ length: 60 }, (_, i) =>
-        db.call<Created>('ingest_message', { accountId: inst.accountId, instanceId: inst.instanceId, message: message(i) }),
-      );
-      const settled = await Promise.allSettled(calls);
-      expect(settled[30]).toMatchObject({ status: 'rejected', reason: { code: 'validation_failed' } });
-      const ok = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [{ i, events: s.value.events }] : []));
-      expect(ok).toHaveLength(59);
-      for (const { i, events } of ok) {
-        expect(events.map((e) => e.type)).toEqual(['message.created']);
-        expect(events[0]!.data.message).toMatchObject({ waMessageId: `BATCH-${i}`, text: `mensagem ${i}` });
-      }
-      // Arrival order is commit order: seqs ascend with the calls, gap-free.
-      expect(ok.map((o) => o.events[0]!.seq)).toEqual(Array.from({ length: 59 }, (_, k) => k + 1));
-      // A redelivery of the same batch stores nothing twice.
-      const again = await Promise.all(
-        ok.map(({ i }) => db.call<Created>('ingest_message', { accountId: inst.accountId, instanceId: inst.instanceId, message: message(i) })),
-      );
-      expect(again.every((r) => r.events.length === 0)).toBe(true);
+      await expectBatchedIngest(db);
     } finally {
       await db.close();
     }

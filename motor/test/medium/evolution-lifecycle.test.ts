@@ -15,6 +15,7 @@ import { recorder } from '../support/ingest-harness.js';
 import { testLogger } from '../support/silent-logger.js';
 import { createTestDb } from '../support/test-db.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
 
 // Issue 12, points 1–6, against the simulator behaving like a real Evolution 2.3.6.
 const KEY = 'lifecycle-test-key';
@@ -25,16 +26,6 @@ const FAST = {
   retry: { maxAttempts: 2, initialDelayMs: 20 },
 };
 
-async function waitFor<T>(read: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > until)
-      throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(v)?.slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // One database for the file: each rig is a new simulator, Motor and account, and every test

@@ -9,18 +9,9 @@ import { testLogger } from '../support/silent-logger.js';
 import { TestRealtimeClient } from '../support/socket-client.js';
 import { createTestDb } from '../support/test-db.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
 
 const KEY = 'outage-test-key';
-
-async function waitFor<T>(read: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 // Nothing lost after an outage: the Motor is down while Evolution "receives" 20 messages and
 // gives up on their webhooks; the Motor comes back and reads them back through findMessages.

@@ -14,21 +14,13 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/simul
 import { api, signup } from '../support/http-client.js';
 import { testLogger } from '../support/silent-logger.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
+import { connectOnSimulator } from '../support/sim-connect.js';
 
 const KEY = 'media-send-key';
 const INSTANCE = 'midia-envio';
 const PHONE = '5511987650002';
 const MB = 1024 * 1024;
-
-async function waitFor<T>(read: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > until) throw new Error(`condition not met: ${JSON.stringify(v)?.slice(0, 400)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('outgoing media: POST /api/conversations/:id/messages as multipart/form-data', () => {
   let sim: RunningSimulator;
@@ -55,7 +47,8 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
     storage = new LocalDiskStorage(dir);
     const client = { baseUrl: sim.url, apiKey: KEY, timeoutMs: 5000 };
     evolution = new EvolutionClient(client);
-    const closed = () => upstreamFailed('Connection Closed', { status: 500, reason: 'instance_disconnected' });
+    const closed = () =>
+      upstreamFailed('Connection Closed', { status: 500, reason: 'instance_disconnected' });
     const whatsapp: WhatsAppGateway = Object.assign(Object.create(evolution) as EvolutionClient, {
       sendMedia: (name: string, input: Parameters<WhatsAppGateway['sendMedia']>[1]) => {
         calls.push({ route: 'sendMedia', input });
@@ -80,16 +73,7 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
     accountId = owner.account.id;
     cookie = owner.cookie;
     as = api(app.baseUrl, owner.cookie);
-    expect((await as.post('/api/instance/connect', { instanceName: INSTANCE })).status).toBe(200);
-    await fetch(`${sim.url}/_sim/instances/${INSTANCE}/scan`, {
-      method: 'POST',
-      headers: { apikey: KEY, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    await waitFor(
-      async () => (await as.get(`/api/instance/status?instanceName=${INSTANCE}`)).body,
-      (s) => s.status === 'connected',
-    );
+    await connectOnSimulator({ as, simUrl: sim.url, apiKey: KEY, instanceName: INSTANCE });
     await fetch(`${sim.url}/_sim/instances/${INSTANCE}/messages`, {
       method: 'POST',
       headers: { apikey: KEY, 'content-type': 'application/json' },
@@ -114,7 +98,12 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
   ) {
     const form = new FormData();
     for (const [k, v] of Object.entries(fields)) form.set(k, v);
-    if (file) form.set('file', new Blob([new Uint8Array(file)], { type: opts.type ?? 'application/octet-stream' }), opts.name ?? 'file.bin');
+    if (file)
+      form.set(
+        'file',
+        new Blob([new Uint8Array(file)], { type: opts.type ?? 'application/octet-stream' }),
+        opts.name ?? 'file.bin',
+      );
     const who = opts.cookie === undefined ? cookie : opts.cookie;
     return fetch(`${app.baseUrl}/api/conversations/${opts.conversation ?? conversationId}/messages`, {
       method: 'POST',
@@ -125,20 +114,31 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
 
   const messageById = (id: string) =>
     waitFor(
-      async () => ((await as.get(`/api/conversations/${conversationId}/messages`)).body as any[]).find((m) => m.id === id),
+      async () =>
+        ((await as.get(`/api/conversations/${conversationId}/messages`)).body as any[]).find(
+          (m) => m.id === id,
+        ),
       (m) => !!m,
     );
 
   const served = async (id: string) => {
     const r = await fetch(`${app.baseUrl}/api/messages/${id}/media`, { headers: { cookie } });
-    return { status: r.status, type: r.headers.get('content-type'), bytes: Buffer.from(await r.arrayBuffer()) };
+    return {
+      status: r.status,
+      type: r.headers.get('content-type'),
+      bytes: Buffer.from(await r.arrayBuffer()),
+    };
   };
 
   it('an image with a caption: stored, answered pending, sent with sendMedia, then delivered and read', async () => {
     const png = samplePng();
     const clientId = crypto.randomUUID();
     // The browser's type and name lie: the bytes decide.
-    const r = await upload(png, { caption: 'Este é o modelo azul', clientId }, { name: 'foto.exe', type: 'text/html' });
+    const r = await upload(
+      png,
+      { caption: 'Este é o modelo azul', clientId },
+      { name: 'foto.exe', type: 'text/html' },
+    );
     expect(r.status).toBe(200);
     const m = r.body.message;
     expect(m).toMatchObject({
@@ -155,12 +155,22 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
         url: `/api/messages/${m.id}/media`,
       },
     });
-    expect(await storage.stat(`${accountId}/${m.id}`)).toEqual({ size: png.length, contentType: 'image/png' });
-    const read = await waitFor(() => messageById(m.id), (x) => x.status === 'read');
+    expect(await storage.stat(`${accountId}/${m.id}`)).toEqual({
+      size: png.length,
+      contentType: 'image/png',
+    });
+    const read = await waitFor(
+      () => messageById(m.id),
+      (x) => x.status === 'read',
+    );
     expect(read.waMessageId).toEqual(expect.any(String));
     const call = calls.find((c) => c.input.caption === 'Este é o modelo azul')!;
     expect(call.route).toBe('sendMedia');
-    expect(call.input).toMatchObject({ mediatype: 'image', mimetype: 'image/png', media: png.toString('base64') });
+    expect(call.input).toMatchObject({
+      mediatype: 'image',
+      mimetype: 'image/png',
+      media: png.toString('base64'),
+    });
     // Evolution holds the very bytes that were uploaded.
     const back = await evolution.getMediaFile(INSTANCE, read.waMessageId);
     expect(back.bytes.equals(png)).toBe(true);
@@ -176,12 +186,18 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
       type: 'document',
       media: { mimetype: 'application/pdf', fileName: 'Catálogo 2026.pdf' },
     });
-    await waitFor(() => messageById(pdf.body.message.id), (x) => x.status !== 'pending');
+    await waitFor(
+      () => messageById(pdf.body.message.id),
+      (x) => x.status !== 'pending',
+    );
     expect(calls.at(-1)!.input).toMatchObject({ mediatype: 'document', fileName: 'Catálogo 2026.pdf' });
     const video = await upload(sampleMp4(), { caption: 'Veja funcionando' }, { name: 'v.mp4' });
     expect(video.status).toBe(200);
     expect(video.body.message).toMatchObject({ type: 'video', media: { mimetype: 'video/mp4' } });
-    await waitFor(() => messageById(video.body.message.id), (x) => x.status !== 'pending');
+    await waitFor(
+      () => messageById(video.body.message.id),
+      (x) => x.status !== 'pending',
+    );
     expect(calls.at(-1)!.input).toMatchObject({ mediatype: 'video', caption: 'Veja funcionando' });
   });
 
@@ -189,8 +205,14 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
     const wav = sampleWav();
     const r = await upload(wav, { voiceNote: 'true', seconds: '2' }, { name: 'gravacao.wav' });
     expect(r.status).toBe(200);
-    expect(r.body.message).toMatchObject({ type: 'audio', media: { voiceNote: true, seconds: 2, mimetype: 'audio/wav' } });
-    const sent = await waitFor(() => messageById(r.body.message.id), (x) => x.status !== 'pending');
+    expect(r.body.message).toMatchObject({
+      type: 'audio',
+      media: { voiceNote: true, seconds: 2, mimetype: 'audio/wav' },
+    });
+    const sent = await waitFor(
+      () => messageById(r.body.message.id),
+      (x) => x.status !== 'pending',
+    );
     expect(sent.status).not.toBe('failed');
     expect(calls.at(-1)).toMatchObject({ route: 'sendVoiceNote', input: { audio: wav.toString('base64') } });
   });
@@ -202,10 +224,18 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
     const r = await upload(exe, {}, { name: 'foto.jpg', type: 'image/jpeg' });
     expect(r.status).toBe(415);
     expect(r.body.error.code).toBe('unsupported_media_type');
-    const noise = await upload(Buffer.from([0x01, 0x02, 0x03, 0x04, 0xff, 0x00, 0x7f]), {}, { name: 'x.dat' });
+    const noise = await upload(
+      Buffer.from([0x01, 0x02, 0x03, 0x04, 0xff, 0x00, 0x7f]),
+      {},
+      { name: 'x.dat' },
+    );
     expect(noise.status).toBe(415);
     // Text is taken as a document when it is named so and really is text.
-    const txt = await upload(Buffer.from('Lista de preços\nCamiseta: R$ 49,90\n'), {}, { name: 'precos.txt' });
+    const txt = await upload(
+      Buffer.from('Lista de preços\nCamiseta: R$ 49,90\n'),
+      {},
+      { name: 'precos.txt' },
+    );
     expect(txt.status).toBe(200);
     expect(txt.body.message.media).toMatchObject({ mimetype: 'text/plain', fileName: 'precos.txt' });
   });
@@ -217,39 +247,45 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\n` +
         `Content-Type: image/png\r\n\r\n`,
     );
-    const result = await new Promise<{ status: number; body: string; sentBytes: number }>((resolve, reject) => {
-      let sent = 0;
-      let answered = false;
-      const req = http.request(`${app.baseUrl}/api/conversations/${conversationId}/messages`, {
-        method: 'POST',
-        headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
-      });
-      req.on('response', (res) => {
-        answered = true;
-        const at = sent;
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => {
-          req.destroy();
-          resolve({ status: res.statusCode ?? 0, body, sentBytes: at });
+    const result = await new Promise<{ status: number; body: string; sentBytes: number }>(
+      (resolve, reject) => {
+        let sent = 0;
+        let answered = false;
+        const req = http.request(`${app.baseUrl}/api/conversations/${conversationId}/messages`, {
+          method: 'POST',
+          headers: {
+            cookie,
+            'content-type': `multipart/form-data; boundary=${boundary}`,
+            'transfer-encoding': 'chunked',
+          },
         });
-      });
-      req.on('error', (err) => (answered ? undefined : reject(err)));
-      const chunk = Buffer.alloc(256 * 1024, 0x41);
-      const png = samplePng(8, 8);
-      const pump = () => {
-        while (!answered && sent < 1024 * MB) {
-          const part = sent === 0 ? Buffer.concat([head, png, chunk]) : chunk;
-          sent += part.length;
-          if (!req.write(part)) {
-            req.once('drain', pump);
-            return;
+        req.on('response', (res) => {
+          answered = true;
+          const at = sent;
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => {
+            req.destroy();
+            resolve({ status: res.statusCode ?? 0, body, sentBytes: at });
+          });
+        });
+        req.on('error', (err) => (answered ? undefined : reject(err)));
+        const chunk = Buffer.alloc(256 * 1024, 0x41);
+        const png = samplePng(8, 8);
+        const pump = () => {
+          while (!answered && sent < 1024 * MB) {
+            const part = sent === 0 ? Buffer.concat([head, png, chunk]) : chunk;
+            sent += part.length;
+            if (!req.write(part)) {
+              req.once('drain', pump);
+              return;
+            }
           }
-        }
-        if (!answered) req.end();
-      };
-      pump();
-    });
+          if (!answered) req.end();
+        };
+        pump();
+      },
+    );
     expect(result.status).toBe(413);
     expect(JSON.parse(result.body).error.code).toBe('payload_too_large');
     // 16 MB for an image; socket buffers let the client get somewhat ahead, never near 1 GB.
@@ -266,7 +302,11 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
     );
     const req = http.request(`${app.baseUrl}/api/conversations/${conversationId}/messages`, {
       method: 'POST',
-      headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
+      headers: {
+        cookie,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'transfer-encoding': 'chunked',
+      },
     });
     req.on('error', () => {});
     req.write(Buffer.concat([head, samplePng(), Buffer.alloc(2 * MB, 1)]));
@@ -274,7 +314,10 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
     req.destroy();
     const { readdir } = await import('node:fs/promises');
     const left = await waitFor(
-      async () => (await readdir(path.join(dir, accountId)).catch(() => [] as string[])).filter((f) => f.endsWith('.tmp')),
+      async () =>
+        (await readdir(path.join(dir, accountId)).catch(() => [] as string[])).filter((f) =>
+          f.endsWith('.tmp'),
+        ),
       (files) => files.length === 0,
     );
     expect(left).toEqual([]);
@@ -285,7 +328,11 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
     const r = await new Promise<number>((resolve, reject) => {
       const req = http.request(`${app.baseUrl}/api/conversations/${conversationId}/messages`, {
         method: 'POST',
-        headers: { cookie, 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(500 * MB) },
+        headers: {
+          cookie,
+          'content-type': 'multipart/form-data; boundary=x',
+          'content-length': String(500 * MB),
+        },
       });
       req.on('response', (res) => {
         resolve(res.statusCode ?? 0);
@@ -316,13 +363,19 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
     const clientId = crypto.randomUUID();
     const first = await upload(samplePng(), { caption: 'tentativa', clientId });
     expect(first.status).toBe(200);
-    const failed = await waitFor(() => messageById(first.body.message.id), (x) => x.status === 'failed');
+    const failed = await waitFor(
+      () => messageById(first.body.message.id),
+      (x) => x.status === 'failed',
+    );
     expect(failed.error).toBe('instance_disconnected');
     sendsFail = false;
     const again = await upload(samplePng(), { caption: 'tentativa', clientId });
     expect(again.status).toBe(200);
     expect(again.body.message.id).toBe(first.body.message.id);
-    const sent = await waitFor(() => messageById(first.body.message.id), (x) => x.status === 'read');
+    const sent = await waitFor(
+      () => messageById(first.body.message.id),
+      (x) => x.status === 'read',
+    );
     expect(sent.waMessageId).toEqual(expect.any(String));
     // A repeat of a message that went out returns it and sends nothing.
     const count = calls.length;

@@ -12,20 +12,12 @@ import { startFakeGroq } from '../support/fake-groq.js';
 import { api, signup } from '../support/http-client.js';
 import { testLogger } from '../support/silent-logger.js';
 import { recordingPublisher, startTestApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
+import { connectOnSimulator } from '../support/sim-connect.js';
 
 const KEY = 'transcripts-key';
 const INSTANCE = 'transcricoes';
 const PHONE = '5511987650003';
-
-async function waitFor<T>(read: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > until) throw new Error(`condition not met: ${JSON.stringify(v)?.slice(0, 400)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('voice notes are transcribed with groq-sdk (Whisper) and read by the AI', () => {
   let sim: RunningSimulator;
@@ -65,16 +57,7 @@ describe('voice notes are transcribed with groq-sdk (Whisper) and read by the AI
     const owner = await signup(app.baseUrl, { accountName: 'Loja Voz' });
     cookie = owner.cookie;
     as = api(app.baseUrl, owner.cookie);
-    expect((await as.post('/api/instance/connect', { instanceName: INSTANCE })).status).toBe(200);
-    await fetch(`${sim.url}/_sim/instances/${INSTANCE}/scan`, {
-      method: 'POST',
-      headers: { apikey: KEY, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    await waitFor(
-      async () => (await as.get(`/api/instance/status?instanceName=${INSTANCE}`)).body,
-      (s) => s.status === 'connected',
-    );
+    await connectOnSimulator({ as, simUrl: sim.url, apiKey: KEY, instanceName: INSTANCE });
   });
 
   afterAll(async () => {
@@ -97,7 +80,10 @@ describe('voice notes are transcribed with groq-sdk (Whisper) and read by the AI
       (id) => id !== '',
     );
     return waitFor(
-      async () => ((await as.get(`/api/conversations/${conversationId}/messages`)).body as any[]).find((m) => m.waMessageId === waId),
+      async () =>
+        ((await as.get(`/api/conversations/${conversationId}/messages`)).body as any[]).find(
+          (m) => m.waMessageId === waId,
+        ),
       (m) => !!m,
     );
   }
@@ -107,13 +93,19 @@ describe('voice notes are transcribed with groq-sdk (Whisper) and read by the AI
   it('an incoming voice note: the file goes to audio.transcriptions, the text is stored and pushed', async () => {
     groq.transcripts.push('Oi, vocês têm o tênis azul no número 42?');
     const m = await customerSends('voice');
-    const done = await waitFor(() => messageById(m.id), (x) => !!x?.transcript);
+    const done = await waitFor(
+      () => messageById(m.id),
+      (x) => !!x?.transcript,
+    );
     expect(done.transcript).toBe('Oi, vocês têm o tênis azul no número 42?');
     const call = groq.transcriptions.at(-1)!;
     expect(call).toMatchObject({ model: 'whisper-large-v3-turbo', language: 'pt', fileType: 'audio/wav' });
     expect(call.bytes.equals(sampleWav())).toBe(true);
     const pushed = rt.published.find(
-      (e) => e.type === 'message.updated' && (e.data as any).message.id === m.id && (e.data as any).message.transcript,
+      (e) =>
+        e.type === 'message.updated' &&
+        (e.data as any).message.id === m.id &&
+        (e.data as any).message.transcript,
     );
     expect(pushed).toBeTruthy();
   });
@@ -131,11 +123,17 @@ describe('voice notes are transcribed with groq-sdk (Whisper) and read by the AI
     const chats = groq.chats.length;
     groq.transcripts.push('Quanto custa o tênis azul?');
     await customerSends('voice');
-    await waitFor(() => groq.chats.length, (n) => n > chats);
+    await waitFor(
+      () => groq.chats.length,
+      (n) => n > chats,
+    );
     const prompt = groq.chats.at(-1)!.body.messages as Array<{ role: string; content: string }>;
     expect(prompt.at(-1)).toEqual({ role: 'user', content: 'Quanto custa o tênis azul?' });
     await waitFor(
-      async () => ((await as.get(`/api/conversations/${conversationId}/messages`)).body as any[]).some((x) => x.sender === 'ai'),
+      async () =>
+        ((await as.get(`/api/conversations/${conversationId}/messages`)).body as any[]).some(
+          (x) => x.sender === 'ai',
+        ),
       Boolean,
     );
     expect((await as.put('/api/settings/ai', { enabled: false })).status).toBe(200);
@@ -149,7 +147,10 @@ describe('voice notes are transcribed with groq-sdk (Whisper) and read by the AI
     expect((await messageById(audio.id)).transcript ?? null).toBeNull();
     groq.transcripts.push({ status: 503 }, 'depois de uma falha');
     const retried = await customerSends('voice');
-    const done = await waitFor(() => messageById(retried.id), (x) => !!x?.transcript);
+    const done = await waitFor(
+      () => messageById(retried.id),
+      (x) => !!x?.transcript,
+    );
     expect(done.transcript).toBe('depois de uma falha');
   });
 
@@ -165,7 +166,10 @@ describe('voice notes are transcribed with groq-sdk (Whisper) and read by the AI
     });
     expect(r.status).toBe(200);
     const { message } = (await r.json()) as { message: { id: string } };
-    const done = await waitFor(() => messageById(message.id), (x) => !!x?.transcript);
+    const done = await waitFor(
+      () => messageById(message.id),
+      (x) => !!x?.transcript,
+    );
     expect(done.transcript).toBe('Já separei o seu pedido');
   });
 

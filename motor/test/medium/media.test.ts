@@ -12,20 +12,12 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/simul
 import { api, signup } from '../support/http-client.js';
 import { testLogger } from '../support/silent-logger.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
+import { connectOnSimulator } from '../support/sim-connect.js';
 
 const KEY = 'media-test-key';
 const INSTANCE = 'midia-1';
 const PHONE = '5511987650001';
-
-async function waitFor<T>(read: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > until) throw new Error(`condition not met: ${JSON.stringify(v)?.slice(0, 400)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('incoming media: background fetch, storage, GET /api/messages/:id/media', () => {
   let sim: RunningSimulator;
@@ -72,16 +64,7 @@ describe('incoming media: background fetch, storage, GET /api/messages/:id/media
     accountId = owner.account.id;
     ownerCookie = owner.cookie;
     as = api(app.baseUrl, owner.cookie);
-    expect((await as.post('/api/instance/connect', { instanceName: INSTANCE })).status).toBe(200);
-    await fetch(`${sim.url}/_sim/instances/${INSTANCE}/scan`, {
-      method: 'POST',
-      headers: { apikey: KEY, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    await waitFor(
-      async () => (await as.get(`/api/instance/status?instanceName=${INSTANCE}`)).body,
-      (s) => s.status === 'connected',
-    );
+    await connectOnSimulator({ as, simUrl: sim.url, apiKey: KEY, instanceName: INSTANCE });
   });
 
   afterAll(async () => {

@@ -203,6 +203,11 @@ describe('team tools: labels, filters, new conversations, groups, contact panel'
     const detail = (await as.get(`/api/contacts/${found[0]!.id}`)).body as ContactDetail;
     expect(detail).toMatchObject({ id: found[0]!.id, name: 'Ána Júlia', phone: '5511987650001', optedOut: false });
     expect(detail.conversations.map((c) => c.instanceId).sort()).toEqual([inst.id, inst2.id].sort());
+    // The panel's notes count: the team's notes in all of the contact's conversations.
+    expect(detail.notesCount).toBe(0);
+    for (const c of detail.conversations)
+      expect((await as.post(`/api/conversations/${c.id}/notes`, { text: `nota ${c.instanceId}` })).status).toBe(201);
+    expect(((await as.get(`/api/contacts/${found[0]!.id}`)).body as ContactDetail).notesCount).toBe(2);
     expect((await as.get(`/api/contacts/${randomUUID()}`)).status).toBe(404);
     expect((await as.get('/api/contacts/nope')).status).toBe(400);
   });

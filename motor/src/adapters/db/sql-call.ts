@@ -24,3 +24,15 @@ export function buildCall(fn: string, args: Record<string, unknown> = {}) {
   const named = keys.map((k, i) => `${toParamName(k)} := $${i + 1}`).join(', ');
   return { sql: `select app.${fn}(${named}) as r`, params: keys.map((k) => toParamValue(args[k])) };
 }
+
+const INGEST_ARGS = new Set(['accountId', 'instanceId', 'message']);
+
+/**
+ * An `app.ingest_message` call the drivers may batch into one `app.ingest_messages` statement
+ * (its items carry only the arguments that function reads).
+ */
+export const isBatchableIngest = (
+  fn: string,
+  args?: Record<string, unknown>,
+): args is Record<string, unknown> =>
+  fn === 'ingest_message' && !!args && Object.keys(args).every((k) => INGEST_ARGS.has(k));

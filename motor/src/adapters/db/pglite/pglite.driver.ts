@@ -6,7 +6,7 @@ import { AppError, unavailable } from '../../../errors.js';
 import type { Db } from '../../../ports/db.port.js';
 import { mapDbError } from '../db-errors.js';
 import { applyMigrations, loadMigrations } from '../migrations.js';
-import { buildCall } from '../sql-call.js';
+import { buildCall, isBatchableIngest } from '../sql-call.js';
 import type { PgliteInit, WorkerRequest, WorkerResponse } from './pglite.protocol.js';
 
 export interface PgliteDbOptions {
@@ -25,9 +25,6 @@ export interface PgliteDb extends Db {
   /** Runs a SQL script outside `call` (tests and benches: e.g. test-only helper functions). */
   exec(sql: string): Promise<void>;
 }
-
-/** The arguments `app.ingest_messages` reads from each item. */
-const INGEST_ARGS = new Set(['accountId', 'instanceId', 'message']);
 
 const workerFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pglite.worker.js');
 
@@ -109,7 +106,7 @@ export async function createPgliteDb(opts: PgliteDbOptions = {}): Promise<Pglite
     applied,
     call<T>(fn: string, args?: Record<string, unknown>) {
       // The worker runs queued ingest calls as one statement (pglite.worker.js).
-      if (fn === 'ingest_message' && args && Object.keys(args).every((k) => INGEST_ARGS.has(k))) {
+      if (isBatchableIngest(fn, args)) {
         return send<T>({ kind: 'ingest', item: JSON.stringify(args) });
       }
       let stmt;

@@ -33,8 +33,9 @@ const errorOf = (err) => {
 
 // PGlite's Postgres defaults to 128 MB of shared buffers, all of it resident from the start (a
 // PGlite process was ~300 MB before its first query). A small business's working set fits in far
-// less, and pages not in the pool come from the OS page cache; 32 MB saves ~120 MB of RSS.
-const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'];
+// less, and pages not in the pool come from the OS page cache: 32 MB saved ~120 MB of RSS, 16 MB
+// another ~17 MB at open and ~30 MB after a thousand ingests (docs/perf/README.md).
+const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
 async function boot() {
   if (init.loadDumpPath) {

@@ -8,9 +8,11 @@ import type postgres from 'postgres';
  * flush) per batch instead of one per call is what lifts ingest past the one-call-per-transaction
  * baseline; the PGlite worker does the same (pglite.worker.js).
  *
- * One batch runs at a time, so two batches of this process never wait on each other's row locks
- * (no deadlock between them). When any call of a batch fails, Postgres has aborted the whole
- * transaction (a pipelined COMMIT then only rolls back): every call of the batch is re-run on its
+ * Calls are split into `lanes` (2 by default) by account: one batch runs at a time per lane, so
+ * an account's calls keep their order, and two batches of this process never touch the same
+ * account's rows (no deadlock between them). Two lanes keep two backends busy: with one batch at a
+ * time a single PostgreSQL backend did all the SQL (docs/perf/README.md). When any call of a
+ * batch fails, Postgres has aborted the whole transaction (a pipelined COMMIT then only rolls back): every call of the batch is re-run on its
  * own, so a bad call fails alone and the others commit, and a deadlock with another process's
  * transaction becomes ordinary retries. Connection failures are not retried here: the callers get
  * the error (the driver maps it to 503 `unavailable`; webhooks are redelivered and idempotent).
@@ -20,7 +22,16 @@ import type postgres from 'postgres';
  *   const rows = await gc.run('select app.ingest_message(p_account_id := $1, …) as r', params);
  */
 export interface GroupCommit {
-  run(text: string, params: unknown[]): Promise<postgres.Row[]>;
+  /**
+   * `ingest`: the call is `app.ingest_message` with these arguments; consecutive ones in a batch
+   * run as ONE `app.ingest_messages` statement (one parse, bind and result instead of N).
+   */
+  run(
+    text: string,
+    params: unknown[],
+    ingest?: Record<string, unknown>,
+    accountId?: unknown,
+  ): Promise<postgres.Row[]>;
   /** Batches run so far and calls they carried (for benchmarks and logs). */
   stats(): { batches: number; calls: number; fallbacks: number };
 }
@@ -28,6 +39,7 @@ export interface GroupCommit {
 interface Pending {
   text: string;
   params: unknown[];
+  ingest?: Record<string, unknown>;
   resolve: (rows: postgres.Row[]) => void;
   reject: (err: unknown) => void;
 }
@@ -35,12 +47,50 @@ interface Pending {
 type Params = postgres.ParameterOrJSON<never>[];
 
 /** A server-side SQL error (it has a SQLSTATE), as opposed to a broken connection. */
-const isSqlError = (err: unknown) => typeof (err as { code?: unknown })?.code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
+const isSqlError = (err: unknown) =>
+  typeof (err as { code?: unknown })?.code === 'string' &&
+  /^[0-9A-Z]{5}$/.test((err as { code: string }).code);
 
-export function createGroupCommit(o: { sql: postgres.Sql; prepare: boolean; maxBatch?: number }): GroupCommit {
+/** A batch's statements in arrival order; a run of consecutive ingest calls is one statement. */
+function statementsOf(batch: Pending[]): Array<{ text: string; params: unknown[]; calls: number }> {
+  const out: Array<{ text: string; params: unknown[]; calls: number }> = [];
+  for (let i = 0; i < batch.length;) {
+    const run: Record<string, unknown>[] = [];
+    for (let c = batch[i]; c?.ingest; c = batch[++i]) run.push(c.ingest);
+    if (run.length > 1) {
+      // Text cast to jsonb: postgres.js would take a JS array for a Postgres array.
+      out.push({
+        text: 'select app.ingest_messages($1::text::jsonb) as r',
+        params: [JSON.stringify(run)],
+        calls: run.length,
+      });
+    } else if (run.length === 1)
+      out.push({ text: batch[i - 1]!.text, params: batch[i - 1]!.params, calls: 1 });
+    else {
+      out.push({ text: batch[i]!.text, params: batch[i]!.params, calls: 1 });
+      i++;
+    }
+  }
+  return out;
+}
+
+export function createGroupCommit(o: {
+  sql: postgres.Sql;
+  prepare: boolean;
+  maxBatch?: number;
+  lanes?: number;
+}): GroupCommit {
   const maxBatch = o.maxBatch ?? 200;
-  const queue: Pending[] = [];
-  let running = false;
+  const lanes = Array.from({ length: Math.max(1, o.lanes ?? 2) }, () => ({
+    queue: [] as Pending[],
+    running: false,
+  }));
+  const laneOf = (accountId: unknown) => {
+    if (typeof accountId !== 'string') return lanes[0]!;
+    let h = 0;
+    for (let i = 0; i < accountId.length; i++) h = (h * 31 + accountId.charCodeAt(i)) | 0;
+    return lanes[Math.abs(h) % lanes.length]!;
+  };
   const counts = { batches: 0, calls: 0, fallbacks: 0 };
 
   const one = (c: Pending) =>
@@ -65,12 +115,22 @@ export function createGroupCommit(o: { sql: postgres.Sql; prepare: boolean; maxB
     try {
       // Pipelined: all sent before the first answer comes back.
       const begin = conn.unsafe('begin');
-      const calls = batch.map((c) => conn.unsafe(c.text, c.params as Params, { prepare: o.prepare }));
+      const statements = statementsOf(batch);
+      const calls = statements.map((s) => conn.unsafe(s.text, s.params as Params, { prepare: o.prepare }));
       const commit = conn.unsafe('commit');
       const settled = await Promise.allSettled([begin, ...calls, commit]);
       const firstError = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
       if (firstError) failure = firstError.reason;
-      else results = settled.slice(1, -1).map((s) => (s as PromiseFulfilledResult<postgres.Row[]>).value);
+      else
+        results = settled.slice(1, -1).flatMap((s, i) => {
+          const rows = (s as PromiseFulfilledResult<postgres.Row[]>).value;
+          if (statements[i]!.calls === 1) return [rows];
+          const each = ((rows[0] as { r?: unknown[] } | undefined)?.r ?? []) as unknown[];
+          return Array.from(
+            { length: statements[i]!.calls },
+            (_, k) => [{ r: each[k] ?? null }] as postgres.Row[],
+          );
+        });
     } finally {
       conn.release();
     }
@@ -87,22 +147,23 @@ export function createGroupCommit(o: { sql: postgres.Sql; prepare: boolean; maxB
     await Promise.all(batch.map(one));
   }
 
-  async function drain() {
-    if (running) return;
-    running = true;
+  async function drain(lane: (typeof lanes)[number]) {
+    if (lane.running) return;
+    lane.running = true;
     try {
-      while (queue.length > 0) await runBatch(queue.splice(0, maxBatch));
+      while (lane.queue.length > 0) await runBatch(lane.queue.splice(0, maxBatch));
     } finally {
-      running = false;
+      lane.running = false;
     }
   }
 
   return {
-    run(text, params) {
+    run(text, params, ingest, accountId) {
       return new Promise((resolve, reject) => {
-        queue.push({ text, params, resolve, reject });
+        const lane = laneOf(accountId);
+        lane.queue.push({ text, params, ingest, resolve, reject });
         // Let every call made in this tick join the first batch.
-        if (!running) queueMicrotask(() => void drain());
+        if (!lane.running) queueMicrotask(() => void drain(lane));
       });
     },
     stats: () => ({ ...counts }),

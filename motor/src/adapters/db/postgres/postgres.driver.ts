@@ -4,7 +4,7 @@ import type { Db } from '../../../ports/db.port.js';
 import { DatabaseStartError, redactUrl } from '../database-start.error.js';
 import { mapDbError } from '../db-errors.js';
 import { applyMigrations, loadMigrations, type MigrationExecutor } from '../migrations.js';
-import { buildCall } from '../sql-call.js';
+import { buildCall, isBatchableIngest } from '../sql-call.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
 
 export interface PostgresDbOptions {
@@ -103,7 +103,7 @@ export async function createPostgresDb(opts: PostgresDbOptions): Promise<Postgre
       ) as postgres.ParameterOrJSON<never>[];
       try {
         const run = writes?.volatile.has(fn)
-          ? writes.gc.run(stmt.sql, params)
+          ? writes.gc.run(stmt.sql, params, isBatchableIngest(fn, args) ? args : undefined, args?.accountId)
           : sql.unsafe(stmt.sql, params, { prepare: opts.prepare ?? true });
         const rows = await withTimeout(run, callTimeoutMs);
         return ((rows[0] as { r?: T } | undefined)?.r ?? null) as T;
