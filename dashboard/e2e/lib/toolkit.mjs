@@ -81,5 +81,19 @@ export function toolkit({ browser, motor, out, TIMEOUT }) {
 
   const shot = (page, name) => page.screenshot({ path: path.join(out, `${name}.png`) });
 
-  return { newPage, apiCall, signup, login, connectNumber, sandboxMessage, shot };
+  /**
+   * Polls `fn` (in Node, so it may call apiCall) every 150 ms until it answers something truthy,
+   * and answers that; after `ms` it fails naming `what`.
+   */
+  const waitFor = async (page, what, fn, ms = TIMEOUT) => {
+    const until = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v) return v;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+      await page.waitForTimeout(150);
+    }
+  };
+
+  return { newPage, apiCall, signup, login, connectNumber, sandboxMessage, shot, waitFor };
 }

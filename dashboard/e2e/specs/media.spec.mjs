@@ -28,7 +28,8 @@ export async function motorEnv() {
 
 /** @param {import('../run.mjs').T} t */
 export default async function media(t) {
-  const { newPage, apiCall, signup, connectNumber, sandboxMessage, shot } = t;
+  const { newPage, apiCall, signup, connectNumber, sandboxMessage, shot, waitFor } = t;
+  const messages = async () => (await apiCall(page, 'GET', `/api/conversations/${conversationId}/messages`)).json;
   const stamp = Date.now().toString(36);
   const owner = {
     name: 'Marta Mídia',
@@ -143,10 +144,9 @@ export default async function media(t) {
     await preview.filter({ hasText: 'orcamento.pdf' }).waitFor();
     await page.locator('[data-testid="attach-send"]').click();
     await preview.waitFor({ state: 'detached' });
-    await page.waitForFunction(async (id) => {
-      const list = await (await fetch(`/api/conversations/${id}/messages`)).json();
-      return list.some((x) => x.direction === 'out' && x.type === 'document' && x.media?.fileName === 'orcamento.pdf');
-    }, conversationId);
+    await waitFor(page, 'the dropped PDF stored', async () =>
+      (await messages()).some((x) => x.direction === 'out' && x.type === 'document' && x.media?.fileName === 'orcamento.pdf'),
+    );
   });
 
   await t.step('the contact card keeps the number', async () => {
@@ -174,12 +174,10 @@ export default async function media(t) {
     await page.locator('[data-testid="attach-send"]').click();
     await page.locator('[data-testid="attach-preview"]').waitFor({ state: 'detached' });
     await page.locator('.wrap.out').filter({ hasText: 'Temos em azul e verde' }).first().waitFor();
-    await page.waitForFunction(async (id) => {
-      const r = await fetch(`/api/conversations/${id}/messages`);
-      const list = await r.json();
-      const m = list.find((x) => x.text === 'Temos em azul e verde');
+    await waitFor(page, 'the captioned photo sent', async () => {
+      const m = (await messages()).find((x) => x.text === 'Temos em azul e verde');
       return m && ['sent', 'delivered', 'read'].includes(m.status) && m.type === 'image';
-    }, conversationId);
+    });
   });
 
   await t.step('a file WhatsApp cannot take is explained in the preview (415)', async () => {
@@ -204,13 +202,10 @@ export default async function media(t) {
     await shot(page, 'media-recording');
     await page.locator('[data-testid="voice-send"]').click();
     await page.locator('[data-testid="voice-recorder"]').waitFor({ state: 'detached' });
-    const sent = await page.waitForFunction(async (id) => {
-      const r = await fetch(`/api/conversations/${id}/messages`);
-      const list = await r.json();
-      const m = list.find((x) => x.direction === 'out' && x.type === 'audio' && x.media?.voiceNote);
-      return m && ['sent', 'delivered', 'read'].includes(m.status) ? m : null;
-    }, conversationId);
-    const m = await sent.jsonValue();
+    const m = await waitFor(page, 'the voice note sent', async () => {
+      const v = (await messages()).find((x) => x.direction === 'out' && x.type === 'audio' && x.media?.voiceNote);
+      return v && ['sent', 'delivered', 'read'].includes(v.status) ? v : null;
+    });
     if (!(m.media.seconds >= 2)) throw new Error(`voice note length ${m.media.seconds}`);
     await page.locator('[data-testid="media-transcript"]').filter({ hasText: HEARD[1] }).waitFor();
     const file = await apiCall(page, 'GET', m.media.url);

@@ -4,7 +4,7 @@
 
 /** @param {import('../run.mjs').T} t */
 export default async function teamThread(t) {
-  const { newPage, apiCall, signup, connectNumber, sandboxMessage, shot } = t;
+  const { newPage, apiCall, signup, connectNumber, sandboxMessage, shot, waitFor } = t;
   const stamp = Date.now().toString(36);
   const owner = {
     name: 'Tereza Time',
@@ -17,15 +17,6 @@ export default async function teamThread(t) {
   let conversationId = '';
 
   const messages = async (page) => (await apiCall(page, 'GET', `/api/conversations/${conversationId}/messages`)).json;
-  const waitFor = async (page, what, fn, ms = t.TIMEOUT) => {
-    const until = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-      await page.waitForTimeout(150);
-    }
-  };
   /** The bubble whose own text (not a quote inside it) has `text`. */
   const bubble = (page, text) =>
     page.locator('[data-message-id]').filter({ has: page.locator('p.text', { hasText: text }) }).last();

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { PgliteDb } from '../../src/adapters/db/pglite/pglite.driver.js';
 import { EvolutionClient } from '../../src/adapters/evolution/evolution.client.js';
 import { SimulatorSandboxClient } from '../../src/adapters/evolution/simulator-sandbox.client.js';
 import { InstancesService } from '../../src/services/instances.service.js';
@@ -12,6 +13,7 @@ import {
 import { api, signup } from '../support/http-client.js';
 import { recorder } from '../support/ingest-harness.js';
 import { testLogger } from '../support/silent-logger.js';
+import { createTestDb } from '../support/test-db.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -25,6 +27,14 @@ const FAST = {
 };
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// One database for the file: each rig is a new simulator, Motor and account, and every test
+// uses instance names of its own.
+let db: PgliteDb;
+beforeAll(async () => {
+  db = await createTestDb();
+});
+afterAll(() => db?.close());
 
 interface Rig {
   sim: RunningSimulator;
@@ -52,6 +62,7 @@ async function rig(
   const client = { baseUrl: sim.url, apiKey: o.apiKey ?? KEY, timeoutMs: o.timeoutMs ?? 5000 };
   const rt = recorder();
   const app = await startTestApp({
+    db,
     deps: () => ({
       realtime: rt,
       whatsapp: new EvolutionClient(client),

@@ -341,6 +341,8 @@ describe(InstancesService.name, () => {
       deps: {
         whatsapp: new EvolutionClient({ baseUrl: 'http://127.0.0.1:9', apiKey: KEY, timeoutMs: 1000 }),
         sandbox: null,
+        // A create with no answer is looked up at Evolution before the 502 (20 s in production).
+        orphanCheck: { windowMs: 300, everyMs: 50 },
       },
     });
     try {

@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import {
   loadMigrations,
@@ -12,6 +11,7 @@ import { createPgliteDb, type PgliteDb } from '../../src/adapters/db/pglite/pgli
 import { createSupabaseDb } from '../../src/adapters/db/supabase/supabase.driver.js';
 import { CHANGED_FILE, changePing, copyMigrations, type MigrationsCopy } from '../support/migrations-copy.js';
 import { startPostgrestServer } from '../support/postgrest-server.js';
+import { blankPglite } from '../support/test-db.js';
 
 const changedMessage = new RegExp(`${CHANGED_FILE} changed after being applied.*new migration`);
 
@@ -44,7 +44,7 @@ describe('migration checksums on PGlite', () => {
   it('backfills checksums of a round-one database (names only), then guards them', async () => {
     // A database as the round-one runner left it: schema_migrations without a checksum column.
     const roundOne = (await loadMigrations(copy.dir)).filter((m) => m.name < '20261201');
-    const pg = new PGlite();
+    const pg = await blankPglite();
     await pg.exec(`create table public.schema_migrations (
       name text primary key, applied_at timestamptz not null default now())`);
     for (const m of roundOne) {
@@ -70,7 +70,7 @@ describe('migration checksums on PGlite', () => {
     await expect(createPgliteDb({ loadDumpPath: newDump, migrationsDir: copy.dir })).rejects.toThrow(
       changedMessage,
     );
-  }, 120_000); // one cold PGlite boot + the round-one migrations, then two clones
+  });
 });
 
 describe('migration checksums on the Supabase driver (it checks, `supabase db push` applies)', () => {

@@ -13,6 +13,7 @@ import {
   postgresEngine,
   type SqlEngine,
 } from '../support/schema-catalog.js';
+import { blankPglite } from '../support/test-db.js';
 
 // supabase/schemas/*.sql (the live definition) and supabase/migrations/*.sql (the history) must
 // build the same database. PGlite in `npm test`; PostgreSQL 15 in `npm run test:integration`
@@ -35,7 +36,7 @@ async function migratedDb(): Promise<SqlEngine> {
 /** An empty database with the given schema files applied in order. */
 async function schemaDb(files: { name: string; sql: string }[]): Promise<SqlEngine> {
   let db: SqlEngine;
-  if (!onPostgres) db = track(pgliteEngine(new PGlite({ extensions })));
+  if (!onPostgres) db = track(pgliteEngine(await blankPglite()));
   else {
     const target = await createEmptyPostgresDatabase();
     cleanups.push(target.drop);

@@ -3,10 +3,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PRODUCTION_SCRYPT, setScryptCost } from '../../src/adapters/auth/password.hasher.js';
 import { isCommonPassword } from '../../src/services/password-policy.js';
 import { addMember, api, login, signup, type SignedUp } from '../support/http-client.js';
+import { TEST_SCRYPT } from '../support/fast-hashing.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-// This file measures hashing under load: the production cost, not the tiers' test cost.
-setScryptCost(PRODUCTION_SCRYPT);
 
 // Issue 18.2–18.5: lockout and throttling, hashing work before any check, signup limits, password
 // rules. Each case here failed before the fix.
@@ -92,9 +90,14 @@ describe('login throttling', () => {
 describe('unauthenticated hashing work and signups', () => {
   let app: TestApp;
   beforeAll(async () => {
+    // These measure hashing under load: the production cost, not the tiers' test cost.
+    setScryptCost(PRODUCTION_SCRYPT);
     app = await startTestApp({ env: { TRUST_PROXY: 'loopback', SIGNUP_RATE_LIMIT: '3' } });
   });
-  afterAll(() => app?.close());
+  afterAll(async () => {
+    setScryptCost(TEST_SCRYPT);
+    await app?.close();
+  });
 
   const timedLogin = async (creds: { email: string; password: string }) => {
     const t0 = performance.now();
