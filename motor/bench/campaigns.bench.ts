@@ -225,7 +225,7 @@ export async function run(): Promise<BenchResult[]> {
       agents.close();
     }
     notes.push(
-      'Real clock, one Motor process on PostgreSQL, Evolution = the built-in simulator (answers in ~1 ms; a real Evolution answers in 100s of ms, which caps one number at 1 / answer time because one campaign message per number is in flight).',
+      'Real clock, one Motor process on PostgreSQL, Evolution = the built-in simulator (answers in ~1 ms; a real Evolution answers in 100s of ms, which caps one number at 3 / answer time because three campaign messages per number are in flight).',
       'CAMPAIGN_JITTER=0 and CAMPAIGN_BREAK_EVERY=0 here: with the defaults (±30 %, a 30 s break every 50) gaps are intentionally irregular and the achieved rate is lower.',
     );
   } finally {
