@@ -2,13 +2,16 @@ import { SESSION_COOKIE } from '../src/adapters/auth/session-cookie.js';
 import { createBenchDatabase, seedTenants, type BenchDatabase } from '../test/support/load-fixture.js';
 import { LoadClient, percentiles, runFixedRate, sleep, waitUntil } from '../test/support/load.js';
 import { startMotor, type MotorProcess } from '../test/support/motor-process.js';
+import { testLogger } from '../test/support/silent-logger.js';
+import { startSimulator, type RunningSimulator } from '../src/simulator/simulator.server.js';
 import { connectAgents } from './lib/agents.js';
 import type { BenchResult, Row } from './lib/report.js';
 import { benchSeconds } from './lib/settings.js';
 import { trafficFor } from './lib/traffic.js';
 
 /**
- * Campaigns on one Motor process (PostgreSQL, the built-in Evolution simulator, real outbox):
+ * Campaigns on one Motor process (PostgreSQL, real outbox) with the Evolution simulator in its own
+ * process (this one), as a real Evolution runs beside the Motor, not inside it:
  *
  * 1. Pacing accuracy at 20, 120 and 600 messages/min, measured on the outbox's send attempts
  *    (`first_attempt_at`, the moment the Motor calls Evolution): achieved rate over the run, the
@@ -39,8 +42,10 @@ async function json(motor: MotorProcess, cookie: string, method: string, path: s
   return text ? JSON.parse(text) : null;
 }
 
+const SIM_KEY = 'bench-campaigns-evolution-key';
+
 /** An account with a connected number at the simulator (connect + simulated QR scan). */
-async function campaignOwner(motor: MotorProcess): Promise<Owner> {
+async function campaignOwner(motor: MotorProcess, sim: RunningSimulator): Promise<Owner> {
   const res = await fetch(`${motor.url}/api/auth/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -57,7 +62,7 @@ async function campaignOwner(motor: MotorProcess): Promise<Owner> {
     .split(';')[0]!;
   const name = `bench-cmp-${Date.now().toString(36)}`;
   const { instanceId } = await json(motor, cookie, 'POST', '/api/instance/connect', { instanceName: name });
-  await json(motor, cookie, 'POST', '/api/sandbox/scan', { instanceName: name });
+  await fetch(`${sim.url}/_sim/instances/${name}/scan`, { method: 'POST', headers: { apikey: SIM_KEY } });
   await waitUntil(
     async () => (await json(motor, cookie, 'GET', '/api/instances'))[0]?.status === 'connected',
     { timeoutMs: 30_000, what: 'bench number connected' },
@@ -147,16 +152,19 @@ export async function run(): Promise<BenchResult[]> {
   const details: Record<string, unknown> = {};
   const database = await createBenchDatabase('postgres');
   let motor: MotorProcess | undefined;
+  const sim = await startSimulator({ port: 0, logger: testLogger, apiKey: SIM_KEY });
   try {
     motor = await startMotor({
       env: {
         ...database.motorEnv,
+        EVOLUTION_API_URL: sim.url,
+        EVOLUTION_API_KEY: SIM_KEY,
         CAMPAIGN_JITTER: '0',
         CAMPAIGN_BREAK_EVERY: '0',
         CAMPAIGN_DAILY_CAP: '100000',
       },
     });
-    const owner = await campaignOwner(motor);
+    const owner = await campaignOwner(motor, sim);
 
     for (const [k, rate] of RATES.entries()) {
       const id = await startCampaign(motor, owner, rate, GAPS[rate] + 1, String(k + 1));
@@ -225,11 +233,12 @@ export async function run(): Promise<BenchResult[]> {
       agents.close();
     }
     notes.push(
-      'Real clock, one Motor process on PostgreSQL, Evolution = the built-in simulator (answers in ~1 ms; a real Evolution answers in 100s of ms, which caps one number at 3 / answer time because three campaign messages per number are in flight).',
+      "Real clock, one Motor process on PostgreSQL, Evolution = the simulator in the benchmark's own process (answers in ~1 ms; a real Evolution answers in 100s of ms, which caps one number at 3 / answer time because three campaign messages per number are in flight).",
       'CAMPAIGN_JITTER=0 and CAMPAIGN_BREAK_EVERY=0 here: with the defaults (±30 %, a 30 s break every 50) gaps are intentionally irregular and the achieved rate is lower.',
     );
   } finally {
     await motor?.stop();
+    await sim.close();
     await database.drop();
   }
   return [
