@@ -85,6 +85,17 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
     );
   });
 
+  /** A multipart send streamed in chunks (no length declared), as the owner, to the conversation. */
+  const chunkedUpload = (boundary: string) =>
+    http.request(`${app.baseUrl}/api/conversations/${conversationId}/messages`, {
+      method: 'POST',
+      headers: {
+        cookie,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'transfer-encoding': 'chunked',
+      },
+    });
+
   afterAll(async () => {
     await app?.close();
     await sim?.close();
@@ -251,14 +262,7 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
       (resolve, reject) => {
         let sent = 0;
         let answered = false;
-        const req = http.request(`${app.baseUrl}/api/conversations/${conversationId}/messages`, {
-          method: 'POST',
-          headers: {
-            cookie,
-            'content-type': `multipart/form-data; boundary=${boundary}`,
-            'transfer-encoding': 'chunked',
-          },
-        });
+        const req = chunkedUpload(boundary);
         req.on('response', (res) => {
           answered = true;
           const at = sent;
@@ -300,14 +304,7 @@ describe('outgoing media: POST /api/conversations/:id/messages as multipart/form
     const head = Buffer.from(
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="meio.png"\r\nContent-Type: image/png\r\n\r\n`,
     );
-    const req = http.request(`${app.baseUrl}/api/conversations/${conversationId}/messages`, {
-      method: 'POST',
-      headers: {
-        cookie,
-        'content-type': `multipart/form-data; boundary=${boundary}`,
-        'transfer-encoding': 'chunked',
-      },
-    });
+    const req = chunkedUpload(boundary);
     req.on('error', () => {});
     req.write(Buffer.concat([head, samplePng(), Buffer.alloc(2 * MB, 1)]));
     await new Promise((r) => setTimeout(r, 300));
